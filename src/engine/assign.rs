@@ -1,0 +1,263 @@
+//! Assignment context: given a keyword hit inside a name, find the value assigned to that
+//! name. One shared reader for `.env`, shell, YAML, JSON, TOML, INI, HCL, Dockerfile, CI
+//! files, code (`=`, `:=`, `=>`, call arguments), XML elements, CLI flags and `.netrc`.
+//!
+//! It works on raw bytes, never allocates, and looks at most a few kilobytes around the hit.
+
+use std::ops::Range;
+
+/// A `name <op> value` found around a keyword hit. Offsets index the scanned buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub name: Range<usize>,
+    pub value: Range<usize>,
+    /// Whether the value was a quoted string literal (or XML element text).
+    pub quoted: bool,
+}
+
+const MAX_NAME: usize = 128;
+const MAX_VALUE: usize = 4096;
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+fn is_quote(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'`')
+}
+
+/// Finds the assignment whose name contains `hit`, if the text there is one.
+pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    let start = name_start(buf, hit.start);
+    let end = name_end(buf, hit.end);
+    if end <= start {
+        return None;
+    }
+    let name = start..end;
+    let before = start.checked_sub(1).map(|i| buf[i]);
+    // `scheme://user:password@host` is a URL, read by URL rules, not an assignment.
+    if start >= 2 && &buf[start - 2..start] == b"//" {
+        return None;
+    }
+    let mut i = end;
+    // A quoted key (`"api_key": ...`, `'token' => ...`) or an XML element (`<password>`).
+    if let Some(q) = before.filter(|&b| is_quote(b)) {
+        if buf.get(i) != Some(&q) {
+            return None;
+        }
+        i += 1;
+    } else if before == Some(b'<') {
+        return xml_element(buf, name, i);
+    }
+    let after_name = i;
+    i = skip_blanks(buf, i);
+    let op = operator(buf, i);
+    let quoted_name = before.is_some_and(is_quote);
+    let i = match op {
+        Some(len) if len > 0 => skip_blanks(buf, i + len),
+        // `("API_KEY", "value")`: a quoted name followed by a comma.
+        Some(_) => return None,
+        None if quoted_name && buf.get(i) == Some(&b',') => skip_blanks(buf, i + 1),
+        None if i > after_name && whitespace_form_allowed(buf, &name) => i,
+        None => return None,
+    };
+    let (value, quoted) = value_at(buf, i)?;
+    Some(Assignment { name, value, quoted })
+}
+
+fn name_start(buf: &[u8], from: usize) -> usize {
+    let floor = from.saturating_sub(MAX_NAME);
+    let mut i = from;
+    while i > floor && is_name_byte(buf[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+fn name_end(buf: &[u8], from: usize) -> usize {
+    let ceil = (from + MAX_NAME).min(buf.len());
+    let mut i = from;
+    while i < ceil && is_name_byte(buf[i]) {
+        i += 1;
+    }
+    // A trailing `.` or `-` is punctuation, not part of the name (`token.` ends a sentence).
+    while i > from && matches!(buf[i - 1], b'.' | b'-') {
+        i -= 1;
+    }
+    i
+}
+
+fn skip_blanks(buf: &[u8], mut i: usize) -> usize {
+    while i < buf.len() && is_blank(buf[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Length of the assignment operator at `i`: `=`, `:=`, `=>`, `:`, `?=`, `+=`.
+/// `Some(0)` marks text that looks like an operator but is not an assignment (`==`).
+fn operator(buf: &[u8], i: usize) -> Option<usize> {
+    let b0 = *buf.get(i)?;
+    let b1 = buf.get(i + 1).copied().unwrap_or(b'\n');
+    match (b0, b1) {
+        (b'=', b'=') => Some(0),
+        (b'=', b'>') | (b':', b'=') | (b'?', b'=') | (b'+', b'=') => Some(2),
+        (b'=', _) => Some(1),
+        // `name: value` (YAML, JSON) but not `a::b` paths or `http://`.
+        (b':', b':') | (b':', b'/') => None,
+        (b':', _) => Some(1),
+        _ => None,
+    }
+}
+
+/// `--token VALUE`, `ENV NAME value` (Dockerfile) and `.netrc` `password VALUE`.
+fn whitespace_form_allowed(buf: &[u8], name: &Range<usize>) -> bool {
+    if buf[name.start] == b'-' {
+        return true;
+    }
+    let line = &buf[line_start(buf, name.start)..name.start];
+    let trimmed: &[u8] = line.trim_ascii_start();
+    if trimmed.eq_ignore_ascii_case(b"ENV ") || trimmed.eq_ignore_ascii_case(b"ARG ") {
+        return true;
+    }
+    let word = &buf[name.clone()];
+    let netrc_word = word.eq_ignore_ascii_case(b"password") || word.eq_ignore_ascii_case(b"passwd");
+    netrc_word && (memchr::memmem::find(line, b"login ").is_some() || memchr::memmem::find(line, b"machine ").is_some())
+}
+
+fn line_start(buf: &[u8], i: usize) -> usize {
+    let floor = i.saturating_sub(1024);
+    memchr::memrchr(b'\n', &buf[floor..i]).map_or(floor, |p| floor + p + 1)
+}
+
+/// The value starting at `i`: a quoted literal (with optional `r`/`b`/`u`/`f` string prefix)
+/// or a bare word up to whitespace or a delimiter.
+fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
+    let mut i = i;
+    if buf.get(i).is_some_and(|b| matches!(b, b'r' | b'b' | b'u' | b'f'))
+        && buf.get(i + 1).is_some_and(|&b| is_quote(b))
+    {
+        i += 1;
+    }
+    let first = *buf.get(i)?;
+    if is_quote(first) {
+        let end = closing_quote(buf, i + 1, first)?;
+        return Some((i + 1..end, true));
+    }
+    let ceil = (i + MAX_VALUE).min(buf.len());
+    let mut end = i;
+    while end < ceil && !ends_bare_value(buf[end]) {
+        end += 1;
+    }
+    (end > i).then_some((i..end, false))
+}
+
+fn ends_bare_value(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b',' | b';' | b')' | b']' | b'}' | b'<' | b'>')
+}
+
+fn closing_quote(buf: &[u8], from: usize, quote: u8) -> Option<usize> {
+    let ceil = (from + MAX_VALUE).min(buf.len());
+    let mut i = from;
+    while i < ceil {
+        match buf[i] {
+            b'\\' => i += 2,
+            b'\n' => return None,
+            b if b == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `<password>value</password>`: the element's text up to the closing tag.
+fn xml_element(buf: &[u8], name: Range<usize>, i: usize) -> Option<Assignment> {
+    if buf.get(i) != Some(&b'>') {
+        return None;
+    }
+    let start = i + 1;
+    let ceil = (start + MAX_VALUE).min(buf.len());
+    let end = start + memchr::memchr(b'<', &buf[start..ceil])?;
+    if buf.get(end + 1) != Some(&b'/') || end == start {
+        return None;
+    }
+    Some(Assignment { name, value: start..end, quoted: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns (name, value) for the assignment around the first `kw` in `text`.
+    fn pair(text: &str, kw: &str) -> Option<(String, String)> {
+        let at_ = text.find(kw)?;
+        let a = at(text.as_bytes(), at_..at_ + kw.len())?;
+        Some((text[a.name].to_string(), text[a.value].to_string()))
+    }
+
+    fn value(text: &str) -> Option<String> {
+        pair(text, "TOKEN").or_else(|| pair(text, "token")).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn reads_common_syntaxes() {
+        let cases = [
+            ("RAILWAY_TOKEN=abc123", "abc123"),
+            ("export RAILWAY_TOKEN=\"abc123\"", "abc123"),
+            ("railway_token: abc123", "abc123"),
+            ("  \"railway_token\": \"abc123\",", "abc123"),
+            ("railway_token = 'abc123'", "abc123"),
+            ("token := \"abc123\"", "abc123"),
+            ("'token' => 'abc123',", "abc123"),
+            ("ENV RAILWAY_TOKEN abc123", "abc123"),
+            ("ENV RAILWAY_TOKEN=abc123", "abc123"),
+            ("railway --token abc123", "abc123"),
+            ("cli --token=abc123", "abc123"),
+            ("os.environ.setdefault(\"RAILWAY_TOKEN\", \"abc123\")", "abc123"),
+            ("<token>abc123</token>", "abc123"),
+            ("api_token = r\"abc123\"", "abc123"),
+            ("TOKEN ?= abc123", "abc123"),
+            ("$env:RAILWAY_TOKEN = \"abc123\"", "abc123"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(value(text).as_deref(), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_netrc_password() {
+        let text = "machine api.heroku.com login me@example.com password abc123";
+        assert_eq!(pair(text, "password").unwrap().1, "abc123");
+    }
+
+    #[test]
+    fn ignores_non_assignments() {
+        for text in [
+            "if token == \"abc\" {",
+            "the token is here",
+            "my_token_here",
+            "\"token\"",
+            "let x = TOKEN::new()",
+            "https://token:x",
+        ] {
+            assert_eq!(value(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn stops_at_delimiters_and_handles_escapes() {
+        assert_eq!(value("f(token=abc123, x)").as_deref(), Some("abc123"));
+        assert_eq!(value(r#"TOKEN="ab\"c""#).as_deref(), Some(r#"ab\"c"#));
+        assert_eq!(value("TOKEN=\"unterminated\nnext\""), None);
+    }
+
+    #[test]
+    fn name_covers_the_whole_identifier() {
+        let (name, _) = pair("MY_RAILWAY_API_TOKEN=x", "RAILWAY").unwrap();
+        assert_eq!(name, "MY_RAILWAY_API_TOKEN");
+    }
+}

@@ -1,0 +1,472 @@
+//! The hot path: finds candidate credentials in bytes.
+//!
+//! One Aho-Corasick automaton over every rule's keywords finds candidate offsets; only the
+//! rules owning a hit keyword run, each on a bounded window around its hits (regex rules)
+//! or on the assignment around the hit (assignment rules, [`assign`]); then checksums,
+//! entropy and placeholder filters ([`filter`]) confirm. The prefilter may report false
+//! positives; it must never report false negatives.
+//!
+//! Receives a validated [`RuleSet`] and raw bytes; hands on [`Match`]es (rule, spans, line,
+//! column). It knows nothing about files: [`stream`] only reads from an `io::Read`.
+
+pub mod assign;
+pub mod check;
+pub mod filter;
+mod stream;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::{Cache, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Input, Span};
+
+use crate::rules::validate::Validator;
+use crate::rules::{LazyRegex, Rule, RuleId, RuleSet};
+
+pub use stream::{StreamOptions, StreamOutcome};
+
+/// Options fixed when the engine is built.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Drop matches on a line carrying `keyreach:allow`.
+    pub inline_allow: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { inline_allow: true }
+    }
+}
+
+/// A confirmed candidate credential. Offsets index the scanned buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub rule: RuleId,
+    /// The secret's bytes (the part fingerprinted and reported).
+    pub secret: Range<usize>,
+    /// The whole text the rule matched.
+    pub span: Range<usize>,
+    /// 1-based line and column of the secret's first byte.
+    pub line: u64,
+    pub column: u64,
+    /// The other part of a paired credential (for AWS, the key id when the secret is the
+    /// secret access key), with its 1-based line and column.
+    pub companion: Option<Companion>,
+}
+
+/// The second part of a paired credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    pub span: Range<usize>,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Where a buffer starts in its input, so matches get absolute lines and columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// 1-based line of the buffer's first byte.
+    pub line: u64,
+    /// Bytes on that line before the buffer's first byte.
+    pub column_offset: u64,
+}
+
+impl Position {
+    pub const START: Position = Position { line: 1, column_offset: 0 };
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    rule: RuleId,
+    start: usize,
+    end: usize,
+}
+
+/// Per-thread regex state for one rule, created on the rule's first hit.
+struct RuleScratch {
+    pattern: (Cache, Captures),
+    assign: Option<Cache>,
+    exclude: Option<Cache>,
+    pair: Option<(Cache, Captures)>,
+}
+
+impl RuleScratch {
+    fn new(rule: &Rule) -> RuleScratch {
+        let with_caps = |re: &LazyRegex| (re.get().create_cache(), re.get().create_captures());
+        RuleScratch {
+            pattern: with_caps(&rule.pattern),
+            assign: rule.assign.as_ref().map(|r| r.get().create_cache()),
+            exclude: rule.assign_exclude.as_ref().map(|r| r.get().create_cache()),
+            pair: rule.pair.as_ref().map(|p| with_caps(&p.pattern)),
+        }
+    }
+}
+
+/// Mutable per-thread state: reuse one per thread, across inputs.
+pub struct Scratch {
+    hits: Vec<Hit>,
+    matches: Vec<Match>,
+    rules: Vec<Option<Box<RuleScratch>>>,
+    enabled: Vec<bool>,
+    enabled_list: Vec<RuleId>,
+}
+
+/// The compiled rule set: build once, share by reference across threads.
+pub struct Engine {
+    rules: Arc<RuleSet>,
+    automaton: AhoCorasick,
+    keyword_rules: Vec<Vec<RuleId>>,
+    path_scoped: Vec<bool>,
+    options: EngineOptions,
+}
+
+/// The prefilter automaton could not be built (only with absurd keyword sets).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the keyword automaton: {0}")]
+pub struct EngineError(String);
+
+impl Engine {
+    pub fn new(rules: Arc<RuleSet>, options: EngineOptions) -> Result<Engine, EngineError> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<RuleId>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (id, rule) in rules.iter() {
+            for kw in &rule.keywords {
+                let key = kw.to_ascii_lowercase();
+                let slot = *index.entry(key.clone()).or_insert_with(|| {
+                    keywords.push(key);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                if !keyword_rules[slot].contains(&id) {
+                    keyword_rules[slot].push(id);
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .or_else(|_| {
+                AhoCorasick::builder().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&keywords)
+            })
+            .map_err(|e| EngineError(e.to_string()))?;
+        let path_scoped = rules.iter().map(|(_, r)| !r.paths.is_empty()).collect();
+        Ok(Engine { rules, automaton, keyword_rules, path_scoped, options })
+    }
+
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// Fresh per-thread scratch space.
+    pub fn scratch(&self) -> Scratch {
+        let n = self.rules.len();
+        Scratch {
+            hits: Vec::new(),
+            matches: Vec::new(),
+            rules: (0..n).map(|_| None).collect(),
+            enabled: vec![false; n],
+            enabled_list: Vec::new(),
+        }
+    }
+
+    /// Enables the path-limited rules in `ids` for the next inputs scanned with `scratch`
+    /// (the caller matched the input's path against [`RuleSet::path_rules`]).
+    pub fn enable_path_rules(&self, scratch: &mut Scratch, ids: &[RuleId]) {
+        for id in scratch.enabled_list.drain(..) {
+            scratch.enabled[id.index()] = false;
+        }
+        for &id in ids {
+            scratch.enabled[id.index()] = true;
+            scratch.enabled_list.push(id);
+        }
+    }
+
+    /// Scans one whole buffer; `at` says where it starts in its input.
+    pub fn scan<'s>(&self, buf: &[u8], at: Position, scratch: &'s mut Scratch) -> &'s [Match] {
+        scratch.matches.clear();
+        let mut hits = std::mem::take(&mut scratch.hits);
+        hits.clear();
+        self.collect_hits(buf, scratch, &mut hits);
+        hits.sort_unstable_by_key(|h| (h.rule, h.start));
+        for group in hits.chunk_by(|a, b| a.rule == b.rule) {
+            let rule = group[0].rule;
+            if self.rules.get(rule).is_assignment() {
+                self.confirm_assignments(buf, rule, group, scratch);
+            } else {
+                self.confirm_windows(buf, rule, group, scratch);
+            }
+        }
+        scratch.hits = hits;
+        self.finish(buf, at, &mut scratch.matches);
+        &scratch.matches
+    }
+
+    fn collect_hits(&self, buf: &[u8], scratch: &Scratch, hits: &mut Vec<Hit>) {
+        for m in self.automaton.find_overlapping_iter(buf) {
+            for &rule in &self.keyword_rules[m.pattern().as_usize()] {
+                if self.path_scoped[rule.index()] && !scratch.enabled[rule.index()] {
+                    continue;
+                }
+                hits.push(Hit { rule, start: m.start(), end: m.end() });
+            }
+        }
+    }
+
+    /// Regex rules: merge the windows around this rule's hits, run the regex in each.
+    fn confirm_windows(&self, buf: &[u8], id: RuleId, hits: &[Hit], scratch: &mut Scratch) {
+        let rule = self.rules.get(id);
+        let mut windows: Vec<Range<usize>> = Vec::new();
+        for h in hits {
+            let w = h.start.saturating_sub(rule.window_before)..(h.end + rule.window_after).min(buf.len());
+            match windows.last_mut() {
+                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+                _ => windows.push(w),
+            }
+        }
+        let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+        let mut found = Vec::new();
+        for window in windows {
+            let (cache, caps) = &mut state.pattern;
+            find_all(rule.pattern.get(), cache, caps, buf, window, |span, secret| {
+                found.push((span, secret));
+            });
+        }
+        for (span, secret) in found {
+            if accept(rule, rule.entropy, &buf[secret.clone()]) {
+                self.push_match(buf, id, span, secret, scratch);
+            }
+        }
+    }
+
+    /// Assignment rules: read the assignment around each hit, check name and value.
+    fn confirm_assignments(&self, buf: &[u8], id: RuleId, hits: &[Hit], scratch: &mut Scratch) {
+        let rule = self.rules.get(id);
+        let mut last_value: Option<Range<usize>> = None;
+        for h in hits {
+            let Some(a) = assign::at(buf, h.start..h.end) else { continue };
+            if last_value.as_ref() == Some(&a.value) {
+                continue;
+            }
+            last_value = Some(a.value.clone());
+            let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+            if !name_allowed(rule, state, &buf[a.name.clone()]) {
+                continue;
+            }
+            let value = &buf[a.value.clone()];
+            let (cache, caps) = &mut state.pattern;
+            let Some(secret) = capture(rule.pattern.get(), cache, caps, value, 0..value.len()) else {
+                continue;
+            };
+            let secret = secret.1.start + a.value.start..secret.1.end + a.value.start;
+            if rule.generic && !generic_value_ok(&buf[secret.clone()], a.quoted) {
+                continue;
+            }
+            if accept(rule, rule.entropy, &buf[secret.clone()]) {
+                self.push_match(buf, id, a.name.start..a.value.end, secret, scratch);
+            }
+        }
+    }
+
+    fn push_match(&self, buf: &[u8], id: RuleId, span: Range<usize>, secret: Range<usize>, scratch: &mut Scratch) {
+        let rule = self.rules.get(id);
+        let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None };
+        if let Some(pair) = &rule.pair {
+            let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+            if let Some((cache, caps)) = state.pair.as_mut() {
+                if let Some(other) = find_pair(buf, pair, &m.span, cache, caps) {
+                    if pair.secret_is_companion {
+                        m.companion = Some(Companion { span: m.secret.clone(), line: 0, column: 0 });
+                        m.secret = other;
+                    } else {
+                        m.companion = Some(Companion { span: other, line: 0, column: 0 });
+                    }
+                }
+            }
+        }
+        scratch.matches.push(m);
+    }
+
+    /// Drops duplicates, generic matches that a specific rule explains, and inline-allowed
+    /// lines; then fills in lines and columns.
+    fn finish(&self, buf: &[u8], at: Position, matches: &mut Vec<Match>) {
+        matches.sort_unstable_by(|a, b| {
+            (a.secret.start, a.rule, a.secret.end).cmp(&(b.secret.start, b.rule, b.secret.end))
+        });
+        matches.dedup_by(|b, a| a.rule == b.rule && a.secret == b.secret);
+        let specific: Vec<Range<usize>> = matches
+            .iter()
+            .filter(|m| !self.rules.get(m.rule).generic)
+            .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
+            .collect();
+        if specific.len() < matches.len() {
+            matches.retain(|m| !self.rules.get(m.rule).generic || !specific.iter().any(|s| overlaps(s, &m.span)));
+        }
+        if self.options.inline_allow {
+            matches.retain(|m| !line_has_allow(buf, m.secret.start));
+        }
+        let mut lines = LineCounter::new(buf, at);
+        for m in matches.iter_mut() {
+            (m.line, m.column) = lines.position(m.secret.start);
+        }
+        for m in matches.iter_mut() {
+            if let Some(c) = m.companion.as_mut() {
+                (c.line, c.column) = LineCounter::new(buf, at).position(c.span.start);
+            }
+        }
+    }
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Runs `re` over `window` of `buf` (look-around sees outside it), reporting every match
+/// as (whole span, secret span: group 1 or the whole match).
+fn find_all(
+    re: &Regex,
+    cache: &mut Cache,
+    caps: &mut Captures,
+    buf: &[u8],
+    window: Range<usize>,
+    mut found: impl FnMut(Range<usize>, Range<usize>),
+) {
+    let mut start = window.start;
+    while start <= window.end {
+        let Some((span, secret)) = capture(re, cache, caps, buf, start..window.end) else {
+            return;
+        };
+        start = if span.end > span.start { span.end } else { span.end + 1 };
+        found(span, secret);
+    }
+}
+
+fn capture(
+    re: &Regex,
+    cache: &mut Cache,
+    caps: &mut Captures,
+    buf: &[u8],
+    range: Range<usize>,
+) -> Option<(Range<usize>, Range<usize>)> {
+    re.search_captures_with(cache, &Input::new(buf).range(range), caps);
+    let whole = caps.get_match()?.span();
+    let secret: Span = caps.get_group(1).unwrap_or(whole);
+    Some((whole.range(), secret.range()))
+}
+
+fn name_allowed(rule: &Rule, state: &mut RuleScratch, name: &[u8]) -> bool {
+    let is_match =
+        |re: &LazyRegex, cache: &mut Cache| re.get().search_with(cache, &Input::new(name).earliest(true)).is_some();
+    let wanted = match (&rule.assign, state.assign.as_mut()) {
+        (Some(re), Some(cache)) => is_match(re, cache),
+        _ => true,
+    };
+    let excluded = match (&rule.assign_exclude, state.exclude.as_mut()) {
+        (Some(re), Some(cache)) => is_match(re, cache),
+        _ => false,
+    };
+    wanted && !excluded
+}
+
+/// Extra evidence a generic (catch-all) value needs: mixed character classes, and a bare
+/// (unquoted) value must not look like code (`a.b`, `f(x)`).
+fn generic_value_ok(secret: &[u8], quoted: bool) -> bool {
+    if filter::char_classes(secret) < 2 {
+        return false;
+    }
+    quoted || !secret.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
+}
+
+/// The confirmation every candidate passes: validator, entropy, placeholder, repetition.
+/// A checksum-valid secret skips the heuristic filters.
+fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
+    if let Some(v) = rule.validator {
+        if !v.check(secret) {
+            return false;
+        }
+        if matches!(v, Validator::GithubCrc32 | Validator::GitlabRoutable | Validator::CratesTp) {
+            return true;
+        }
+    }
+    if min_entropy.is_some_and(|min| filter::entropy(secret) < min) {
+        return false;
+    }
+    !filter::is_placeholder(secret) && !filter::is_repetitive(secret)
+}
+
+/// The nearest companion match within `pair.within` bytes of `primary`.
+fn find_pair(
+    buf: &[u8],
+    pair: &crate::rules::Pair,
+    primary: &Range<usize>,
+    cache: &mut Cache,
+    caps: &mut Captures,
+) -> Option<Range<usize>> {
+    let window = primary.start.saturating_sub(pair.within)..(primary.end + pair.within).min(buf.len());
+    let mut best: Option<(usize, Range<usize>)> = None;
+    let re = pair.pattern.get();
+    find_all(re, cache, caps, buf, window, |_, secret| {
+        if overlaps(&secret, primary) {
+            return;
+        }
+        let bytes = &buf[secret.clone()];
+        if pair.entropy.is_some_and(|min| filter::entropy(bytes) < min) || filter::is_placeholder(bytes) {
+            return;
+        }
+        let distance =
+            if secret.start >= primary.end { secret.start - primary.end } else { primary.start - secret.end };
+        if best.as_ref().is_none_or(|(d, _)| distance < *d) {
+            best = Some((distance, secret));
+        }
+    });
+    best.map(|(_, r)| r)
+}
+
+const ALLOW_MARK: &[u8] = b"keyreach:allow";
+
+fn line_has_allow(buf: &[u8], at: usize) -> bool {
+    let floor = at.saturating_sub(4096);
+    let start = memchr::memrchr(b'\n', &buf[floor..at]).map_or(floor, |p| floor + p + 1);
+    let ceil = (at + 4096).min(buf.len());
+    let end = memchr::memchr(b'\n', &buf[at..ceil]).map_or(ceil, |p| at + p);
+    memchr::memmem::find(&buf[start..end], ALLOW_MARK).is_some()
+}
+
+/// Turns increasing offsets into 1-based (line, column); columns count characters.
+struct LineCounter<'b> {
+    buf: &'b [u8],
+    at: Position,
+    offset: usize,
+    line: u64,
+    line_start: usize,
+}
+
+impl<'b> LineCounter<'b> {
+    fn new(buf: &'b [u8], at: Position) -> LineCounter<'b> {
+        LineCounter { buf, at, offset: 0, line: at.line, line_start: 0 }
+    }
+
+    fn position(&mut self, offset: usize) -> (u64, u64) {
+        if offset < self.offset {
+            *self = LineCounter::new(self.buf, self.at);
+        }
+        let span = &self.buf[self.offset..offset];
+        let newlines = bytecount::count(span, b'\n') as u64;
+        if newlines > 0 {
+            self.line += newlines;
+            self.line_start = self.offset + memchr::memrchr(b'\n', span).map_or(0, |p| p + 1);
+        }
+        self.offset = offset;
+        let prefix = &self.buf[self.line_start..offset];
+        let chars = String::from_utf8_lossy(prefix).chars().count() as u64;
+        let carried = if self.line == self.at.line { self.at.column_offset } else { 0 };
+        (self.line, chars + carried + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

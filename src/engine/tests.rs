@@ -1,0 +1,227 @@
+//! Engine unit tests: keyword prefilter, windows, assignments, pairs, filters, positions,
+//! streaming across chunk boundaries. Secrets are built at test time.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::rules::template::expand;
+use crate::rules::{RuleSet, RuleSpec};
+
+fn rule(id: &str, keywords: &[&str], pattern: &str) -> RuleSpec {
+    let text = format!(
+        "[[rule]]\nid = {id:?}\ntitle = \"t\"\nprovider = \"p\"\nkeywords = {keywords:?}\npattern = '''{pattern}'''\n"
+    );
+    crate::rules::parse_file("test.toml", &text).unwrap().remove(0)
+}
+
+fn engine(specs: Vec<RuleSpec>) -> Engine {
+    let set = RuleSet::from_specs(specs.into_iter().map(|s| ("test.toml".to_string(), s)).collect()).unwrap();
+    set.compile_all(|_| true).unwrap();
+    Engine::new(Arc::new(set), EngineOptions::default()).unwrap()
+}
+
+fn secrets(engine: &Engine, text: &str) -> Vec<String> {
+    let mut scratch = engine.scratch();
+    engine
+        .scan(text.as_bytes(), Position::START, &mut scratch)
+        .iter()
+        .map(|m| String::from_utf8_lossy(&text.as_bytes()[m.secret.clone()]).into_owned())
+        .collect()
+}
+
+fn gh_rule() -> RuleSpec {
+    let mut r = rule("github.classic-pat", &["ghp_"], r"\b(ghp_[A-Za-z0-9]{36})\b");
+    r.validate = Some("github-crc32".into());
+    r
+}
+
+#[test]
+fn finds_a_prefixed_token_and_checks_its_checksum() {
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "a").unwrap();
+    assert_eq!(secrets(&e, &format!("x = \"{token}\"\n")), vec![token.clone()]);
+    let mut broken = token.into_bytes();
+    broken[10] = if broken[10] == b'a' { b'b' } else { b'a' };
+    let broken = String::from_utf8(broken).unwrap();
+    assert!(secrets(&e, &broken).is_empty());
+}
+
+#[test]
+fn keywords_match_case_insensitively_but_patterns_decide() {
+    let e = engine(vec![rule("p.upper", &["abc_"], r"ABC_[0-9a-f]{16}")]);
+    assert_eq!(secrets(&e, "ABC_0123456789abcdeX1 ABC_3f9a0c1d7b2e5a4f").len(), 1);
+    assert!(secrets(&e, "abc_3f9a0c1d7b2e5a4f").is_empty());
+}
+
+#[test]
+fn no_keyword_means_no_regex_work() {
+    let e = engine(vec![rule("p.any", &["zzzkw"], r"[0-9a-f]{16}")]);
+    assert!(secrets(&e, "3f9a0c1d7b2e5a4f but no keyword").is_empty());
+    assert_eq!(secrets(&e, "zzzkw 3f9a0c1d7b2e5a4f").len(), 1);
+}
+
+#[test]
+fn word_boundaries_see_outside_the_window() {
+    let mut r = rule("p.b", &["tok_"], r"\btok_[a-z0-9]{12}\b");
+    r.window = Some([0, 20]);
+    let e = engine(vec![r]);
+    assert!(secrets(&e, "xtok_k3j9xq2mzp8l").is_empty());
+    assert_eq!(secrets(&e, " tok_k3j9xq2mzp8l").len(), 1);
+}
+
+#[test]
+fn assignment_rules_read_name_and_value() {
+    let mut r =
+        rule("railway.token", &["railway"], r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    r.assign = Some("^railway_(api_)?token$".into());
+    let e = engine(vec![r]);
+    let uuid = expand("{{uuid}}", "r").unwrap();
+    for text in [
+        format!("RAILWAY_TOKEN={uuid}"),
+        format!("  railway_api_token: \"{uuid}\""),
+        format!("{{\"RAILWAY_TOKEN\": \"{uuid}\"}}"),
+    ] {
+        assert_eq!(secrets(&e, &text), vec![uuid.clone()], "{text}");
+    }
+    assert!(secrets(&e, &format!("RAILWAY_PROJECT_ID={uuid}")).is_empty());
+    assert!(secrets(&e, &format!("id = {uuid} # railway")).is_empty());
+}
+
+#[test]
+fn placeholders_and_low_entropy_are_dropped() {
+    let mut r = rule("p.key", &["key_"], r"key_([A-Za-z0-9]{20})");
+    r.entropy = Some(3.0);
+    let e = engine(vec![r]);
+    assert!(secrets(&e, "key_xxxxxxxxxxxxxxxxxxxx").is_empty());
+    assert!(secrets(&e, "key_abababababababababab").is_empty());
+    assert_eq!(secrets(&e, "key_k3J9xQ2mZp8LwR4tY7vB").len(), 1);
+}
+
+#[test]
+fn generic_matches_yield_to_specific_ones() {
+    let mut generic = rule("generic.assign", &["token"], r"[^\s]{16,}");
+    generic.assign = Some("token".into());
+    generic.generic = true;
+    let e = engine(vec![gh_rule(), generic]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "g").unwrap();
+    let mut scratch = e.scratch();
+    let text = format!("GITHUB_TOKEN={token}\nOTHER_TOKEN=k3J9xQ2mZp8LwR4tY7vB1nC6\n");
+    let ids: Vec<_> = e.scan(text.as_bytes(), Position::START, &mut scratch).iter().map(|m| m.rule.0).collect();
+    assert_eq!(ids, vec![0, 1]);
+}
+
+#[test]
+fn pairs_report_the_secret_with_its_companion() {
+    let mut r = rule("aws.access-key", &["akia"], r"\b(AKIA[A-Z2-7]{16})\b");
+    r.pair = Some(crate::rules::PairSpec {
+        pattern: r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)".into(),
+        name: "secret access key".into(),
+        primary_name: Some("access key id".into()),
+        within: Some(200),
+        secret_is_companion: None,
+        entropy: Some(4.0),
+    });
+    let e = engine(vec![r]);
+    let id = expand("{{gen:aws-key-id:AKIA}}", "p").unwrap();
+    let secret = expand("{{b64:40}}", "p").unwrap().replace(['+', '/'], "Q");
+    let text = format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n");
+    let mut scratch = e.scratch();
+    let found = e.scan(text.as_bytes(), Position::START, &mut scratch);
+    assert_eq!(found.len(), 1);
+    let m = &found[0];
+    assert_eq!(&text[m.secret.clone()], secret);
+    let companion = m.companion.as_ref().unwrap();
+    assert_eq!(&text[companion.span.clone()], id);
+    assert_eq!((companion.line, m.line), (2, 3));
+    // Alone, the key id is still reported.
+    assert_eq!(secrets(&e, &format!("key: {id}")), vec![id]);
+}
+
+#[test]
+fn lines_and_columns_are_one_based_and_count_characters() {
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "c").unwrap();
+    let text = format!("first\r\nsécond: {token}\nthird {token}x\n");
+    let mut scratch = e.scratch();
+    let found = e.scan(text.as_bytes(), Position::START, &mut scratch);
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].line, found[0].column), (2, 9));
+}
+
+#[test]
+fn inline_allow_silences_a_line() {
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "i").unwrap();
+    assert!(secrets(&e, &format!("t = \"{token}\" # keyreach:allow\n")).is_empty());
+    let set = RuleSet::from_specs(vec![("t".into(), gh_rule())]).unwrap();
+    let audit = Engine::new(Arc::new(set), EngineOptions { inline_allow: false }).unwrap();
+    assert_eq!(secrets(&audit, &format!("t = \"{token}\" # keyreach:allow\n")).len(), 1);
+}
+
+#[test]
+fn invalid_utf8_and_crlf_are_fine() {
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "u").unwrap();
+    let mut bytes = vec![0xff, 0xfe, b'\r', b'\n'];
+    bytes.extend_from_slice(token.as_bytes());
+    bytes.extend_from_slice(b"\r\n\xc3");
+    let mut scratch = e.scratch();
+    let found = e.scan(&bytes, Position::START, &mut scratch);
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].line, found[0].column), (2, 1));
+}
+
+fn stream_secrets(e: &Engine, data: &[u8], chunk: usize) -> Vec<(String, u64, u64)> {
+    let mut scratch = e.scratch();
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let options = StreamOptions { chunk, skip_binary: true };
+    e.scan_reader(&mut &data[..], &options, &mut scratch, &mut buf, &mut |m, chunk| {
+        out.push((String::from_utf8_lossy(&chunk[m.secret.clone()]).into_owned(), m.line, m.column));
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn streaming_finds_each_secret_once_across_chunk_boundaries() {
+    let e = engine(vec![gh_rule()]);
+    let mut data = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..40u64 {
+        let token = expand("{{gen:github-crc32:ghp_}}", &format!("s{i}")).unwrap();
+        // Lines of varied length push tokens across every part of a chunk.
+        let filler = "a".repeat((i as usize * 7919) % 50_000);
+        data.extend_from_slice(filler.as_bytes());
+        data.push(b' ');
+        let column = filler.len() as u64 + 2;
+        data.extend_from_slice(token.as_bytes());
+        data.push(b'\n');
+        expected.push((token, i + 1, column));
+    }
+    for chunk in [0, 200_000, 1 << 20] {
+        assert_eq!(stream_secrets(&e, &data, chunk), expected, "chunk {chunk}");
+    }
+}
+
+#[test]
+fn streaming_a_long_line_without_newlines_keeps_columns() {
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "long").unwrap();
+    let mut data = vec![b'z'; 3_000_000];
+    data.push(b' ');
+    data.extend_from_slice(token.as_bytes());
+    let found = stream_secrets(&e, &data, 0);
+    assert_eq!(found, vec![(token, 1, 3_000_002)]);
+}
+
+#[test]
+fn streaming_skips_binary_input() {
+    let e = engine(vec![gh_rule()]);
+    let mut scratch = e.scratch();
+    let mut buf = Vec::new();
+    let data = b"\x7fELF\x00\x00ghp_";
+    let outcome =
+        e.scan_reader(&mut &data[..], &StreamOptions::default(), &mut scratch, &mut buf, &mut |_, _| {}).unwrap();
+    assert_eq!(outcome, StreamOutcome::Binary);
+}

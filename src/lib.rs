@@ -1,0 +1,265 @@
+//! keyreach: finds every credential an AI coding agent can reach, learns what each one can
+//! do, and judges it against a least-privilege policy.
+//!
+//! This file runs the pipeline — sources → engine → credentials → scope → policy — and is
+//! the library API the binary and tests call. It is the only module importing every stage;
+//! printing is left to [`report`] and the binary.
+
+pub mod config;
+pub mod credentials;
+pub mod engine;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod scope;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use config::{RuleSources, Settings};
+use credentials::{Collector, Location, Secret, Sighting};
+use engine::{Engine, Match, StreamOutcome, check};
+use policy::Finding;
+use rules::{RuleErrors, RuleId, RuleSet};
+use source::fs::{FileEntry, SkipReason, WalkEvent};
+use source::{Origin, Reach, Stats};
+
+/// Receives progress from scanning threads (the binary draws a bar; tests ignore it).
+pub trait Progress: Sync {
+    fn file_done(&self, bytes: u64);
+}
+
+/// No progress display.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn file_done(&self, _bytes: u64) {}
+}
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Judged, sorted findings.
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// Paths that could not be read, as `path: cause` lines.
+    pub problems: Vec<String>,
+}
+
+/// Loads the built-in rules plus the user's. User rules are compiled and their examples
+/// run now, so a bad one fails at load with its file and id.
+pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
+    let mut specs = RuleSet::builtin_specs()?;
+    let builtin = specs.len();
+    for dir in &sources.dirs {
+        specs.extend(rules::read_dir(dir)?);
+    }
+    specs.extend(sources.inline.iter().cloned());
+    let user_ids: Vec<String> = specs[builtin..].iter().map(|(_, s)| s.id.clone()).collect();
+    let set = Arc::new(RuleSet::from_specs(specs)?);
+    let is_user = |r: &rules::Rule| user_ids.contains(&r.id);
+    set.compile_all(is_user)?;
+    if !user_ids.is_empty() {
+        let engine = Engine::new(set.clone(), engine::EngineOptions::default()).map_err(|e| {
+            RuleErrors(vec![rules::RuleError { source: "rules".into(), id: None, cause: e.to_string() }])
+        })?;
+        let errors = check::check_examples(&engine, check::CheckOptions { require_examples: false }, is_user);
+        if !errors.is_empty() {
+            return Err(RuleErrors(errors));
+        }
+    }
+    Ok(set)
+}
+
+/// Scans the file system roots in `settings` and judges what it finds.
+pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let excludes = source::fs::check(&settings.walk)?;
+    let engine = Engine::new(rules.clone(), settings.engine.clone())?;
+    let shared = Mutex::new(Shared::default());
+    source::fs::walk(&settings.walk, &excludes, || {
+        let mut worker = Worker::new(&engine, settings, &shared, progress);
+        Box::new(move |event| worker.handle(event))
+    });
+    let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut stats = shared.stats;
+    stats.seconds = started.elapsed().as_secs_f64();
+    let mut problems = shared.problems;
+    problems.sort();
+    let sightings = label_reach(&settings.walk.roots, shared.sightings);
+    let findings = judge(settings, &rules, sightings);
+    Ok(Outcome { findings, stats, problems })
+}
+
+/// Dedupes sightings into credentials, applies the allow-list, decodes scope offline and
+/// judges each against the policy.
+pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> Vec<Finding> {
+    let mut collector = Collector::default();
+    for s in sightings {
+        collector.add(rules, s);
+    }
+    let mut findings: Vec<Finding> = collector
+        .finish()
+        .into_iter()
+        .filter_map(|c| settings.policy.allowed(c))
+        .map(|c| {
+            let rule = rules.get(c.rule);
+            let scope = scope::offline(rule, &c);
+            policy::judge(&settings.policy, rule, c, scope)
+        })
+        .filter(|f| !f.scope.public)
+        .collect();
+    policy::sort(&mut findings);
+    findings
+}
+
+/// Replaces the provisional reach of file sightings with tracked/untracked/ignored,
+/// classifying each root's paths against the repository that root is in.
+fn label_reach(roots: &[PathBuf], sightings: Vec<(PathBuf, Sighting)>) -> Vec<Sighting> {
+    let mut by_root: BTreeMap<usize, Vec<(PathBuf, Sighting)>> = BTreeMap::new();
+    for (path, s) in sightings {
+        let root = roots.iter().position(|r| path.starts_with(r)).unwrap_or(0);
+        by_root.entry(root).or_default().push((path, s));
+    }
+    let mut out = Vec::new();
+    for (root, group) in by_root {
+        let labels = source::git::Classifier::for_root(&roots[root]).classify(group.iter().map(|(p, _)| p.as_path()));
+        for (path, mut s) in group {
+            let reach = labels.get(&path).copied().unwrap_or(Reach::Untracked);
+            s.location.reach = reach;
+            if let Some((_, loc)) = s.companion.as_mut() {
+                loc.reach = reach;
+            }
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Everything wrong with the rule set: parse, validation, compilation and example
+/// failures, with the number of rules checked. `keyreach rules check` prints these.
+pub fn check_rules(sources: &RuleSources) -> (usize, Vec<rules::RuleError>) {
+    let mut specs = match RuleSet::builtin_specs() {
+        Ok(s) => s,
+        Err(e) => return (0, e.0),
+    };
+    let mut errors = Vec::new();
+    for dir in &sources.dirs {
+        match rules::read_dir(dir) {
+            Ok(more) => specs.extend(more),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    specs.extend(sources.inline.iter().cloned());
+    let set = match RuleSet::from_specs(specs) {
+        Ok(set) => Arc::new(set),
+        Err(e) => return (0, errors.into_iter().chain(e.0).collect()),
+    };
+    if let Err(e) = set.compile_all(|_| true) {
+        errors.extend(e.0);
+        return (set.len(), errors);
+    }
+    match Engine::new(set.clone(), engine::EngineOptions::default()) {
+        Ok(engine) => {
+            errors.extend(check::check_examples(&engine, check::CheckOptions { require_examples: true }, |_| true))
+        }
+        Err(e) => errors.push(rules::RuleError { source: "rules".into(), id: None, cause: e.to_string() }),
+    }
+    (set.len(), errors)
+}
+
+/// State merged from every worker when it finishes.
+#[derive(Default)]
+struct Shared {
+    stats: Stats,
+    sightings: Vec<(PathBuf, Sighting)>,
+    problems: Vec<String>,
+}
+
+/// One scanning thread: owns its engine scratch, read buffer and results until it ends.
+struct Worker<'a> {
+    engine: &'a Engine,
+    settings: &'a Settings,
+    shared: &'a Mutex<Shared>,
+    progress: &'a dyn Progress,
+    scratch: engine::Scratch,
+    buf: Vec<u8>,
+    path_rules: Vec<RuleId>,
+    local: Shared,
+}
+
+impl<'a> Worker<'a> {
+    fn new(engine: &'a Engine, settings: &'a Settings, shared: &'a Mutex<Shared>, progress: &'a dyn Progress) -> Self {
+        Worker {
+            engine,
+            settings,
+            shared,
+            progress,
+            scratch: engine.scratch(),
+            buf: Vec::new(),
+            path_rules: Vec::new(),
+            local: Shared::default(),
+        }
+    }
+
+    fn handle(&mut self, event: WalkEvent) {
+        match event {
+            WalkEvent::File(entry) => self.scan_file(entry),
+            WalkEvent::Skipped { reason: SkipReason::TooLarge, .. } => self.local.stats.skipped_large += 1,
+            WalkEvent::Skipped { .. } => {}
+            WalkEvent::Error { display, message } => self.problem(&display, &message),
+        }
+    }
+
+    fn problem(&mut self, display: &str, message: &str) {
+        self.local.stats.errors += 1;
+        self.local.problems.push(format!("{}: {message}", report::escape(display)));
+    }
+
+    fn scan_file(&mut self, entry: FileEntry) {
+        let mut file = match source::fs::open(&entry.path) {
+            Ok(f) => f,
+            Err(e) => return self.problem(&entry.display, &e.to_string()),
+        };
+        self.engine.rules().path_rules(Path::new(&entry.display), &mut self.path_rules);
+        self.engine.enable_path_rules(&mut self.scratch, &self.path_rules);
+        let origin = Origin { path: entry.display.clone(), reach: Reach::Untracked, commit: None };
+        let sightings = &mut self.local.sightings;
+        let mut emit = |m: &Match, chunk: &[u8]| sightings.push((entry.path.clone(), sighting(m, chunk, &origin)));
+        match self.engine.scan_reader(&mut file, &self.settings.stream, &mut self.scratch, &mut self.buf, &mut emit) {
+            Ok(StreamOutcome::Scanned { bytes }) => {
+                self.local.stats.files += 1;
+                self.local.stats.bytes += bytes;
+                self.progress.file_done(bytes);
+            }
+            Ok(StreamOutcome::Binary) => self.local.stats.skipped_binary += 1,
+            Err(e) => self.problem(&entry.display, &e.to_string()),
+        }
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.stats.merge(&local.stats);
+        shared.sightings.extend(local.sightings);
+        shared.problems.extend(local.problems);
+    }
+}
+
+/// Turns an engine match in `chunk` into a sighting at `origin`.
+pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
+    Sighting {
+        rule: m.rule,
+        secret: Secret::new(&chunk[m.secret.clone()]),
+        location: Location::at(origin, m.line, m.column),
+        companion: m
+            .companion
+            .as_ref()
+            .map(|c| (Secret::new(&chunk[c.span.clone()]), Location::at(origin, c.line, c.column))),
+    }
+}

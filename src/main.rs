@@ -1,0 +1,309 @@
+//! The `keyreach` binary: clap definitions, mapping flags onto config overrides, printing,
+//! and exit codes. No scanning logic lives here.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use termcolor::{Ansi, ColorChoice, NoColor, StandardStream, WriteColor};
+
+use keyreach::config::{self, Overrides, RuleSources};
+use keyreach::policy::Severity;
+use keyreach::report::{self, Format, Report};
+
+/// Find every credential an AI coding agent can reach, learn what each one can do, and
+/// flag the over-privileged ones.
+#[derive(Parser)]
+#[command(name = "keyreach", version, max_term_width = 98)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files and directories (default: the current directory) for credentials.
+    ///
+    /// Hidden and git-ignored files are included (agents read `.env`); `.git/` internals,
+    /// binary files and files over --max-file-size are skipped.
+    Scan(ScanArgs),
+    /// List the rules or check them (every rule's examples must match, negatives must not).
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+        #[command(flatten)]
+        sources: RuleArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesAction {
+    /// Print one rule a line: id, provider, title.
+    List,
+    /// Validate every rule and run its examples.
+    Check,
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Also load every `*.toml` rule file in DIR (repeatable).
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    rules: Vec<PathBuf>,
+    /// Config file whose `[[rule]]` tables are loaded too.
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// Config file (default: keyreach.toml in the scanned directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Also load every `*.toml` rule file in DIR (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    fail_on: SeverityArg,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Do not scan paths matching GLOB, relative to the scanned directory (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than this many megabytes [default: 25].
+    #[arg(long, value_name = "MB")]
+    max_file_size: Option<u64>,
+    /// Follow symbolic links.
+    #[arg(long, short = 'L')]
+    follow: bool,
+    /// Also scan files that look binary.
+    #[arg(long)]
+    binary: bool,
+    /// Ignore `keyreach:allow` comments (to audit them).
+    #[arg(long)]
+    no_inline_allow: bool,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    show_secrets: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// A report for people, grouped by severity.
+    Text,
+    /// One JSON document (the DESIGN.md contract).
+    Json,
+    /// One finding object a line.
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
+}
+
+/// Exit codes (DESIGN.md): 0 clean, 1 findings at or above --fail-on, 2 errors.
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules { action, sources } => run_rules(action, sources),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("keyreach: {}", one_line(&format!("{err:#}")));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let overrides = Overrides {
+        paths: args.paths,
+        config: args.config,
+        rules_dirs: args.rules,
+        threads: args.threads,
+        excludes: args.exclude,
+        max_file_size_mb: args.max_file_size,
+        follow_links: args.follow,
+        binary: args.binary,
+        no_inline_allow: args.no_inline_allow,
+        show_secrets: args.show_secrets,
+        fail_on: Some(args.fail_on.into()),
+    };
+    let settings = config::resolve(overrides)?;
+    let rules = keyreach::load_rules(&settings.rules)?;
+    let progress = Bar::new();
+    let outcome = keyreach::scan(&settings, rules, &progress)?;
+    progress.finish();
+    for problem in &outcome.problems {
+        eprintln!("keyreach: {problem}");
+    }
+    let report = Report { findings: &outcome.findings, stats: &outcome.stats, show_secrets: settings.show_secrets };
+    write_report(args.format.into(), &report, args.output.as_ref(), args.color)?;
+    let failing = outcome.findings.iter().any(|f| f.severity >= settings.fail_on);
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+fn write_report(format: Format, report: &Report<'_>, output: Option<&PathBuf>, color: ColorArg) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    match output {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).with_context(|| format!("{}: cannot write the report", path.display()))?;
+            let writer = io::BufWriter::new(file);
+            let mut out: Box<dyn WriteColor> = match color {
+                ColorArg::Always => Box::new(Ansi::new(writer)),
+                _ => Box::new(NoColor::new(writer)),
+            };
+            report::write(format, report, out.as_mut())?;
+            out.flush()?;
+        }
+        None => {
+            let mut out = StandardStream::stdout(color_choice(color, io::stdout().is_terminal()));
+            report::write(format, report, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// `auto` colours only a terminal, and never when NO_COLOR is set to a non-empty value.
+fn color_choice(color: ColorArg, terminal: bool) -> ColorChoice {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match color {
+        ColorArg::Always => ColorChoice::Always,
+        ColorArg::Never => ColorChoice::Never,
+        ColorArg::Auto if terminal && !no_color => ColorChoice::Auto,
+        ColorArg::Auto => ColorChoice::Never,
+    }
+}
+
+fn run_rules(action: RulesAction, args: RuleArgs) -> anyhow::Result<u8> {
+    let inline = match &args.config {
+        Some(path) => config::read_config(path)?.rule.into_iter().map(|r| (path.display().to_string(), r)).collect(),
+        None => Vec::new(),
+    };
+    let sources = RuleSources { dirs: args.rules, inline };
+    let mut out = io::stdout().lock();
+    match action {
+        RulesAction::List => {
+            let set = keyreach::load_rules(&sources)?;
+            for (_, rule) in set.iter() {
+                writeln!(out, "{}\t{}\t{}", rule.id, rule.provider, rule.title)?;
+            }
+            Ok(0)
+        }
+        RulesAction::Check => {
+            let (count, errors) = keyreach::check_rules(&sources);
+            for e in &errors {
+                eprintln!("keyreach: {e}");
+            }
+            if errors.is_empty() {
+                writeln!(out, "{count} rules checked: every example matches, no negative example does")?;
+                Ok(0)
+            } else {
+                eprintln!("keyreach: {} problem(s) in the rules", errors.len());
+                Ok(EXIT_FINDINGS)
+            }
+        }
+    }
+}
+
+/// A progress bar on stderr for scans longer than a moment, only on a terminal and never
+/// in CI.
+struct Bar {
+    bar: ProgressBar,
+    started: Instant,
+    enabled: bool,
+    shown: AtomicBool,
+}
+
+impl Bar {
+    fn new() -> Bar {
+        let enabled = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} scanning {decimal_bytes} ({decimal_bytes_per_sec}) {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        Bar { bar, started: Instant::now(), enabled, shown: AtomicBool::new(false) }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl keyreach::Progress for Bar {
+    fn file_done(&self, bytes: u64) {
+        self.bar.inc(bytes);
+        if self.enabled && !self.shown.load(Ordering::Relaxed) && self.started.elapsed() > Duration::from_millis(400) {
+            self.shown.store(true, Ordering::Relaxed);
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+        }
+    }
+}

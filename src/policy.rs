@@ -1,0 +1,309 @@
+//! The least-privilege policy (`[policy]` in `keyreach.toml`) and the verdict it gives each
+//! credential: [`Severity`] with reasons in plain words and a remedy ([`Finding`]).
+//!
+//! Receives credentials with their scope; hands the report sorted findings. Never formats
+//! output and never imports the report.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::credentials::{Credential, Fingerprint, Location};
+use crate::rules::Rule;
+use crate::scope::{Activity, Level, Scope};
+
+/// Severity, ordered `low < medium < high < critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        Some(match text {
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to count a credential whose scope is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownScope {
+    /// An unscoped key counts as a master key (the default).
+    AssumeAdmin,
+    AssumeWrite,
+    AssumeRead,
+}
+
+impl UnknownScope {
+    fn level(self) -> Level {
+        match self {
+            UnknownScope::AssumeAdmin => Level::Admin,
+            UnknownScope::AssumeWrite => Level::Write,
+            UnknownScope::AssumeRead => Level::Read,
+        }
+    }
+}
+
+/// `[policy]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    pub max_level: Option<String>,
+    pub deny_destructive: Option<bool>,
+    pub deny_production: Option<bool>,
+    pub unknown_scope: Option<UnknownScope>,
+    pub agent_has_shell: Option<bool>,
+}
+
+/// `[allow]` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowSpec {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+}
+
+/// One `[environments.<name>]` table: what that environment means here.
+pub type EnvironmentSpec = BTreeMap<String, Vec<String>>;
+
+/// The resolved policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub max_level: Level,
+    pub deny_destructive: bool,
+    pub deny_production: bool,
+    pub unknown_scope: UnknownScope,
+    pub agent_has_shell: bool,
+    /// `[environments.*]`: per environment, per kind (`aws_accounts`, ...), the identifiers.
+    pub environments: BTreeMap<String, EnvironmentSpec>,
+    allow_paths: GlobSet,
+    allow_fingerprints: HashSet<Fingerprint>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_level: Level::Read,
+            deny_destructive: true,
+            deny_production: true,
+            unknown_scope: UnknownScope::AssumeAdmin,
+            agent_has_shell: true,
+            environments: BTreeMap::new(),
+            allow_paths: GlobSet::empty(),
+            allow_fingerprints: HashSet::new(),
+        }
+    }
+}
+
+/// A policy field that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy.max_level {0:?} is not one of none, read, write, admin")]
+    Level(String),
+    #[error("allow.paths {glob:?}: {cause}")]
+    Glob { glob: String, cause: String },
+    #[error("allow.fingerprints {0:?} is not of the form sha256:<64 hex digits>")]
+    Fingerprint(String),
+}
+
+impl Policy {
+    pub fn from_spec(
+        spec: &PolicySpec,
+        allow: &AllowSpec,
+        environments: BTreeMap<String, EnvironmentSpec>,
+    ) -> Result<Policy, PolicyError> {
+        let defaults = Policy::default();
+        let max_level = match spec.max_level.as_deref() {
+            Some(text) => {
+                Level::parse(text).filter(|l| *l != Level::Unknown).ok_or_else(|| PolicyError::Level(text.into()))?
+            }
+            None => defaults.max_level,
+        };
+        let mut globs = GlobSetBuilder::new();
+        for glob in &allow.paths {
+            let g = Glob::new(glob).map_err(|e| PolicyError::Glob { glob: glob.clone(), cause: e.to_string() })?;
+            globs.add(g);
+        }
+        let allow_fingerprints = allow
+            .fingerprints
+            .iter()
+            .map(|f| Fingerprint::parse(f).ok_or_else(|| PolicyError::Fingerprint(f.clone())))
+            .collect::<Result<_, _>>()?;
+        Ok(Policy {
+            max_level,
+            deny_destructive: spec.deny_destructive.unwrap_or(defaults.deny_destructive),
+            deny_production: spec.deny_production.unwrap_or(defaults.deny_production),
+            unknown_scope: spec.unknown_scope.unwrap_or(defaults.unknown_scope),
+            agent_has_shell: spec.agent_has_shell.unwrap_or(defaults.agent_has_shell),
+            environments,
+            allow_paths: globs
+                .build()
+                .map_err(|e| PolicyError::Glob { glob: allow.paths.join(","), cause: e.to_string() })?,
+            allow_fingerprints,
+        })
+    }
+
+    /// Drops locations under allowed paths; `None` when nothing is left or the
+    /// fingerprint is allowed.
+    pub fn allowed(&self, mut credential: Credential) -> Option<Credential> {
+        if self.allow_fingerprints.contains(&credential.fingerprint) {
+            return None;
+        }
+        credential.locations.retain(|l| !self.path_allowed(l));
+        (!credential.locations.is_empty()).then_some(credential)
+    }
+
+    fn path_allowed(&self, location: &Location) -> bool {
+        !self.allow_paths.is_empty() && self.allow_paths.is_match(&location.path)
+    }
+}
+
+/// A judged credential: what the report prints.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub provider: String,
+    pub title: String,
+    pub credential: Credential,
+    pub scope: Scope,
+    pub severity: Severity,
+    pub reasons: Vec<String>,
+    pub remedy: String,
+}
+
+const DEFAULT_REMEDY: &str = "Rotate it, replace it with a credential scoped to what the task needs, \
+and keep it where the agent cannot read it (a secret store, not a file in the workspace).";
+
+/// Judges one credential against the policy.
+pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, scope: Scope) -> Finding {
+    let (severity, reasons) = verdict(policy, &scope);
+    Finding {
+        rule_id: rule.id.clone(),
+        provider: rule.provider.clone(),
+        title: rule.title.clone(),
+        credential,
+        severity,
+        reasons,
+        remedy: rule.remedy.clone().unwrap_or_else(|| DEFAULT_REMEDY.to_string()),
+        scope,
+    }
+}
+
+fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
+    let mut reasons = scope.notes.clone();
+    if scope.active == Activity::Inactive {
+        reasons.push("the credential is revoked, invalid or expired".into());
+        return (Severity::Low, reasons);
+    }
+    if scope.test_mode {
+        reasons.push("test-mode credential: no access to live data".into());
+        return (Severity::Low, reasons);
+    }
+    let unknown = scope.level == Level::Unknown;
+    let level = if unknown { policy.unknown_scope.level() } else { scope.level };
+    if unknown {
+        reasons.push(format!("scope unknown: counted as {} access", level.as_str()));
+    }
+    let over_level = level.rank() > policy.max_level.rank();
+    let destructive = scope.destructive == Some(true);
+    let production = scope.production == Some(true);
+    if level == Level::Admin && !unknown {
+        reasons.push("can administer the account".into());
+    }
+    if destructive {
+        reasons.push("can delete or overwrite data".into());
+    }
+    if production {
+        reasons.push("reaches production".into());
+    }
+    let over = over_level || (policy.deny_destructive && destructive) || (policy.deny_production && production);
+    if !over {
+        reasons.push(format!("within policy (at most {}), but a live secret in plain text", policy.max_level));
+        return (Severity::Medium, reasons);
+    }
+    reasons.push(format!("policy allows at most {}", policy.max_level));
+    let severe = unknown || level == Level::Admin || destructive || production;
+    (if severe { Severity::Critical } else { Severity::High }, reasons)
+}
+
+/// Orders findings: most severe first, then provider, rule, first location.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.provider.cmp(&b.provider))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.credential.locations.first().cmp(&b.credential.locations.first()))
+            .then_with(|| a.credential.fingerprint.cmp(&b.credential.fingerprint))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::ScopeSource;
+
+    fn scope(level: Level) -> Scope {
+        Scope { level, source: ScopeSource::Offline, ..Scope::unknown() }
+    }
+
+    #[test]
+    fn unknown_scope_counts_as_a_master_key() {
+        let (severity, reasons) = verdict(&Policy::default(), &Scope::unknown());
+        assert_eq!(severity, Severity::Critical);
+        assert!(reasons.iter().any(|r| r == "scope unknown: counted as admin access"), "{reasons:?}");
+        let relaxed = Policy { unknown_scope: UnknownScope::AssumeRead, ..Policy::default() };
+        assert_eq!(verdict(&relaxed, &Scope::unknown()).0, Severity::Medium);
+    }
+
+    #[test]
+    fn severities_follow_the_design() {
+        let p = Policy::default();
+        assert_eq!(verdict(&p, &scope(Level::Read)).0, Severity::Medium);
+        assert_eq!(verdict(&p, &scope(Level::Write)).0, Severity::High);
+        assert_eq!(verdict(&p, &scope(Level::Admin)).0, Severity::Critical);
+        let destructive_read = Scope { destructive: Some(true), ..scope(Level::Read) };
+        assert_eq!(verdict(&p, &destructive_read).0, Severity::Critical);
+        let test = Scope { test_mode: true, ..scope(Level::Write) };
+        assert_eq!(verdict(&p, &test).0, Severity::Low);
+        let dead = Scope { active: Activity::Inactive, ..scope(Level::Admin) };
+        assert_eq!(verdict(&p, &dead).0, Severity::Low);
+        let write_ok = Policy { max_level: Level::Write, ..Policy::default() };
+        assert_eq!(verdict(&write_ok, &scope(Level::Write)).0, Severity::Medium);
+    }
+
+    #[test]
+    fn bad_policy_values_are_named() {
+        let spec = PolicySpec { max_level: Some("root".into()), ..PolicySpec::default() };
+        let err = Policy::from_spec(&spec, &AllowSpec::default(), BTreeMap::new()).unwrap_err();
+        assert_eq!(err.to_string(), "policy.max_level \"root\" is not one of none, read, write, admin");
+    }
+}

@@ -1,0 +1,497 @@
+//! Rules as data: the TOML spec ([`RuleSpec`]), its validated form ([`Rule`]), the dense
+//! [`RuleId`] index and the [`RuleSet`] the engine compiles.
+//!
+//! Receives TOML text (the embedded built-ins, `--rules DIR`, the config file); hands the
+//! engine a validated `RuleSet`. Never imports the engine, sources, scope or reports.
+//! Patterns compile lazily, on the first keyword hit, so start-up stays cheap; user rules
+//! are compiled eagerly by [`RuleSet::compile_all`] so a bad one fails at load.
+
+pub mod spec;
+pub mod template;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+
+pub use spec::{PairSpec, RuleFile, RuleSpec, ScopeSpec};
+use validate::Validator;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// Dense index of a rule in its [`RuleSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(pub u32);
+
+impl RuleId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Largest compiled program a rule's regex may produce: bounds hostile user rules.
+const REGEX_SIZE_LIMIT: usize = 2 << 20;
+/// Shortest keyword allowed: shorter ones would hit everywhere and stall the prefilter.
+const MIN_KEYWORD_LEN: usize = 3;
+/// Largest window a rule may ask for on either side of a keyword hit.
+pub const MAX_WINDOW: usize = 16 * 1024;
+
+/// A regex compiled on first use. The pattern was syntax-checked at load.
+pub struct LazyRegex {
+    pattern: String,
+    case_insensitive: bool,
+    compiled: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(pattern: String, case_insensitive: bool) -> LazyRegex {
+        LazyRegex { pattern, case_insensitive, compiled: OnceLock::new() }
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    fn build(&self) -> Result<Regex, String> {
+        let syntax = syntax::Config::new().unicode(false).utf8(false).case_insensitive(self.case_insensitive);
+        Regex::builder()
+            .syntax(syntax)
+            .configure(
+                Regex::config()
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
+            )
+            .build(&self.pattern)
+            .map_err(|e| e.to_string().replace('\n', " "))
+    }
+
+    /// The compiled regex. Built-in patterns are compiled by the test suite, so a failure
+    /// here is a programming error in a built-in or a user rule that skipped `compile_all`;
+    /// it yields a regex that never matches rather than a panic on user data.
+    pub fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            self.build().unwrap_or_else(|_| Regex::new(r"[^\x00-\xFF]").expect("trivial regex compiles"))
+        })
+    }
+
+    fn compile_now(&self) -> Result<(), String> {
+        if self.compiled.get().is_none() {
+            let re = self.build()?;
+            let _ = self.compiled.set(re);
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LazyRegex").field(&self.pattern).finish()
+    }
+}
+
+/// The companion part of a paired credential, compiled.
+#[derive(Debug)]
+pub struct Pair {
+    pub pattern: LazyRegex,
+    pub name: String,
+    pub primary_name: String,
+    pub within: usize,
+    pub secret_is_companion: bool,
+    pub entropy: Option<f64>,
+}
+
+/// A validated rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub provider: String,
+    /// File the rule came from (`github.toml`, a user path, or `keyreach.toml`).
+    pub source: String,
+    pub keywords: Vec<String>,
+    pub pattern: LazyRegex,
+    pub assign: Option<LazyRegex>,
+    pub assign_exclude: Option<LazyRegex>,
+    pub validator: Option<Validator>,
+    pub entropy: Option<f64>,
+    pub generic: bool,
+    pub paths: Vec<String>,
+    pub window_before: usize,
+    pub window_after: usize,
+    pub pair: Option<Pair>,
+    pub scope: ScopeSpec,
+    pub remedy: Option<String>,
+    pub examples: Vec<String>,
+    pub negative_examples: Vec<String>,
+}
+
+impl Rule {
+    pub fn is_assignment(&self) -> bool {
+        self.assign.is_some()
+    }
+
+    fn regexes(&self) -> impl Iterator<Item = (&'static str, &LazyRegex)> {
+        [
+            Some(("pattern", &self.pattern)),
+            self.assign.as_ref().map(|r| ("assign", r)),
+            self.assign_exclude.as_ref().map(|r| ("assign_exclude", r)),
+            self.pair.as_ref().map(|p| ("pair.pattern", &p.pattern)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// A rule that failed to load, with where the user can fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub source: String,
+    pub id: Option<String>,
+    pub cause: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "{}: rule {id}: {}", self.source, self.cause),
+            None => write!(f, "{}: {}", self.source, self.cause),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Every error found while loading a rule set.
+#[derive(Debug)]
+pub struct RuleErrors(pub Vec<RuleError>);
+
+impl fmt::Display for RuleErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first = self.0.first().map(ToString::to_string).unwrap_or_default();
+        match self.0.len() {
+            0 | 1 => write!(f, "{first}"),
+            n => write!(f, "{first} (and {} more rule errors; run `keyreach rules check`)", n - 1),
+        }
+    }
+}
+
+impl std::error::Error for RuleErrors {}
+
+/// A validated set of rules with unique ids.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_id: HashMap<String, RuleId>,
+    path_globs: Option<(GlobSet, Vec<RuleId>)>,
+}
+
+impl RuleSet {
+    /// Parses the rules embedded at build time.
+    pub fn builtin_specs() -> Result<Vec<(String, RuleSpec)>, RuleErrors> {
+        let mut specs = Vec::new();
+        let mut errors = Vec::new();
+        for (name, text) in builtin::BUILTIN {
+            match parse_file(name, text) {
+                Ok(file) => specs.extend(file.into_iter().map(|s| (name.to_string(), s))),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() { Ok(specs) } else { Err(RuleErrors(errors)) }
+    }
+
+    /// Validates `specs` (with the file each came from) into a rule set.
+    pub fn from_specs(specs: Vec<(String, RuleSpec)>) -> Result<RuleSet, RuleErrors> {
+        let mut set = RuleSet::default();
+        let mut errors = Vec::new();
+        for (source, spec) in specs {
+            let id = spec.id.clone();
+            if set.by_id.contains_key(&id) {
+                errors.push(RuleError { source, id: Some(id), cause: "duplicate rule id".into() });
+                continue;
+            }
+            match Rule::from_spec(spec, &source) {
+                Ok(rule) => {
+                    set.by_id.insert(id, RuleId(set.rules.len() as u32));
+                    set.rules.push(rule);
+                }
+                Err(cause) => errors.push(RuleError { source, id: Some(id), cause }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(RuleErrors(errors));
+        }
+        set.path_globs = set.build_path_globs();
+        Ok(set)
+    }
+
+    /// Compiles every regex now (user rules: a bad pattern fails at load, not mid-scan).
+    pub fn compile_all(&self, only: impl Fn(&Rule) -> bool) -> Result<(), RuleErrors> {
+        let errors: Vec<RuleError> = self
+            .rules
+            .iter()
+            .filter(|r| only(r))
+            .flat_map(|rule| {
+                rule.regexes().filter_map(move |(field, re)| {
+                    re.compile_now().err().map(|cause| RuleError {
+                        source: rule.source.clone(),
+                        id: Some(rule.id.clone()),
+                        cause: format!("{field} does not compile: {cause}"),
+                    })
+                })
+            })
+            .collect();
+        if errors.is_empty() { Ok(()) } else { Err(RuleErrors(errors)) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn get(&self, id: RuleId) -> &Rule {
+        &self.rules[id.index()]
+    }
+
+    pub fn find(&self, id: &str) -> Option<RuleId> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (RuleId, &Rule)> {
+        self.rules.iter().enumerate().map(|(i, r)| (RuleId(i as u32), r))
+    }
+
+    /// Rules limited to certain paths that apply to `path` (a `/`-separated relative path).
+    pub fn path_rules(&self, path: &Path, out: &mut Vec<RuleId>) {
+        out.clear();
+        if let Some((globs, ids)) = &self.path_globs {
+            out.extend(globs.matches(path).into_iter().map(|i| ids[i]));
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    fn build_path_globs(&self) -> Option<(GlobSet, Vec<RuleId>)> {
+        let mut builder = GlobSetBuilder::new();
+        let mut ids = Vec::new();
+        for (id, rule) in self.iter() {
+            for glob in &rule.paths {
+                // Globs were checked in `Rule::from_spec`.
+                if let Ok(g) = Glob::new(glob) {
+                    builder.add(g);
+                    ids.push(id);
+                }
+            }
+        }
+        if ids.is_empty() {
+            return None;
+        }
+        builder.build().ok().map(|set| (set, ids))
+    }
+}
+
+/// Parses one rule file; the error names the file and the TOML position.
+pub fn parse_file(source: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> {
+    toml::from_str::<RuleFile>(text).map(|f| f.rule).map_err(|e| RuleError {
+        source: source.to_string(),
+        id: None,
+        cause: one_line(&e.to_string()),
+    })
+}
+
+/// Reads every `*.toml` file in `dir` (sorted) as rule files.
+pub fn read_dir(dir: &Path) -> Result<Vec<(String, RuleSpec)>, RuleErrors> {
+    let io_err = |cause: std::io::Error| {
+        RuleErrors(vec![RuleError { source: dir.display().to_string(), id: None, cause: cause.to_string() }])
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io_err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    let mut specs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let source = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_file(&source, &text) {
+                Ok(file) => specs.extend(file.into_iter().map(|s| (source.clone(), s))),
+                Err(e) => errors.push(e),
+            },
+            Err(e) => errors.push(RuleError { source, id: None, cause: e.to_string() }),
+        }
+    }
+    if errors.is_empty() { Ok(specs) } else { Err(RuleErrors(errors)) }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Checks a regex's syntax without building automata (cheap; done for every rule at load).
+fn check_syntax(pattern: &str) -> Result<(), String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map(|_| ())
+        .map_err(|e| one_line(&e.to_string()))
+}
+
+const LEVELS: &[&str] = &["none", "read", "write", "admin"];
+/// Offline decoders a rule's `scope.decode` may name (implemented in `scope::decode`).
+pub const DECODERS: &[&str] = &["jwt", "aws-key-id"];
+
+impl Rule {
+    fn from_spec(spec: RuleSpec, source: &str) -> Result<Rule, String> {
+        if spec.id.is_empty() || !spec.id.contains('.') {
+            return Err("id must look like provider.kind".into());
+        }
+        if spec.keywords.is_empty() {
+            return Err("needs at least one keyword".into());
+        }
+        if let Some(k) = spec.keywords.iter().find(|k| k.len() < MIN_KEYWORD_LEN) {
+            return Err(format!("keyword {k:?} is shorter than {MIN_KEYWORD_LEN} bytes"));
+        }
+        let validator = match &spec.validate {
+            Some(name) => Some(
+                Validator::from_name(name)
+                    .ok_or_else(|| format!("unknown validate {name:?} (known: {})", Validator::NAMES.join(", ")))?,
+            ),
+            None => None,
+        };
+        if let Some(level) = spec.scope.as_ref().and_then(|s| s.level.as_deref()) {
+            if !LEVELS.contains(&level) {
+                return Err(format!("scope.level {level:?} is not one of {}", LEVELS.join(", ")));
+            }
+        }
+        if let Some(decode) = spec.scope.as_ref().and_then(|s| s.decode.as_deref()) {
+            if !DECODERS.contains(&decode) {
+                return Err(format!("scope.decode {decode:?} is not one of {}", DECODERS.join(", ")));
+            }
+        }
+        for glob in &spec.paths {
+            Glob::new(glob).map_err(|e| format!("path glob {glob:?}: {e}"))?;
+        }
+        let [before, after] = spec.window.unwrap_or([256, 512]);
+        if before > MAX_WINDOW || after > MAX_WINDOW {
+            return Err(format!("window may not exceed {MAX_WINDOW} bytes on a side"));
+        }
+        let assignment = spec.assign.is_some();
+        let pattern = if assignment { format!("^(?:{})$", spec.pattern) } else { spec.pattern.clone() };
+        let checked = |field: &str, p: String, ci: bool| -> Result<LazyRegex, String> {
+            check_syntax(&p).map_err(|e| format!("{field} does not parse: {e}"))?;
+            Ok(LazyRegex::new(p, ci))
+        };
+        let pair = match spec.pair {
+            Some(p) => Some(Pair {
+                pattern: checked("pair.pattern", p.pattern, false)?,
+                name: p.name,
+                primary_name: p.primary_name.unwrap_or_else(|| spec.title.clone()),
+                within: p.within.unwrap_or(1024).min(MAX_WINDOW),
+                secret_is_companion: p.secret_is_companion.unwrap_or(true),
+                entropy: p.entropy,
+            }),
+            None => None,
+        };
+        let _ = source;
+        Ok(Rule {
+            pattern: checked("pattern", pattern, false)?,
+            assign: spec.assign.map(|a| checked("assign", a, true)).transpose()?,
+            assign_exclude: spec.assign_exclude.map(|a| checked("assign_exclude", a, true)).transpose()?,
+            id: spec.id,
+            title: spec.title,
+            provider: spec.provider,
+            source: source.to_string(),
+            keywords: spec.keywords,
+            validator,
+            entropy: spec.entropy,
+            generic: spec.generic,
+            paths: spec.paths,
+            window_before: before,
+            window_after: after,
+            pair,
+            scope: spec.scope.unwrap_or_default(),
+            remedy: spec.remedy,
+            examples: spec.examples,
+            negative_examples: spec.negative_examples,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(id: &str, pattern: &str) -> RuleSpec {
+        RuleSpec {
+            id: id.into(),
+            title: "t".into(),
+            provider: "p".into(),
+            keywords: vec!["abc_".into()],
+            pattern: pattern.into(),
+            assign: None,
+            assign_exclude: None,
+            validate: None,
+            entropy: None,
+            generic: false,
+            paths: vec![],
+            window: None,
+            pair: None,
+            scope: None,
+            remedy: None,
+            examples: vec![],
+            negative_examples: vec![],
+        }
+    }
+
+    #[test]
+    fn builtin_rules_parse_and_validate() {
+        let specs = RuleSet::builtin_specs().unwrap();
+        let set = RuleSet::from_specs(specs).unwrap();
+        assert!(!set.is_empty());
+        set.compile_all(|_| true).unwrap();
+    }
+
+    #[test]
+    fn errors_name_file_and_rule() {
+        let specs = vec![
+            ("a.toml".to_string(), spec("p.one", "abc_[a-z]+")),
+            ("b.toml".to_string(), spec("p.one", "abc_[a-z]+")),
+            ("c.toml".to_string(), spec("p.two", "abc_[a-z")),
+        ];
+        let errors = RuleSet::from_specs(specs).unwrap_err().0;
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].to_string(), "b.toml: rule p.one: duplicate rule id");
+        assert!(errors[1].to_string().starts_with("c.toml: rule p.two: pattern does not parse"), "{}", errors[1]);
+    }
+
+    #[test]
+    fn keywords_are_required_and_not_tiny() {
+        let mut s = spec("p.one", "abc_");
+        s.keywords.clear();
+        assert!(Rule::from_spec(s.clone(), "x").unwrap_err().contains("at least one keyword"));
+        s.keywords = vec!["ab".into()];
+        assert!(Rule::from_spec(s, "x").unwrap_err().contains("shorter"));
+    }
+
+    #[test]
+    fn toml_errors_are_one_line_with_file() {
+        let err = parse_file("bad.toml", "[[rule]]\nid = ").unwrap_err();
+        assert!(err.to_string().starts_with("bad.toml: "));
+        assert!(!err.to_string().contains('\n'));
+    }
+}

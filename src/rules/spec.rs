@@ -1,0 +1,114 @@
+//! `RuleSpec`: a rule as written in `rules/<provider>.toml` (DESIGN.md, "Rule file").
+//!
+//! This is data as the user wrote it, checked only by serde. [`super::Rule`] is the
+//! validated, compiled form; [`super::load`] turns one into the other.
+
+use serde::Deserialize;
+
+/// One `rules/<provider>.toml` file: a list of `[[rule]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default)]
+    pub rule: Vec<RuleSpec>,
+}
+
+/// One `[[rule]]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// `provider.kind`, unique across the whole rule set.
+    pub id: String,
+    pub title: String,
+    pub provider: String,
+    /// Literals for the prefilter, matched ASCII-case-insensitively. At least one.
+    pub keywords: Vec<String>,
+    /// Regex confirming a candidate. Group 1 (or the whole match) is the secret. For an
+    /// assignment rule (`assign` set) it must match the whole assigned value instead.
+    pub pattern: String,
+    /// Makes this an assignment rule: the secret is a value assigned to a name (variable,
+    /// key, flag) that contains a keyword and matches this regex (case-insensitive).
+    #[serde(default)]
+    pub assign: Option<String>,
+    /// Assigned names matching this regex (case-insensitive) are never secrets for the rule.
+    #[serde(default)]
+    pub assign_exclude: Option<String>,
+    /// Offline check of the secret's own structure (checksum, decodable payload).
+    #[serde(default)]
+    pub validate: Option<String>,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Low-confidence catch-all: yields to any specific rule matching the same text.
+    #[serde(default)]
+    pub generic: bool,
+    /// Only files whose path matches one of these globs are scanned with this rule.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Bytes of context searched before and after a keyword hit (default 256 and 512).
+    #[serde(default)]
+    pub window: Option<[usize; 2]>,
+    /// A second part the credential needs (AWS key id + secret key, ...).
+    #[serde(default)]
+    pub pair: Option<PairSpec>,
+    /// What the format alone tells about the credential's power.
+    #[serde(default)]
+    pub scope: Option<ScopeSpec>,
+    /// How to fix a finding, in one sentence.
+    #[serde(default)]
+    pub remedy: Option<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// The companion of a paired credential, searched near the primary match.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairSpec {
+    /// Regex for the companion; group 1 (or the whole match) is the companion secret.
+    pub pattern: String,
+    /// What the companion is called in reports ("secret access key").
+    pub name: String,
+    /// What the primary match is called when the companion holds the secret
+    /// ("access key id"; default: the rule title).
+    #[serde(default)]
+    pub primary_name: Option<String>,
+    /// Bytes searched on each side of the primary match (default 1024).
+    #[serde(default)]
+    pub within: Option<usize>,
+    /// Which part is the secret the fingerprint covers: the companion (default) or primary.
+    #[serde(default)]
+    pub secret_is_companion: Option<bool>,
+    /// Minimum Shannon entropy of the companion.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+}
+
+/// Offline scope facts a rule's format fixes (DESIGN.md scope object, offline source).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeSpec {
+    /// `none`, `read`, `write` or `admin`.
+    #[serde(default)]
+    pub level: Option<String>,
+    #[serde(default)]
+    pub destructive: Option<bool>,
+    #[serde(default)]
+    pub production: Option<bool>,
+    /// A test-mode or sandbox credential (severity low).
+    #[serde(default)]
+    pub test_mode: bool,
+    /// A value that is public by design (publishable keys): reported as level none.
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// Offline decoder that reads more from the secret (`jwt`, `aws-key-id`, ...).
+    #[serde(default)]
+    pub decode: Option<String>,
+    /// Plain-words facts shown as reasons ("classic token: account-wide scopes").
+    #[serde(default)]
+    pub notes: Vec<String>,
+}

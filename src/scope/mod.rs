@@ -1,0 +1,177 @@
+//! What a credential can do: the [`Scope`] model (DESIGN.md scope object) and the offline
+//! decoders that fill it from the credential's format alone.
+//!
+//! Receives a credential and its rule; hands on a `Scope`. Never imports policy or report,
+//! and nothing here touches the network.
+
+pub mod decode;
+
+use std::fmt;
+
+use crate::credentials::Credential;
+use crate::rules::Rule;
+
+/// Power level, ordered `none < read < write < admin`; `Unknown` stands apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    None,
+    Read,
+    Write,
+    Admin,
+    Unknown,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        Some(match text {
+            "none" => Level::None,
+            "read" => Level::Read,
+            "write" => Level::Write,
+            "admin" => Level::Admin,
+            "unknown" => Level::Unknown,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Read => "read",
+            Level::Write => "write",
+            Level::Admin => "admin",
+            Level::Unknown => "unknown",
+        }
+    }
+
+    /// Rank for comparison; `None` for `Unknown`.
+    pub fn rank(self) -> Option<u8> {
+        match self {
+            Level::None => Some(0),
+            Level::Read => Some(1),
+            Level::Write => Some(2),
+            Level::Admin => Some(3),
+            Level::Unknown => None,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the scope facts came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeSource {
+    Offline,
+    Probe,
+    Unknown,
+}
+
+impl ScopeSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeSource::Offline => "offline",
+            ScopeSource::Probe => "probe",
+            ScopeSource::Unknown => "unknown",
+        }
+    }
+}
+
+/// Whether the credential works, as far as keyreach knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Activity {
+    /// The provider accepted it.
+    Active,
+    /// The provider says it is revoked or invalid, or it has expired.
+    Inactive,
+    /// A probe ran but could not tell (timeout, 429, 5xx, unexpected body): never counted
+    /// as active or inactive.
+    Indeterminate(String),
+    /// Nothing was asked.
+    Unknown,
+}
+
+impl Activity {
+    /// The JSON tri-state: `true`, `false` or `null`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Activity::Active => Some(true),
+            Activity::Inactive => Some(false),
+            Activity::Indeterminate(_) | Activity::Unknown => None,
+        }
+    }
+}
+
+/// What a credential can do. `None` in an option means unknown, never "no".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub source: ScopeSource,
+    pub level: Level,
+    /// Can delete or overwrite data, volumes, repositories, packages or backups; rotate or
+    /// mint keys.
+    pub destructive: Option<bool>,
+    /// Reaches what the policy calls production.
+    pub production: Option<bool>,
+    pub identity: Option<String>,
+    pub permissions: Vec<String>,
+    pub resources: Vec<String>,
+    /// Expiry, RFC 3339.
+    pub expires: Option<String>,
+    pub active: Activity,
+    /// A test-mode or sandbox credential.
+    pub test_mode: bool,
+    /// Public by design (publishable keys, anon JWTs): not a secret at all.
+    pub public: bool,
+    /// Plain-words facts for the verdict's reasons.
+    pub notes: Vec<String>,
+}
+
+impl Scope {
+    pub fn unknown() -> Scope {
+        Scope {
+            source: ScopeSource::Unknown,
+            level: Level::Unknown,
+            destructive: None,
+            production: None,
+            identity: None,
+            permissions: Vec::new(),
+            resources: Vec::new(),
+            expires: None,
+            active: Activity::Unknown,
+            test_mode: false,
+            public: false,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The scope the credential's format tells, without any network call: the rule's declared
+/// facts, then its decoder (JWT claims, AWS account id, ...).
+pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
+    let mut scope = Scope::unknown();
+    let spec = &rule.scope;
+    if let Some(level) = spec.level.as_deref().and_then(Level::parse) {
+        scope.level = level;
+        scope.source = ScopeSource::Offline;
+    }
+    scope.destructive = spec.destructive;
+    scope.production = spec.production;
+    scope.test_mode = spec.test_mode;
+    scope.public = spec.public;
+    scope.permissions = spec.permissions.clone();
+    scope.notes = spec.notes.clone();
+    if spec.destructive.is_some()
+        || spec.production.is_some()
+        || spec.test_mode
+        || spec.public
+        || !spec.notes.is_empty()
+    {
+        scope.source = ScopeSource::Offline;
+    }
+    if let Some(name) = spec.decode.as_deref() {
+        decode::apply(name, credential, &mut scope);
+    }
+    scope
+}

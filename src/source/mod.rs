@@ -1,0 +1,91 @@
+//! Sources of bytes and where they came from: [`Origin`] and [`Reach`] (how an agent gets
+//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]) and the git work-tree
+//! classification ([`git`]).
+//!
+//! Sources know nothing about rules: they hand on bytes and origins.
+
+pub mod fs;
+pub mod git;
+
+use std::fmt;
+
+/// How an agent reaches a location (DESIGN.md contract labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reach {
+    /// A file in the index of the workspace's repository.
+    Tracked,
+    /// A file in the work tree that git neither tracks nor ignores (or outside any repository).
+    Untracked,
+    /// A file present in the work tree but git-ignored (`.env`): agents still read it.
+    Ignored,
+    /// Content staged in the index.
+    Staged,
+    /// Only in past commits.
+    History,
+    /// A credential file in the user's home.
+    Home,
+    /// A process environment variable.
+    Env,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Tracked => "tracked",
+            Reach::Untracked => "untracked",
+            Reach::Ignored => "ignored",
+            Reach::Staged => "staged",
+            Reach::History => "history",
+            Reach::Home => "home",
+            Reach::Env => "env",
+        }
+    }
+}
+
+impl fmt::Display for Reach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A commit that introduced content found in history.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommitRef {
+    /// Full hex object id.
+    pub id: String,
+    /// Author date, RFC 3339 (UTC).
+    pub date: Option<String>,
+}
+
+/// Where some scanned bytes came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// Display path: relative to the scanned root, `~/...` for home files, `$NAME` for env.
+    pub path: String,
+    pub reach: Reach,
+    pub commit: Option<CommitRef>,
+}
+
+/// What the sources read during a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub files: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Files not scanned because they looked binary.
+    pub skipped_binary: u64,
+    /// Files not scanned because they exceeded `--max-file-size`.
+    pub skipped_large: u64,
+    /// Paths that could not be read (permission denied, vanished, loops).
+    pub errors: u64,
+}
+
+impl Stats {
+    pub fn merge(&mut self, other: &Stats) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.skipped_binary += other.skipped_binary;
+        self.skipped_large += other.skipped_large;
+        self.errors += other.errors;
+    }
+}
