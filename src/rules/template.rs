@@ -19,6 +19,7 @@
 //! | `{{pem:LABEL}}` | a PEM block with LABEL and a random body |
 //! | `{{nl}}` | a newline |
 //! | `{{}}` | nothing: splits a literal so no scanner sees it whole |
+//! | `{{secret:LABEL:TEMPLATE}}` | TEMPLATE, recorded as an expected secret (see [`expand_labelled`]) |
 
 use super::validate;
 
@@ -82,7 +83,19 @@ pub fn is_template(text: &str) -> bool {
     text.contains("{{") && text.contains("}}")
 }
 
+/// Like [`expand`], also returning every `{{secret:LABEL:...}}` as (label, expanded value):
+/// the secrets a labelled test file expects to be found.
+pub fn expand_labelled(text: &str, seed: &str) -> Result<(String, Vec<(String, String)>), TemplateError> {
+    let mut labels = Vec::new();
+    let out = expand_inner(text, &mut Rng::from_seed(seed), &mut labels)?;
+    Ok((out, labels))
+}
+
 pub fn expand_with(text: &str, rng: &mut Rng) -> Result<String, TemplateError> {
+    expand_inner(text, rng, &mut Vec::new())
+}
+
+fn expand_inner(text: &str, rng: &mut Rng, labels: &mut Vec<(String, String)>) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
@@ -92,8 +105,14 @@ pub fn expand_with(text: &str, rng: &mut Rng) -> Result<String, TemplateError> {
             directive: after.chars().take(20).collect(),
             cause: "no closing }}".into(),
         })?;
-        let inner = expand_with(&after[..close], rng)?;
-        out.push_str(&directive(&inner, rng)?);
+        let inner = expand_inner(&after[..close], rng, labels)?;
+        match inner.strip_prefix("secret:").and_then(|rest| rest.split_once(':')) {
+            Some((label, value)) => {
+                labels.push((label.to_string(), value.to_string()));
+                out.push_str(value);
+            }
+            None => out.push_str(&directive(&inner, rng)?),
+        }
         rest = &after[close + 2..];
     }
     out.push_str(rest);
@@ -247,6 +266,14 @@ mod tests {
         assert_eq!(expand("ab{{}}cd", "t").unwrap(), "abcd");
         assert!(expand("{{bogus:1}}", "t").is_err());
         assert!(expand("{{alnum:3", "t").is_err());
+    }
+
+    #[test]
+    fn labelled_secrets_are_recorded() {
+        let (text, labels) = expand_labelled("a={{secret:github:ghp_{{alnum:4}}}} b={{hex:2}}", "l").unwrap();
+        assert_eq!(labels.len(), 1);
+        assert_eq!(labels[0].0, "github");
+        assert!(text.starts_with(&format!("a={} b=", labels[0].1)));
     }
 
     #[test]

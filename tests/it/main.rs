@@ -1,0 +1,5 @@
+//! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
+
+mod cli;
+mod quality;
+mod util;
