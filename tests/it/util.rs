@@ -1,6 +1,7 @@
 //! Shared test helpers: materialising fixture trees (templates expanded, secrets built at
-#![allow(dead_code)] // helpers are shared by the test modules; not every module uses each one
 //! test time), running the binary, and building git repositories with a fixed identity.
+
+#![allow(dead_code)] // shared by the test modules; not every module uses each helper
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
