@@ -144,7 +144,7 @@ pub struct Credential {
 }
 
 /// Deduplicates sightings by fingerprint. When two rules report the same secret, the
-/// specific rule wins over a generic one.
+/// specific rule wins over a generic one, then the higher `priority`, then the earlier rule.
 #[derive(Debug, Default)]
 pub struct Collector {
     by_fingerprint: BTreeMap<Fingerprint, Credential>,
@@ -160,7 +160,7 @@ impl Collector {
             locations: Vec::new(),
             companion: None,
         });
-        if rules.get(credential.rule).generic && !rules.get(sighting.rule).generic {
+        if better(rules, sighting.rule, credential.rule) {
             credential.rule = sighting.rule;
         }
         credential.locations.push(sighting.location);
@@ -186,6 +186,13 @@ impl Collector {
             })
             .collect()
     }
+}
+
+/// Whether rule `a` should name a credential rather than `b`: higher rank, then the rule
+/// loaded first, so the choice never depends on thread scheduling.
+fn better(rules: &RuleSet, a: RuleId, b: RuleId) -> bool {
+    let (ra, rb) = (rules.get(a).rank(), rules.get(b).rank());
+    ra > rb || (ra == rb && a < b)
 }
 
 /// The name of the part that is not the fingerprinted secret.

@@ -124,6 +124,7 @@ pub struct Rule {
     pub validator: Option<Validator>,
     pub entropy: Option<f64>,
     pub generic: bool,
+    pub priority: i32,
     pub paths: Vec<String>,
     pub window_before: usize,
     pub window_after: usize,
@@ -137,6 +138,12 @@ pub struct Rule {
 impl Rule {
     pub fn is_assignment(&self) -> bool {
         self.assign.is_some()
+    }
+
+    /// Rank when several rules report the same secret: generic rules lowest, then
+    /// `priority`, then the earlier rule.
+    pub fn rank(&self) -> (bool, i32) {
+        (!self.generic, self.priority)
     }
 
     fn regexes(&self) -> impl Iterator<Item = (&'static str, &LazyRegex)> {
@@ -420,6 +427,7 @@ impl Rule {
             validator,
             entropy: spec.entropy,
             generic: spec.generic,
+            priority: spec.priority,
             paths: spec.paths,
             window_before: before,
             window_after: after,
@@ -448,6 +456,7 @@ mod tests {
             validate: None,
             entropy: None,
             generic: false,
+            priority: 0,
             paths: vec![],
             window: None,
             pair: None,

@@ -42,6 +42,10 @@ pub struct RuleSpec {
     /// Low-confidence catch-all: yields to any specific rule matching the same text.
     #[serde(default)]
     pub generic: bool,
+    /// When several rules report the same secret, the highest priority names it (default 0;
+    /// raise it for a context rule that tells apart tokens sharing a prefix).
+    #[serde(default)]
+    pub priority: i32,
     /// Only files whose path matches one of these globs are scanned with this rule.
     #[serde(default)]
     pub paths: Vec<String>,
