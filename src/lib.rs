@@ -188,6 +188,7 @@ struct Worker<'a> {
     scratch: engine::Scratch,
     buf: Vec<u8>,
     path_rules: Vec<RuleId>,
+    excluded_rules: Vec<RuleId>,
     local: Shared,
 }
 
@@ -201,6 +202,7 @@ impl<'a> Worker<'a> {
             scratch: engine.scratch(),
             buf: Vec::new(),
             path_rules: Vec::new(),
+            excluded_rules: Vec::new(),
             local: Shared::default(),
         }
     }
@@ -224,8 +226,11 @@ impl<'a> Worker<'a> {
             Ok(f) => f,
             Err(e) => return self.problem(&entry.display, &e.to_string()),
         };
-        self.engine.rules().path_rules(Path::new(&entry.display), &mut self.path_rules);
+        let rules = self.engine.rules();
+        rules.path_rules(Path::new(&entry.display), &mut self.path_rules);
+        rules.excluded_rules(Path::new(&entry.display), &mut self.excluded_rules);
         self.engine.enable_path_rules(&mut self.scratch, &self.path_rules);
+        self.engine.disable_rules(&mut self.scratch, &self.excluded_rules);
         let origin = Origin { path: entry.display.clone(), reach: Reach::Untracked, commit: None };
         let sightings = &mut self.local.sightings;
         let mut emit = |m: &Match, chunk: &[u8]| sightings.push((entry.path.clone(), sighting(m, chunk, &origin)));
