@@ -69,11 +69,19 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     // A bare value is data only when it ends the line (`KEY=value # note`); in code a bare
     // word followed by more (`password: Option<String>,`, `token = next;`) is a type or
     // an expression. Flags (`--token abc --verbose`) and .netrc lines may go on.
-    let continues = buf[name.start] == b'-' || op.is_none();
+    let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
     if !quoted && !continues && !ends_line(buf, value.end) {
         return None;
     }
     Some(Assignment { name, value, quoted })
+}
+
+/// `TOKEN=value command args`: an upper-case variable set for one command, with `=`
+/// touching both name and value.
+fn shell_env_prefix(buf: &[u8], name: &Range<usize>, value_start: usize) -> bool {
+    value_start == name.end + 1
+        && buf[name.end] == b'='
+        && buf[name.clone()].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
 }
 
 /// Whether only blanks, then a comment or the end of the line, follow `i`.
@@ -254,6 +262,8 @@ mod tests {
         assert_eq!(value("    token: &self.token,"), None);
         assert_eq!(value("type TOKEN = SomeType;"), None);
         assert_eq!(value("run --token abc123 --verbose").as_deref(), Some("abc123"));
+        assert_eq!(value("\tCODECOV_TOKEN=abc123 codecov -f cover.out").as_deref(), Some("abc123"));
+        assert_eq!(value("token = abc123 codecov"), None);
         assert_eq!(value("  token: \"abc123\", next: 1").as_deref(), Some("abc123"));
     }
 
