@@ -112,6 +112,8 @@ enum FormatArg {
     Json,
     /// One finding object a line.
     Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning (no secret unless --show-secrets).
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -147,6 +149,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
         }
     }
 }

@@ -2,4 +2,5 @@
 
 mod cli;
 mod quality;
+mod sarif;
 mod util;
