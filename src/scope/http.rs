@@ -439,10 +439,14 @@ pub fn is_graphql_query(document: &str) -> bool {
 pub fn check_request(shapes: &[Shape], request: &Request) -> Result<(), ProbeError> {
     let path = request.path_only();
     if let Some(bad) = FORBIDDEN_PATHS.iter().find(|f| path.contains(*f)) {
-        return Err(ProbeError::Refused(format!("{} {path}: forbidden endpoint ({bad})", request.method.as_str())));
+        return Err(ProbeError::Refused(format!(
+            "{} {}: forbidden endpoint ({bad})",
+            request.method.as_str(),
+            request.root
+        )));
     }
     if path.contains("..") || !path.starts_with('/') {
-        return Err(ProbeError::Refused(format!("malformed path {path:?}")));
+        return Err(ProbeError::Refused("malformed path".into()));
     }
     match &request.body {
         Body::Graphql { query, .. } if !is_graphql_query(query) => {
@@ -455,7 +459,7 @@ pub fn check_request(shapes: &[Shape], request: &Request) -> Result<(), ProbeErr
         .find(|s| s.matches_except_body(request) && body_fits(s.body, &request.body))
         .ok_or_else(|| {
             ProbeError::Refused(format!(
-                "{} {}{path} is not a declared read-only request",
+                "{} {}: not a declared read-only request",
                 request.method.as_str(),
                 request.root
             ))
@@ -774,8 +778,13 @@ mod tests {
     #[test]
     fn errors_never_carry_urls() {
         let client = Client::new(HttpOptions { max_retries: 0, ..HttpOptions::default() });
-        let shapes = [Shape::get("https://localhost", "/bot*")];
+        let shapes = [Shape::get("https://localhost", "/*")];
         let err = client.send("t", &shapes, 100.0, &Request::get("https://localhost", "/botSECRETVALUE")).unwrap_err();
+        assert!(matches!(err, ProbeError::Network(_)) && !err.to_string().contains("SECRETVALUE"), "{err}");
+        let err =
+            client.send("t", &shapes, 100.0, &Request::get("https://localhost", "/x/botSECRETVALUE")).unwrap_err();
+        assert!(matches!(err, ProbeError::Refused(_)) && !err.to_string().contains("SECRETVALUE"), "{err}");
+        let err = check_request(&shapes, &Request::get("https://localhost", "/revoke?t=SECRETVALUE")).unwrap_err();
         assert!(!err.to_string().contains("SECRETVALUE"), "{err}");
     }
 }

@@ -1,5 +1,9 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
 mod cli;
+mod fake;
+mod graphql;
+mod incident;
+mod probes;
 mod quality;
 mod util;

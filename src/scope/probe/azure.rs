@@ -29,6 +29,9 @@ impl Probe for Azure {
     fn run(&self, s: &Session<'_>, t: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError> {
         let secret = t.secret_text()?;
         let (account, response) = if secret.contains("sig=") {
+            if scope.permissions.is_empty() {
+                crate::scope::formats::azure_sas(secret.as_bytes(), scope);
+            }
             sas(s, secret)?
         } else {
             let account = t.companion_text().filter(|a| valid_account(a)).ok_or_else(|| {

@@ -41,6 +41,9 @@ impl Probe for Openai {
         let response = s.send(&Request::get(OPENAI, "/v1/models").bearer(key))?;
         let restricted = response.status == 403;
         let response = if restricted { response } else { response.ok()? };
+        if !restricted && response.json()?.get("data").is_none() {
+            return Err(ProbeError::Unexpected("no model list".into()));
+        }
         if let Some(org) = response.header("openai-organization") {
             scope.identity = Some(org.to_string());
             push_unique(&mut scope.resources, resource("openai", "organization", org));
@@ -82,6 +85,9 @@ impl Probe for Anthropic {
             return Ok(());
         }
         let response = s.send(&get("/v1/models"))?.ok()?;
+        if response.json()?.get("data").is_none() {
+            return Err(ProbeError::Unexpected("no model list".into()));
+        }
         if let Some(org) = response.header("anthropic-organization-id") {
             scope.identity = Some(org.to_string());
             push_unique(&mut scope.resources, resource("anthropic", "organization", org));

@@ -31,15 +31,15 @@ impl Probe for Npm {
         scope.destructive = Some(true);
         scope.production = Some(true);
         scope.notes.push("can publish, deprecate and unpublish packages that others install".into());
-        if let Ok(pkgs) = s.json(&Request::get(ROOT, &format!("/-/user/{}/package", encode(&user))).bearer(token)) {
-            if let Value::Object(map) = pkgs {
-                let writable: Vec<&String> =
-                    map.iter().filter(|(_, v)| v.as_str() == Some("write")).map(|(k, _)| k).collect();
-                for name in &writable {
-                    push_unique(&mut scope.resources, resource("npm", "package", name));
-                }
-                scope.notes.push(format!("{} packages writable by its user", writable.len()));
+        if let Ok(Value::Object(map)) =
+            s.json(&Request::get(ROOT, &format!("/-/user/{}/package", encode(&user))).bearer(token))
+        {
+            let writable: Vec<&String> =
+                map.iter().filter(|(_, v)| v.as_str() == Some("write")).map(|(k, _)| k).collect();
+            for name in &writable {
+                push_unique(&mut scope.resources, resource("npm", "package", name));
             }
+            scope.notes.push(format!("{} packages writable by its user", writable.len()));
         }
         Ok(())
     }

@@ -32,12 +32,9 @@ impl Probe for Twilio {
         }
         scope.identity = Some(str_of(&account, "friendly_name").unwrap_or(sid).to_string());
         push_unique(&mut scope.resources, resource("twilio", "account", sid));
-        match str_of(&account, "status") {
-            Some("suspended" | "closed") => {
-                scope.active = Activity::Inactive;
-                scope.notes.push("the account is suspended or closed".into());
-            }
-            _ => {}
+        if let Some("suspended" | "closed") = str_of(&account, "status") {
+            scope.active = Activity::Inactive;
+            scope.notes.push("the account is suspended or closed".into());
         }
         scope.level = Level::Admin;
         scope.destructive = Some(true);
