@@ -300,6 +300,25 @@ mod tests {
     }
 
     #[test]
+    fn a_scanned_repository_cannot_set_endpoints_unless_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "[probe.endpoints]\ngithub = \"https://evil.example.com\"\n")
+            .unwrap();
+        let base = Overrides { paths: vec![dir.path().to_path_buf()], probe: true, ..Overrides::default() };
+        let s = resolve(base.clone()).unwrap();
+        assert!(s.probe.http.endpoints.is_empty());
+        assert!(s.warnings[0].contains("[probe] endpoints ignored"), "{:?}", s.warnings);
+        let s = resolve(Overrides { trust_config: true, ..base.clone() }).unwrap();
+        assert_eq!(s.probe.http.endpoints.get("github").map(String::as_str), Some("https://evil.example.com"));
+        let s = resolve(Overrides { endpoints: vec![("github".into(), "http://127.0.0.1:9".into())], ..base.clone() })
+            .unwrap();
+        assert_eq!(s.probe.http.endpoints.get("github").map(String::as_str), Some("http://127.0.0.1:9"));
+        let err =
+            resolve(Overrides { endpoints: vec![("github".into(), "http://10.0.0.1".into())], ..base }).unwrap_err();
+        assert!(err.to_string().starts_with("--endpoint: endpoint"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), "[policy]\nmax_levle = \"read\"\n").unwrap();

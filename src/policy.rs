@@ -369,6 +369,67 @@ mod tests {
         assert_eq!(verdict(&write_ok, &scope(Level::Write)).0, Severity::Medium);
     }
 
+    fn production_policy(table: &str) -> Policy {
+        let envs: BTreeMap<String, EnvironmentSpec> = toml::from_str(table).unwrap();
+        Policy::from_spec(&PolicySpec::default(), &AllowSpec::default(), envs).unwrap()
+    }
+
+    #[test]
+    fn environments_mark_production_resources() {
+        let p = production_policy("[production]\naws_accounts = [\"111122223333\"]\nrailway_projects = [\"pocket\"]\n");
+        let scope = Scope {
+            resources: vec![
+                "aws:account/111122223333".into(),
+                "railway:environment/pocket/staging".into(),
+                "railway:environment/shop/prod".into(),
+                "railway:environment/shop/staging".into(),
+                "github:org/acme".into(),
+            ],
+            ..scope(Level::Read)
+        };
+        assert_eq!(
+            p.production_hits(&scope),
+            vec![
+                "aws account 111122223333".to_string(),
+                "railway environment pocket/staging".into(),
+                "railway environment shop/prod".into()
+            ]
+        );
+        let named = production_policy("[production]\nnames = [\"live\"]\n");
+        assert_eq!(named.production_hits(&scope), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_listed_resource_makes_the_verdict_critical() {
+        let p = production_policy("[production]\ngithub_orgs = [\"acme\"]\n");
+        let rule_specs = crate::rules::RuleSet::builtin_specs().unwrap();
+        let set = crate::rules::RuleSet::from_specs(rule_specs).unwrap();
+        let (id, rule) = set.iter().next().unwrap();
+        let credential = Credential {
+            rule: id,
+            secret: crate::credentials::Secret::new(b"x"),
+            fingerprint: Fingerprint::of(b"x"),
+            locations: Vec::new(),
+            companion: None,
+        };
+        let read = Scope { resources: vec!["github:org/acme".into()], production: Some(false), ..scope(Level::Read) };
+        let f = judge(&p, rule, credential, read);
+        assert_eq!(f.severity, Severity::Critical);
+        assert_eq!(f.scope.production, Some(true));
+        assert!(
+            f.reasons.contains(&"reaches what the policy calls production: github org acme".to_string()),
+            "{:?}",
+            f.reasons
+        );
+    }
+
+    #[test]
+    fn unknown_environment_keys_are_named() {
+        let envs: BTreeMap<String, EnvironmentSpec> = toml::from_str("[production]\naccounts = [\"x\"]\n").unwrap();
+        let err = Policy::from_spec(&PolicySpec::default(), &AllowSpec::default(), envs).unwrap_err();
+        assert!(err.to_string().starts_with("environments.production.accounts: expected"), "{err}");
+    }
+
     #[test]
     fn bad_policy_values_are_named() {
         let spec = PolicySpec { max_level: Some("root".into()), ..PolicySpec::default() };
