@@ -373,7 +373,7 @@ fn check_syntax(pattern: &str) -> Result<(), String> {
 
 const LEVELS: &[&str] = &["none", "read", "write", "admin"];
 /// Offline decoders a rule's `scope.decode` may name (implemented in `scope::decode`).
-pub const DECODERS: &[&str] = &["jwt", "aws-key-id"];
+pub const DECODERS: &[&str] = &["jwt", "aws-key-id", "pypi-macaroon", "fly-macaroon", "azure-sas"];
 
 impl Rule {
     fn from_spec(spec: RuleSpec, source: &str) -> Result<Rule, String> {
