@@ -30,7 +30,9 @@ fn engine_scan(bencher: divan::Bencher) {
     let (text, _) = corpus::generate(ENGINE_BYTES, PLANT_EVERY, "engine");
     let engine = Engine::new(rules(), EngineOptions::default()).expect("engine builds");
     let mut scratch = engine.scratch();
-    bencher.counter(BytesCount::new(text.len())).bench_local(|| engine.scan(&text, Position::START, &mut scratch).len());
+    bencher
+        .counter(BytesCount::new(text.len()))
+        .bench_local(|| engine.scan(&text, Position::START, &mut scratch).len());
 }
 
 /// Writes the corpus as `files` files under `dir`; returns the bytes written.

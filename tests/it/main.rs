@@ -2,6 +2,7 @@
 
 mod cli;
 mod fake;
+mod fixture;
 mod graphql;
 mod incident;
 mod probes;
