@@ -262,7 +262,8 @@ fn weak_password(password: &[u8], user: Option<&[u8]>) -> bool {
 }
 
 /// A password assigned on its own: not weak, not a URL, and not a bare identifier such as
-/// `mysql_pwd` (two character classes at least; `_`, `-` and `.` join words and count for none).
+/// `mysql_pwd` or `neo4j_pass` (two character classes at least, where `_`, `-` and `.` join
+/// words and count for none; and not lowercase words joined by underscores).
 fn bare_password_ok(password: &[u8]) -> bool {
     let classes = [
         password.iter().any(u8::is_ascii_lowercase),
@@ -271,7 +272,9 @@ fn bare_password_ok(password: &[u8]) -> bool {
         password.iter().any(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'_' | b'-' | b'.')),
     ];
     let url = password.windows(3).any(|w| w == b"://");
-    !weak_password(password, None) && !url && classes.iter().filter(|&&c| c).count() >= 2
+    let snake_case =
+        password.contains(&b'_') && password.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    !weak_password(password, None) && !url && !snake_case && classes.iter().filter(|&&c| c).count() >= 2
 }
 
 /// Hosts reserved for documentation and tests (RFC 2606, RFC 6761).
@@ -443,6 +446,7 @@ mod tests {
             "$DB_PASSWORD",
             "aaaaaaaa",
             "mysql_pwd",
+            "neo4j_pass",
             "https://www.postgresql.org/docs/",
         ] {
             assert!(!Validator::Password.check(weak.as_bytes()), "{weak}");
