@@ -261,9 +261,10 @@ fn weak_password(password: &[u8], user: Option<&[u8]>) -> bool {
     all_same || short_digits
 }
 
-/// A password assigned on its own: not weak, not a URL, and not a bare identifier such as
-/// `mysql_pwd` or `neo4j_pass` (two character classes at least, where `_`, `-` and `.` join
-/// words and count for none; and not lowercase words joined by underscores).
+/// A password assigned on its own: not weak, not a URL, not code (`os.getenv(`,
+/// `settings.DB_PASS`, `env["X"]`), and not a bare identifier such as `mysql_pwd` (two
+/// character classes at least, where `_`, `-` and `.` join words and count for none; and not
+/// lowercase words joined by underscores).
 fn bare_password_ok(password: &[u8]) -> bool {
     let classes = [
         password.iter().any(u8::is_ascii_lowercase),
@@ -274,7 +275,23 @@ fn bare_password_ok(password: &[u8]) -> bool {
     let url = password.windows(3).any(|w| w == b"://");
     let snake_case =
         password.contains(&b'_') && password.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    !weak_password(password, None) && !url && !snake_case && classes.iter().filter(|&&c| c).count() >= 2
+    !weak_password(password, None)
+        && !url
+        && !snake_case
+        && !looks_like_code(password)
+        && classes.iter().filter(|&&c| c).count() >= 2
+}
+
+/// A call, an index, or a dotted path of identifiers (`process.env.DB_PASSWORD`).
+fn looks_like_code(value: &[u8]) -> bool {
+    if value.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}')) {
+        return true;
+    }
+    let identifier = |part: &[u8]| {
+        part.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && part.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    value.contains(&b'.') && value.split(|&b| b == b'.').all(identifier)
 }
 
 /// Hosts reserved for documentation and tests (RFC 2606, RFC 6761).
@@ -447,6 +464,8 @@ mod tests {
             "aaaaaaaa",
             "mysql_pwd",
             "neo4j_pass",
+            "os.getenv(",
+            "settings.DATABASE_PASS",
             "https://www.postgresql.org/docs/",
         ] {
             assert!(!Validator::Password.check(weak.as_bytes()), "{weak}");
