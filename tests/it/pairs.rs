@@ -54,6 +54,18 @@ fn each_aws_profile_pairs_its_own_key_id_and_secret() {
 }
 
 #[test]
+fn aws_env_and_properties_files_pair_without_spaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = fake("{{gen:aws-key-id:AKIA}}", "env-id");
+    let key = fake("{{b64:40}}", "env-secret");
+    write(dir.path(), ".env", &format!("AWS_ACCESS_KEY_ID={id}\nAWS_SECRET_ACCESS_KEY={key}\n"));
+    let findings = scan(dir.path());
+    assert_eq!(findings.len(), 1);
+    assert_eq!(secret(&findings[0]), key);
+    assert_eq!(companion(&findings[0]).as_deref(), Some(id.as_str()));
+}
+
+#[test]
 fn a_lone_aws_key_id_is_still_reported() {
     let dir = tempfile::tempdir().unwrap();
     let id = fake("{{gen:aws-key-id:AKIA}}", "lone");
