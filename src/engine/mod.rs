@@ -111,6 +111,8 @@ pub struct Scratch {
     rules: Vec<Option<Box<RuleScratch>>>,
     enabled: Vec<bool>,
     enabled_list: Vec<RuleId>,
+    disabled: Vec<bool>,
+    disabled_list: Vec<RuleId>,
 }
 
 /// The compiled rule set: build once, share by reference across threads.
@@ -171,6 +173,8 @@ impl Engine {
             rules: (0..n).map(|_| None).collect(),
             enabled: vec![false; n],
             enabled_list: Vec::new(),
+            disabled: vec![false; n],
+            disabled_list: Vec::new(),
         }
     }
 
@@ -183,6 +187,18 @@ impl Engine {
         for &id in ids {
             scratch.enabled[id.index()] = true;
             scratch.enabled_list.push(id);
+        }
+    }
+
+    /// Disables the rules in `ids` (their `exclude_paths` matched the input's path, see
+    /// [`RuleSet::excluded_rules`]) for the next inputs scanned with `scratch`.
+    pub fn disable_rules(&self, scratch: &mut Scratch, ids: &[RuleId]) {
+        for id in scratch.disabled_list.drain(..) {
+            scratch.disabled[id.index()] = false;
+        }
+        for &id in ids {
+            scratch.disabled[id.index()] = true;
+            scratch.disabled_list.push(id);
         }
     }
 
@@ -209,7 +225,8 @@ impl Engine {
     fn collect_hits(&self, buf: &[u8], scratch: &Scratch, hits: &mut Vec<Hit>) {
         for m in self.automaton.find_overlapping_iter(buf) {
             for &rule in &self.keyword_rules[m.pattern().as_usize()] {
-                if self.path_scoped[rule.index()] && !scratch.enabled[rule.index()] {
+                let i = rule.index();
+                if (self.path_scoped[i] && !scratch.enabled[i]) || scratch.disabled[i] {
                     continue;
                 }
                 hits.push(Hit { rule, start: m.start(), end: m.end() });
@@ -263,7 +280,8 @@ impl Engine {
                 continue;
             };
             let secret = secret.1.start + a.value.start..secret.1.end + a.value.start;
-            if rule.generic && !generic_value_ok(&buf[secret.clone()], a.quoted) {
+            let words_ok = rule.classes.is_some();
+            if rule.generic && !filter::plausible_generic_secret(&buf[secret.clone()], a.quoted, words_ok) {
                 continue;
             }
             if accept(rule, rule.entropy, &buf[secret.clone()]) {
@@ -303,7 +321,8 @@ impl Engine {
             .filter(|m| !self.rules.get(m.rule).generic)
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
-        if specific.len() < matches.len() {
+        // `specific` also holds companions, so its length says nothing about generic matches.
+        if matches.iter().any(|m| self.rules.get(m.rule).generic) {
             matches.retain(|m| !self.rules.get(m.rule).generic || !specific.iter().any(|s| overlaps(s, &m.span)));
         }
         if self.options.inline_allow {
@@ -372,15 +391,6 @@ fn name_allowed(rule: &Rule, state: &mut RuleScratch, name: &[u8]) -> bool {
     wanted && !excluded
 }
 
-/// Extra evidence a generic (catch-all) value needs: mixed character classes, and a bare
-/// (unquoted) value must not look like code (`a.b`, `f(x)`).
-fn generic_value_ok(secret: &[u8], quoted: bool) -> bool {
-    if filter::char_classes(secret) < 2 {
-        return false;
-    }
-    quoted || !secret.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
-}
-
 /// The confirmation every candidate passes: validator, entropy, placeholder, repetition.
 /// A checksum-valid secret skips the heuristic filters.
 fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
@@ -393,6 +403,9 @@ fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
         }
     }
     if min_entropy.is_some_and(|min| filter::entropy(secret) < min) {
+        return false;
+    }
+    if rule.classes.is_some_and(|min| filter::char_classes(secret) < min) {
         return false;
     }
     !filter::is_placeholder(secret) && !filter::is_repetitive(secret)

@@ -1,7 +1,8 @@
-//! Printers: text, json and jsonl. They receive findings already judged, filtered and
+//! Printers: text, json, jsonl and sarif. They receive findings already judged, filtered and
 //! sorted, and write to an injected writer. They decide, filter and fetch nothing.
 
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
@@ -17,6 +18,8 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
 }
 
 /// Everything a printer needs.
@@ -33,6 +36,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn WriteColor) -> i
         Format::Text => text::write_text(report, out),
         Format::Json => json::write_json(report, out as &mut dyn Write),
         Format::Jsonl => json::write_jsonl(report, out as &mut dyn Write),
+        Format::Sarif => sarif::write_sarif(report, out as &mut dyn Write),
     }
 }
 

@@ -39,6 +39,9 @@ pub struct RuleSpec {
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// Minimum number of character classes (lower, upper, digit, other) in the secret.
+    #[serde(default)]
+    pub classes: Option<usize>,
     /// Low-confidence catch-all: yields to any specific rule matching the same text.
     #[serde(default)]
     pub generic: bool,
@@ -49,6 +52,9 @@ pub struct RuleSpec {
     /// Only files whose path matches one of these globs are scanned with this rule.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Files whose path matches one of these globs are not scanned with this rule.
+    #[serde(default)]
+    pub exclude_paths: Vec<String>,
     /// Bytes of context searched before and after a keyword hit (default 256 and 512).
     #[serde(default)]
     pub window: Option<[usize; 2]>,

@@ -1,6 +1,11 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
 mod cli;
+mod fake;
+mod graphql;
+mod incident;
 mod pairs;
+mod probes;
 mod quality;
+mod sarif;
 mod util;
