@@ -91,12 +91,14 @@ fn service_account_key_and_storage_key_carry_their_companions() {
         ),
     );
     let account_key = fake("{{b64:86}}==", "storage");
+    let cosmos_key = fake("{{b64:86}}==", "cosmos");
     write(
         dir.path(),
         "appsettings.json",
         &format!(
             "{{\"Storage\": \"DefaultEndpointsProtocol=https;AccountName=shopassets;AccountKey={account_key};\
-             EndpointSuffix=core.windows.net\"}}\n"
+             EndpointSuffix=core.windows.net\",\n\"Cosmos\": \"AccountEndpoint=https://shop-catalog.documents.azure.com:443/;\
+             AccountKey={cosmos_key};\"}}\n"
         ),
     );
     let findings = scan(dir.path());
@@ -106,7 +108,11 @@ fn service_account_key_and_storage_key_carry_their_companions() {
     let storage = findings.iter().find(|f| secret(f) == account_key).expect("storage account key reported");
     assert_eq!(storage.provider, "azure");
     assert_eq!(companion(storage).as_deref(), Some("shopassets"));
-    assert_eq!(findings.len(), 2, "{:?}", findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>());
+    // The Cosmos DB key must not borrow the storage account's name from the line above.
+    let cosmos = findings.iter().find(|f| secret(f) == cosmos_key).expect("Cosmos DB key reported");
+    assert_eq!(cosmos.rule_id, "azure.cosmosdb-connection-string");
+    assert_eq!(companion(cosmos), None);
+    assert_eq!(findings.len(), 3, "{:?}", findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>());
 }
 
 #[test]
@@ -127,5 +133,21 @@ fn public_keys_are_not_reported_but_secret_ones_are() {
     let findings = scan(dir.path());
     let reported: Vec<String> = findings.iter().map(secret).collect();
     assert_eq!(reported, vec![service.clone()], "only the service_role key is a secret");
+    assert_eq!(findings[0].scope.level.as_str(), "admin");
+}
+
+#[test]
+fn a_cloudflare_global_key_carries_its_account_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = fake("{{hex:37}}", "cf");
+    write(
+        dir.path(),
+        "purge.py",
+        &format!("HEADERS = {{\"X-Auth-Email\": \"ops@acme.io\", \"X-Auth-Key\": \"{key}\"}}\n"),
+    );
+    let findings = scan(dir.path());
+    assert_eq!(findings.len(), 1);
+    assert_eq!(secret(&findings[0]), key);
+    assert_eq!(companion(&findings[0]).as_deref(), Some("ops@acme.io"));
     assert_eq!(findings[0].scope.level.as_str(), "admin");
 }
