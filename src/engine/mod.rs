@@ -452,7 +452,8 @@ impl Engine {
             .filter(|m| !self.rules.get(m.rule).generic || m.decoded.is_some())
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
-        if specific.len() < matches.len() {
+        // `specific` also holds companions, so its length says nothing about generic matches.
+        if matches.iter().any(|m| self.rules.get(m.rule).generic) {
             matches.retain(|m| {
                 !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.iter().any(|s| overlaps(s, &m.span))
             });

@@ -5,6 +5,7 @@ mod fake;
 mod fixture;
 mod graphql;
 mod incident;
+mod pairs;
 mod probes;
 mod quality;
 mod sarif;
