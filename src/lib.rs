@@ -189,11 +189,11 @@ pub fn probe_input(
 /// A credential given whole on stdin for `provider`: a one-rule set naming it, and the
 /// sighting (`COMPANION SECRET` when two fields are given; GCP key files are read as JSON).
 fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result<(Arc<RuleSet>, Sighting)> {
-    anyhow::ensure!(
-        scope::probe::find(provider).is_some(),
-        "no probe for provider {provider:?} (known: {})",
-        scope::probe::providers().join(", ")
-    );
+    let probe = scope::probe::find(provider).ok_or_else(|| {
+        anyhow::anyhow!("no probe for provider {provider:?} (known: {})", scope::probe::providers().join(", "))
+    })?;
+    // Named after the probe's main kind, so the probe accepts it.
+    let kind = probe.kinds()[0];
     let text = std::str::from_utf8(input).map_err(|_| anyhow::anyhow!("standard input is not text"))?.trim();
     let (companion, secret) = if provider == "gcp" && text.starts_with('{') {
         let key: serde_json::Value =
@@ -209,7 +209,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
     };
     anyhow::ensure!(!secret.is_empty(), "standard input holds no credential");
     let spec: rules::RuleSpec = toml::from_str(&format!(
-        "id = \"{provider}.stdin\"\ntitle = \"{provider} credential (standard input)\"\nprovider = \"{provider}\"\nkeywords = [\"stdin\"]\npattern = \"stdin\"\n"
+        "id = \"{kind}\"\ntitle = \"{provider} credential (standard input)\"\nprovider = \"{provider}\"\nkeywords = [\"stdin\"]\npattern = \"stdin\"\n"
     ))?;
     let set = Arc::new(RuleSet::from_specs(vec![("stdin".into(), spec)])?);
     let location = Location {
