@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::baseline::{Baseline, BaselineError};
 use crate::engine::{EngineOptions, StreamOptions};
 use crate::policy::{AllowSpec, EnvironmentSpec, Policy, PolicySpec, Severity};
 use crate::rules::RuleSpec;
 use crate::source::fs::WalkOptions;
+use crate::source::history::GitOptions;
 
 /// Default `--max-file-size`, in megabytes.
 pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 25;
@@ -58,6 +60,14 @@ pub struct Overrides {
     pub no_inline_allow: bool,
     pub show_secrets: bool,
     pub fail_on: Option<Severity>,
+    /// `--history`: also scan git history.
+    pub history: bool,
+    /// `--since REV`: only history after REV (implies `history`).
+    pub since: Option<String>,
+    /// `--staged`: scan what the next commit would record, not the working tree.
+    pub staged: bool,
+    /// `--baseline FILE`: accepted credentials not to report.
+    pub baseline: Option<PathBuf>,
 }
 
 /// Where rules come from.
@@ -80,6 +90,10 @@ pub struct Settings {
     pub show_secrets: bool,
     /// The config file used, if any.
     pub config_path: Option<PathBuf>,
+    /// Git content to scan besides (or instead of) the working tree.
+    pub git: GitOptions,
+    /// Accepted credentials, not reported.
+    pub baseline: Option<Baseline>,
 }
 
 /// A config file that cannot be used; the message names the file.
@@ -91,6 +105,8 @@ pub enum ConfigError {
     Parse { path: String, cause: String },
     #[error("{path}: {cause}")]
     Policy { path: String, cause: String },
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
 }
 
 /// Reads and parses a config file.
@@ -149,6 +165,12 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         fail_on: overrides.fail_on.unwrap_or(Severity::Low),
         show_secrets: overrides.show_secrets,
         config_path,
+        git: GitOptions {
+            history: overrides.history || overrides.since.is_some(),
+            since: overrides.since,
+            staged: overrides.staged,
+        },
+        baseline: overrides.baseline.as_deref().map(Baseline::read).transpose()?,
     })
 }
 

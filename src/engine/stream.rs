@@ -16,7 +16,7 @@ const LEAD: usize = MAX_WINDOW;
 const TAIL: usize = 4 * MAX_WINDOW;
 const OVERLAP: usize = LEAD + TAIL;
 /// Bytes sniffed for a NUL to call an input binary.
-const SNIFF: usize = 8192;
+pub(super) const SNIFF: usize = 8192;
 
 #[derive(Debug, Clone)]
 pub struct StreamOptions {
@@ -58,7 +58,7 @@ impl Engine {
         let mut first = true;
         loop {
             let eof = fill(reader, buf, chunk)?;
-            if first && options.skip_binary && memchr::memchr(0, &buf[..buf.len().min(SNIFF)]).is_some() {
+            if first && options.skip_binary && super::looks_binary(buf) {
                 return Ok(StreamOutcome::Binary);
             }
             let owned_from = if first { 0 } else { LEAD };
