@@ -33,13 +33,16 @@ pub(crate) struct GitOutcome {
 /// root (or, with several roots, joined to it) and limited to what lies under it.
 pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<GitOutcome> {
     let mut out = GitOutcome::default();
+    let excludes = crate::source::fs::check(&settings.walk)?;
     for (n, root_path) in settings.walk.roots.iter().enumerate() {
         let root = GitRoot::discover(root_path)?;
         let files = staged::staged_files(&root)?;
         let mut paths: HashMap<ObjectId, Vec<String>> = HashMap::new();
         for file in &files {
             if let Some(rel) = root.strip(file.path.as_bstr()) {
-                paths.entry(file.id).or_default().push(display(settings, n, rel));
+                if !excludes.is_match(rel.to_str_lossy().as_ref()) {
+                    paths.entry(file.id).or_default().push(display(settings, n, rel));
+                }
             }
         }
         let ids: Vec<ObjectId> = paths.keys().copied().collect();
@@ -66,6 +69,7 @@ pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progre
 /// the versions of one file holding the same secret, only the first is kept.
 pub(crate) fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<GitOutcome> {
     let mut out = GitOutcome::default();
+    let excludes = crate::source::fs::check(&settings.walk)?;
     for (n, root_path) in settings.walk.roots.iter().enumerate() {
         let root = GitRoot::discover(root_path)?;
         let (commits, hits, introduced) = match settings.git.since.as_deref() {
@@ -95,44 +99,57 @@ pub(crate) fn history(settings: &Settings, engine: &Engine, progress: &dyn Progr
                 (commits, found.hits, introduced)
             }
         };
-        out.sightings.extend(first_introductions(settings, engine, n, &root, &commits, hits, &introduced));
+        let placed = Placement { settings, engine, excludes: &excludes, root_index: n, root: &root };
+        out.sightings.extend(placed.first_introductions(&commits, hits, &introduced));
     }
     Ok(out)
 }
 
-/// Gives each hit its path and commit, drops blobs no ref reaches (or outside the root)
-/// and, per (secret, path), keeps only the sightings from the earliest commit.
-fn first_introductions(
-    settings: &Settings,
-    engine: &Engine,
+/// Where history hits land: under which root, shown how, and which paths are excluded.
+struct Placement<'a> {
+    settings: &'a Settings,
+    engine: &'a Engine,
+    excludes: &'a globset::GlobSet,
     root_index: usize,
-    root: &GitRoot,
-    commits: &history::Commits,
-    hits: Vec<(ObjectId, Sighting)>,
-    introduced: &HashMap<ObjectId, Introduced>,
-) -> Vec<Sighting> {
-    let mut placed: Vec<(usize, Fingerprint, Sighting)> = Vec::new();
-    let mut commit_refs: HashMap<usize, CommitRef> = HashMap::new();
-    for (id, mut s) in hits {
-        let Some(intro) = introduced.get(&id) else { continue };
-        let Some(rel) = root.strip(intro.path.as_bstr()) else { continue };
-        let path = display(settings, root_index, rel);
-        let commit = commit_refs.entry(intro.commit).or_insert_with(|| commits.list[intro.commit].to_ref()).clone();
-        place(&mut s, &path, Some(commit));
-        if path_rule_applies(engine, &s, &path) {
-            placed.push((intro.commit, Fingerprint::of(s.secret.expose()), s));
+    root: &'a GitRoot,
+}
+
+impl Placement<'_> {
+    /// Gives each hit its path and commit, drops blobs no ref reaches (or outside the root,
+    /// or excluded) and, per (secret, path), keeps only the sightings from the earliest
+    /// commit.
+    fn first_introductions(
+        &self,
+        commits: &history::Commits,
+        hits: Vec<(ObjectId, Sighting)>,
+        introduced: &HashMap<ObjectId, Introduced>,
+    ) -> Vec<Sighting> {
+        let mut placed: Vec<(usize, Fingerprint, Sighting)> = Vec::new();
+        let mut commit_refs: HashMap<usize, CommitRef> = HashMap::new();
+        for (id, mut s) in hits {
+            let Some(intro) = introduced.get(&id) else { continue };
+            let Some(rel) = self.root.strip(intro.path.as_bstr()) else { continue };
+            if self.excludes.is_match(rel.to_str_lossy().as_ref()) {
+                continue;
+            }
+            let path = display(self.settings, self.root_index, rel);
+            let commit = commit_refs.entry(intro.commit).or_insert_with(|| commits.list[intro.commit].to_ref());
+            place(&mut s, &path, Some(commit.clone()));
+            if path_rule_applies(self.engine, &s, &path) {
+                placed.push((intro.commit, Fingerprint::of(s.secret.expose()), s));
+            }
         }
+        let mut first: HashMap<(Fingerprint, String), usize> = HashMap::new();
+        for (commit, fp, s) in &placed {
+            let slot = first.entry((*fp, s.location.path.clone())).or_insert(*commit);
+            *slot = (*slot).min(*commit);
+        }
+        placed
+            .into_iter()
+            .filter(|(commit, fp, s)| first.get(&(*fp, s.location.path.clone())) == Some(commit))
+            .map(|(_, _, s)| s)
+            .collect()
     }
-    let mut first: HashMap<(Fingerprint, String), usize> = HashMap::new();
-    for (commit, fp, s) in &placed {
-        let slot = first.entry((*fp, s.location.path.clone())).or_insert(*commit);
-        *slot = (*slot).min(*commit);
-    }
-    placed
-        .into_iter()
-        .filter(|(commit, fp, s)| first.get(&(*fp, s.location.path.clone())) == Some(commit))
-        .map(|(_, _, s)| s)
-        .collect()
 }
 
 /// Merges history sightings into the working tree's: a secret still at the same path in

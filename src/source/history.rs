@@ -266,7 +266,7 @@ fn topological(nodes: Vec<(Commit, Vec<u32>)>) -> Vec<Commit> {
     order.into_iter().filter_map(|i| slots[i as usize].take()).collect()
 }
 
-/// Where a blob first appeared: its path (under the root) and the commit (an index into
+/// Where a blob first appeared: its path (from the repository's top) and the commit (an index into
 /// [`Commits::list`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Introduced {
@@ -299,7 +299,8 @@ pub fn introductions(
         old_blobs: HashSet::new(),
         found: HashMap::new(),
         buffers: Vec::new(),
-        path: BString::default(),
+        // Paths are recorded from the repository's top, like the index's.
+        path: root.prefix.clone(),
     };
     for tree in &commits.boundary_trees {
         if let Some(start) = walker.descend_prefix(*tree, root.prefix.as_bstr()).map_err(|e| root.error(e))? {

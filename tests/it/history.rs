@@ -206,3 +206,18 @@ fn outside_a_repository_history_is_a_clear_error() {
     let err = crate::util::stderr(&out);
     assert!(err.contains("not inside a git repository") && err.lines().count() == 1, "{err}");
 }
+
+#[test]
+fn a_subdirectory_root_sees_the_history_below_it_and_excludes_apply() {
+    let dir = repo();
+    let (inside, outside, vendored) = (token("sub-in"), token("sub-out"), token("sub-vendor"));
+    write(dir.path(), "svc/keys.txt", &format!("{inside}\n"));
+    write(dir.path(), "svc/vendor/lib.txt", &format!("{vendored}\n"));
+    write(dir.path(), "web/keys.txt", &format!("{outside}\n"));
+    let added = commit_all(dir.path(), "add");
+    git(dir.path(), &["rm", "-q", "-r", "svc", "web"]);
+    commit_all(dir.path(), "remove");
+    std::fs::create_dir(dir.path().join("svc")).unwrap();
+    let (_, report) = scan_json(dir.path(), &["scan", "--history", "--show-secrets", "--exclude", "vendor", "svc"]);
+    assert_eq!(locations(&report), vec![loc(&inside, "keys.txt", 1, "history", Some(&added))]);
+}
