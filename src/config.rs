@@ -10,6 +10,7 @@ use crate::baseline::{Baseline, BaselineError};
 use crate::engine::{EngineOptions, StreamOptions};
 use crate::policy::{AllowSpec, EnvironmentSpec, Policy, PolicySpec, Severity};
 use crate::rules::RuleSpec;
+use crate::scope::http::{HttpOptions, check_endpoint};
 use crate::source::fs::WalkOptions;
 use crate::source::history::GitOptions;
 
@@ -30,6 +31,8 @@ pub struct ConfigFile {
     pub allow: AllowSpec,
     #[serde(default)]
     pub scan: ScanSpec,
+    #[serde(default)]
+    pub probe: ProbeSpec,
     /// Extra rules, in the rule-file format.
     #[serde(default)]
     pub rule: Vec<RuleSpec>,
@@ -46,6 +49,40 @@ pub struct ScanSpec {
     pub max_file_size: Option<u64>,
 }
 
+/// `[probe]` as written: how `--probe` talks to providers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSpec {
+    /// Per provider, a base URL replacing its official API root (GitHub Enterprise,
+    /// self-managed GitLab). Ignored in a scanned repository's own config unless
+    /// `--trust-config`.
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, String>,
+    /// Seconds per request (default 10).
+    pub timeout: Option<f64>,
+    /// Probes running at once (default 4).
+    pub concurrency: Option<usize>,
+}
+
+/// Live probing for one run.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeSettings {
+    /// `--probe`: without it keyreach makes no network call at all.
+    pub enabled: bool,
+    pub http: HttpOptions,
+}
+
+/// The user's own config file (`$XDG_CONFIG_HOME/keyreach/config.toml`, else
+/// `~/.config/keyreach/config.toml`): trusted, unlike a scanned repository's. Only its
+/// `[probe]` table is read.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("keyreach").join("config.toml")).filter(|p| p.is_file())
+}
+
 /// What the command line asked for. `None` means "not given".
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -60,6 +97,14 @@ pub struct Overrides {
     pub no_inline_allow: bool,
     pub show_secrets: bool,
     pub fail_on: Option<Severity>,
+    /// `--probe`.
+    pub probe: bool,
+    /// `--endpoint PROVIDER=URL`, in order.
+    pub endpoints: Vec<(String, String)>,
+    /// `--trust-config`: use `[probe] endpoints` from a scanned repository's config.
+    pub trust_config: bool,
+    /// `--probe-timeout SECONDS`.
+    pub probe_timeout: Option<f64>,
     /// `--history`: also scan git history.
     pub history: bool,
     /// `--since REV`: only history after REV (implies `history`).
@@ -90,6 +135,9 @@ pub struct Settings {
     pub show_secrets: bool,
     /// The config file used, if any.
     pub config_path: Option<PathBuf>,
+    pub probe: ProbeSettings,
+    /// Things the user should know about the configuration (one line each).
+    pub warnings: Vec<String>,
     /// Git content to scan besides (or instead of) the working tree.
     pub git: GitOptions,
     /// Accepted credentials, not reported.
@@ -105,6 +153,8 @@ pub enum ConfigError {
     Parse { path: String, cause: String },
     #[error("{path}: {cause}")]
     Policy { path: String, cause: String },
+    #[error("{origin}: {cause}")]
+    Probe { origin: String, cause: String },
     #[error(transparent)]
     Baseline(#[from] BaselineError),
 }
@@ -142,6 +192,8 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
     let shown = config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let policy = Policy::from_spec(&file.policy, &file.allow, file.environments)
         .map_err(|e| ConfigError::Policy { path: shown.clone(), cause: e.to_string() })?;
+    let mut warnings = Vec::new();
+    let probe = probe_settings(&overrides, &file.probe, &shown, &mut warnings)?;
     let max_mb = overrides.max_file_size_mb.or(file.scan.max_file_size).unwrap_or(DEFAULT_MAX_FILE_SIZE_MB);
     let mut excludes = file.scan.exclude;
     excludes.extend(overrides.excludes);
@@ -165,6 +217,8 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         fail_on: overrides.fail_on.unwrap_or(Severity::Low),
         show_secrets: overrides.show_secrets,
         config_path,
+        probe,
+        warnings,
         git: GitOptions {
             history: overrides.history || overrides.since.is_some(),
             since: overrides.since,
@@ -172,6 +226,66 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         },
         baseline: overrides.baseline.as_deref().map(Baseline::read).transpose()?,
     })
+}
+
+/// Probe settings: defaults < user config < the run's config (endpoints only if trusted:
+/// given with `--config`, or `--trust-config`) < flags. Every endpoint is checked: a known
+/// provider, https (or http to loopback), no credentials in the URL.
+pub fn probe_settings(
+    overrides: &Overrides,
+    file: &ProbeSpec,
+    file_path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<ProbeSettings, ConfigError> {
+    let mut http = HttpOptions::default();
+    let mut endpoints: Vec<(String, String, String)> = Vec::new();
+    let user = user_config_path();
+    if let Some(path) = &user {
+        let spec = read_config(path)?.probe;
+        let origin = path.display().to_string();
+        endpoints.extend(spec.endpoints.into_iter().map(|(p, u)| (p, u, origin.clone())));
+        apply_spec(&spec.timeout, &spec.concurrency, &mut http);
+    }
+    apply_spec(&file.timeout, &file.concurrency, &mut http);
+    if !file.endpoints.is_empty() {
+        if overrides.config.is_some() || overrides.trust_config {
+            endpoints.extend(file.endpoints.iter().map(|(p, u)| (p.clone(), u.clone(), file_path.to_string())));
+        } else {
+            warnings.push(format!(
+                "{file_path}: [probe] endpoints ignored: a scanned repository may not choose where its secrets are sent \
+(pass --trust-config to use them)"
+            ));
+        }
+    }
+    endpoints.extend(overrides.endpoints.iter().map(|(p, u)| (p.clone(), u.clone(), "--endpoint".to_string())));
+    for (provider, url, origin) in endpoints {
+        if crate::scope::probe::find(&provider).is_none() {
+            let known = crate::scope::probe::providers().join(", ");
+            return Err(ConfigError::Probe {
+                origin,
+                cause: format!("no probe for provider {provider:?} (known: {known})"),
+            });
+        }
+        let url = check_endpoint(&url).map_err(|e| ConfigError::Probe { origin, cause: e.to_string() })?;
+        http.endpoints.insert(provider, url);
+    }
+    if let Some(t) = overrides.probe_timeout {
+        http.timeout = seconds(t);
+    }
+    Ok(ProbeSettings { enabled: overrides.probe, http })
+}
+
+fn seconds(t: f64) -> std::time::Duration {
+    std::time::Duration::from_secs_f64(t.clamp(0.05, 300.0))
+}
+
+fn apply_spec(timeout: &Option<f64>, concurrency: &Option<usize>, http: &mut HttpOptions) {
+    if let Some(t) = timeout {
+        http.timeout = seconds(*t);
+    }
+    if let Some(c) = concurrency {
+        http.concurrency = (*c).clamp(1, 32);
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +319,25 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with(&path.display().to_string()), "{text}");
         assert!(!text.contains('\n'));
+    }
+
+    #[test]
+    fn a_scanned_repository_cannot_set_endpoints_unless_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "[probe.endpoints]\ngithub = \"https://evil.example.com\"\n")
+            .unwrap();
+        let base = Overrides { paths: vec![dir.path().to_path_buf()], probe: true, ..Overrides::default() };
+        let s = resolve(base.clone()).unwrap();
+        assert!(s.probe.http.endpoints.is_empty());
+        assert!(s.warnings[0].contains("[probe] endpoints ignored"), "{:?}", s.warnings);
+        let s = resolve(Overrides { trust_config: true, ..base.clone() }).unwrap();
+        assert_eq!(s.probe.http.endpoints.get("github").map(String::as_str), Some("https://evil.example.com"));
+        let s = resolve(Overrides { endpoints: vec![("github".into(), "http://127.0.0.1:9".into())], ..base.clone() })
+            .unwrap();
+        assert_eq!(s.probe.http.endpoints.get("github").map(String::as_str), Some("http://127.0.0.1:9"));
+        let err =
+            resolve(Overrides { endpoints: vec![("github".into(), "http://10.0.0.1".into())], ..base }).unwrap_err();
+        assert!(err.to_string().starts_with("--endpoint: endpoint"), "{err}");
     }
 
     #[test]

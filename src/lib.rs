@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use config::{RuleSources, Settings};
-use credentials::{Collector, Location, Secret, Sighting};
+use credentials::{Collector, Credential, Location, Secret, Sighting};
 use engine::{Engine, Match, StreamOutcome, check};
 use policy::Finding;
 use rules::{RuleErrors, RuleId, RuleSet};
@@ -148,14 +148,14 @@ pub fn make_baseline(
     Ok((result, outcome))
 }
 
-/// Dedupes sightings into credentials, applies the allow-list, decodes scope offline and
-/// judges each against the policy.
+/// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
+/// probes it live under `--probe`, and judges each against the policy.
 pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> Vec<Finding> {
     let mut collector = Collector::default();
     for s in sightings {
         collector.add(rules, s);
     }
-    let mut findings: Vec<Finding> = collector
+    let credentials: Vec<Credential> = collector
         .finish()
         .into_iter()
         .filter_map(|c| settings.policy.allowed(c))
@@ -163,15 +163,131 @@ pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> 
             Some(b) => b.suppress(&rules.get(c.rule).id, c),
             None => Some(c),
         })
-        .map(|c| {
-            let rule = rules.get(c.rule);
-            let scope = scope::offline(rule, &c);
-            policy::judge(&settings.policy, rule, c, scope)
-        })
+        .collect();
+    let mut scopes: Vec<scope::Scope> = credentials.iter().map(|c| scope::offline(rules.get(c.rule), c)).collect();
+    if settings.probe.enabled {
+        scopes = probe_scopes(settings, rules, &credentials, scopes);
+    }
+    let mut findings: Vec<Finding> = credentials
+        .into_iter()
+        .zip(scopes)
+        .map(|(c, scope)| policy::judge(&settings.policy, rules.get(c.rule), c, scope))
         .filter(|f| !f.scope.public)
         .collect();
     policy::sort(&mut findings);
     findings
+}
+
+/// Probes each distinct credential once (`--probe`). The HTTP client exists only here.
+/// Public, expired or revoked-offline credentials are not sent anywhere.
+fn probe_scopes(
+    settings: &Settings,
+    rules: &RuleSet,
+    credentials: &[Credential],
+    scopes: Vec<scope::Scope>,
+) -> Vec<scope::Scope> {
+    let prober = scope::probe::Prober::new(settings.probe.http.clone());
+    let items = credentials
+        .iter()
+        .zip(scopes)
+        .map(|(c, s)| {
+            let rule = rules.get(c.rule);
+            let skip = s.public || s.active == scope::Activity::Inactive;
+            let target = scope::probe::Target {
+                provider: if skip { "" } else { &rule.provider },
+                rule_id: &rule.id,
+                secret: &c.secret,
+                companion: c.companion.as_ref().map(|p| &p.value),
+            };
+            (target, s)
+        })
+        .collect();
+    prober.probe_all(items)
+}
+
+/// `keyreach probe`: finds the one credential in `input` (with the rules, or taken whole
+/// for `provider` when no rule matches: `SECRET`, or `COMPANION SECRET` for paired
+/// credentials such as `AKIA… secret`), probes it under the settings and judges it.
+pub fn probe_input(
+    settings: &Settings,
+    rules: Arc<RuleSet>,
+    input: &[u8],
+    provider: Option<&str>,
+) -> anyhow::Result<Finding> {
+    let engine = Engine::new(rules.clone(), settings.engine.clone())?;
+    let mut scratch = engine.scratch();
+    let origin = Origin { path: "<stdin>".into(), reach: Reach::Untracked, commit: None };
+    let best = engine
+        .scan(input, engine::Position::START, &mut scratch)
+        .iter()
+        .filter(|m| provider.is_none_or(|p| rules.get(m.rule).provider == p))
+        .max_by_key(|m| (rules.get(m.rule).rank(), std::cmp::Reverse(m.rule)))
+        .map(|m| sighting(m, input, &origin));
+    let (rules, sighting) = match (best, provider) {
+        (Some(s), _) => (rules, s),
+        (None, Some(p)) => raw_sighting(p, input, &origin)?,
+        (None, None) => anyhow::bail!("no known credential on standard input (name its provider with --provider)"),
+    };
+    let mut collector = Collector::default();
+    collector.add(&rules, sighting);
+    let credential = collector.finish().remove(0);
+    let rule = rules.get(credential.rule);
+    let offline = scope::offline(rule, &credential);
+    let scope = if settings.probe.enabled {
+        let target = scope::probe::Target {
+            provider: &rule.provider,
+            rule_id: &rule.id,
+            secret: &credential.secret,
+            companion: credential.companion.as_ref().map(|p| &p.value),
+        };
+        scope::probe::Prober::new(settings.probe.http.clone()).probe(&target, offline)
+    } else {
+        offline
+    };
+    Ok(policy::judge(&settings.policy, rule, credential, scope))
+}
+
+/// A credential given whole on stdin for `provider`: a one-rule set naming it, and the
+/// sighting (`COMPANION SECRET` when two fields are given; GCP key files are read as JSON).
+fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result<(Arc<RuleSet>, Sighting)> {
+    anyhow::ensure!(
+        scope::probe::find(provider).is_some(),
+        "no probe for provider {provider:?} (known: {})",
+        scope::probe::providers().join(", ")
+    );
+    let text = std::str::from_utf8(input).map_err(|_| anyhow::anyhow!("standard input is not text"))?.trim();
+    let (companion, secret) = if provider == "gcp" && text.starts_with('{') {
+        let key: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| anyhow::anyhow!("standard input is not a key file"))?;
+        let field = |k: &str| key.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        (Some(field("client_email")), field("private_key"))
+    } else {
+        match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [secret] => (None, secret.to_string()),
+            [companion, secret] => (Some(companion.to_string()), secret.to_string()),
+            _ => anyhow::bail!("expected one credential on standard input: SECRET, or COMPANION SECRET"),
+        }
+    };
+    anyhow::ensure!(!secret.is_empty(), "standard input holds no credential");
+    let spec: rules::RuleSpec = toml::from_str(&format!(
+        "id = \"{provider}.stdin\"\ntitle = \"{provider} credential (standard input)\"\nprovider = \"{provider}\"\nkeywords = [\"stdin\"]\npattern = \"stdin\"\n"
+    ))?;
+    let set = Arc::new(RuleSet::from_specs(vec![("stdin".into(), spec)])?);
+    let location = Location {
+        path: origin.path.clone(),
+        line: None,
+        column: None,
+        reach: origin.reach,
+        commit: None,
+        agent_ignored: false,
+    };
+    let sighting = Sighting {
+        rule: RuleId(0),
+        secret: Secret::new(secret.as_bytes()),
+        companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
+        location,
+    };
+    Ok((set, sighting))
 }
 
 /// Replaces the provisional reach of file sightings with tracked/untracked/ignored,
@@ -246,6 +362,7 @@ struct Worker<'a> {
     scratch: engine::Scratch,
     buf: Vec<u8>,
     path_rules: Vec<RuleId>,
+    excluded_rules: Vec<RuleId>,
     local: Shared,
 }
 
@@ -259,6 +376,7 @@ impl<'a> Worker<'a> {
             scratch: engine.scratch(),
             buf: Vec::new(),
             path_rules: Vec::new(),
+            excluded_rules: Vec::new(),
             local: Shared::default(),
         }
     }
@@ -282,8 +400,11 @@ impl<'a> Worker<'a> {
             Ok(f) => f,
             Err(e) => return self.problem(&entry.display, &e.to_string()),
         };
-        self.engine.rules().path_rules(Path::new(&entry.display), &mut self.path_rules);
+        let rules = self.engine.rules();
+        rules.path_rules(Path::new(&entry.display), &mut self.path_rules);
+        rules.excluded_rules(Path::new(&entry.display), &mut self.excluded_rules);
         self.engine.enable_path_rules(&mut self.scratch, &self.path_rules);
+        self.engine.disable_rules(&mut self.scratch, &self.excluded_rules);
         let origin = Origin { path: entry.display.clone(), reach: Reach::Untracked, commit: None };
         let sightings = &mut self.local.sightings;
         let mut emit = |m: &Match, chunk: &[u8]| sightings.push((entry.path.clone(), sighting(m, chunk, &origin)));
@@ -313,11 +434,10 @@ impl Drop for Worker<'_> {
 pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
     Sighting {
         rule: m.rule,
-        secret: Secret::new(&chunk[m.secret.clone()]),
+        secret: Secret::new(m.secret_bytes(chunk)),
         location: Location::at(origin, m.line, m.column),
         companion: m
-            .companion
-            .as_ref()
-            .map(|c| (Secret::new(&chunk[c.span.clone()]), Location::at(origin, c.line, c.column))),
+            .companion_part(chunk)
+            .map(|(c, line, column)| (Secret::new(c), Location::at(origin, line, column))),
     }
 }

@@ -37,6 +37,14 @@ enum Command {
     /// branches that each add one merge cleanly. `scan --baseline FILE` then reports only
     /// new credentials, or known ones in new files.
     Baseline(BaselineArgs),
+    /// Read one credential from standard input and print what it can do.
+    ///
+    /// The credential is recognised with the rules; with --provider, input no rule
+    /// recognises is taken whole: `SECRET`, or `COMPANION SECRET` for paired credentials
+    /// (`AKIA… SECRET` for AWS, `AC… TOKEN` for Twilio, `SHOP.myshopify.com TOKEN` for
+    /// Shopify, a key file for GCP). Without --offline the provider's read-only
+    /// introspection endpoint is asked (the network is used).
+    Probe(ProbeArgs),
     /// List the rules or check them (every rule's examples must match, negatives must not).
     Rules {
         #[command(subcommand)]
@@ -120,6 +128,55 @@ struct ScanArgs {
     /// Do not report credentials that this baseline file accepts.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    #[command(flatten)]
+    probe: ProbeFlags,
+}
+
+/// Live probing (`--probe`) options shared by `scan` and `probe`.
+#[derive(Args)]
+struct ProbeFlags {
+    /// Ask each credential's provider what it can do (read-only calls; uses the network).
+    #[arg(long)]
+    probe: bool,
+    /// Send PROVIDER's probes to URL instead of its official API (GitHub Enterprise,
+    /// self-managed GitLab, tests). https, or http to loopback only (repeatable).
+    #[arg(long, value_name = "PROVIDER=URL", value_parser = parse_endpoint)]
+    endpoint: Vec<(String, String)>,
+    /// Use `[probe] endpoints` from the scanned directory's keyreach.toml (ignored by
+    /// default: a scanned repository may not choose where its secrets are sent).
+    #[arg(long)]
+    trust_config: bool,
+    /// Seconds each probe request may take [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    probe_timeout: Option<f64>,
+}
+
+#[derive(Args)]
+struct ProbeArgs {
+    /// The provider of the credential (e.g. railway, github, aws).
+    #[arg(long)]
+    provider: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Config file (policy, [probe] endpoints).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Decode the credential's format only; no network call.
+    #[arg(long)]
+    offline: bool,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    #[command(flatten)]
+    probe: ProbeFlags,
+}
+
+fn parse_endpoint(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((p, u)) if !p.is_empty() && !u.is_empty() => Ok((p.to_ascii_lowercase(), u.to_string())),
+        _ => Err("expected PROVIDER=URL, e.g. github=https://ghe.example.com/api/v3".into()),
+    }
 }
 
 #[derive(Args)]
@@ -155,6 +212,8 @@ enum FormatArg {
     Json,
     /// One finding object a line.
     Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning (no secret unless --show-secrets).
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -190,6 +249,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
         }
     }
 }
@@ -203,6 +263,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Baseline(args) => run_baseline(args),
+        Command::Probe(args) => run_probe(args),
         Command::Rules { action, sources } => run_rules(action, sources),
     };
     match result {
@@ -240,8 +301,15 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         since: args.since,
         staged: args.staged,
         baseline: args.baseline,
+        probe: args.probe.probe,
+        endpoints: args.probe.endpoint,
+        trust_config: args.probe.trust_config,
+        probe_timeout: args.probe.probe_timeout,
     };
     let settings = config::resolve(overrides)?;
+    for warning in &settings.warnings {
+        eprintln!("keyreach: warning: {warning}");
+    }
     let rules = keyreach::load_rules(&settings.rules)?;
     let progress = Bar::new();
     let outcome = keyreach::scan(&settings, rules, &progress)?;
@@ -287,6 +355,29 @@ fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
         let line = keyreach::baseline::GITATTRIBUTES_LINE;
         eprintln!("keyreach: added `{line}` to .gitattributes so branches adding entries merge cleanly");
     }
+    Ok(0)
+}
+
+fn run_probe(args: ProbeArgs) -> anyhow::Result<u8> {
+    use std::io::Read as _;
+    let overrides = Overrides {
+        config: args.config,
+        probe: !args.offline,
+        endpoints: args.probe.endpoint,
+        trust_config: args.probe.trust_config,
+        probe_timeout: args.probe.probe_timeout,
+        paths: vec![PathBuf::from("-")],
+        ..Overrides::default()
+    };
+    let settings = config::resolve(overrides)?;
+    let rules = keyreach::load_rules(&settings.rules)?;
+    let mut input = Vec::new();
+    io::stdin().lock().take(1 << 20).read_to_end(&mut input)?;
+    let finding = keyreach::probe_input(&settings, rules, &input, args.provider.as_deref())?;
+    let stats = keyreach::source::Stats::default();
+    let findings = [finding];
+    let report = Report { findings: &findings, stats: &stats, show_secrets: false };
+    write_report(args.format.into(), &report, None, args.color)?;
     Ok(0)
 }
 

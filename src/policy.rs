@@ -132,6 +132,24 @@ pub enum PolicyError {
     Glob { glob: String, cause: String },
     #[error("allow.fingerprints {0:?} is not of the form sha256:<64 hex digits>")]
     Fingerprint(String),
+    #[error(
+        "environments.{0}.{1}: expected `names` or `<provider>_<kind>s` (aws_accounts, railway_projects, github_orgs, vercel_teams, gcp_projects, ...)"
+    )]
+    EnvironmentKey(String, String),
+}
+
+/// Environment names that mean production when `[environments.production]` sets no `names`.
+pub const DEFAULT_PRODUCTION_NAMES: &[&str] = &["production", "prod"];
+
+/// Whether `key` in an `[environments.*]` table is understood.
+fn environment_key_ok(key: &str) -> bool {
+    key == "names"
+        || key.split_once('_').is_some_and(|(provider, kinds)| {
+            !provider.is_empty()
+                && kinds.len() > 1
+                && kinds.ends_with('s')
+                && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
 }
 
 impl Policy {
@@ -151,6 +169,11 @@ impl Policy {
         for glob in &allow.paths {
             let g = Glob::new(glob).map_err(|e| PolicyError::Glob { glob: glob.clone(), cause: e.to_string() })?;
             globs.add(g);
+        }
+        for (env, table) in &environments {
+            if let Some(key) = table.keys().find(|k| !environment_key_ok(k)) {
+                return Err(PolicyError::EnvironmentKey(env.clone(), key.clone()));
+            }
         }
         let allow_fingerprints = allow
             .fingerprints
@@ -184,6 +207,39 @@ impl Policy {
     fn path_allowed(&self, location: &Location) -> bool {
         !self.allow_paths.is_empty() && self.allow_paths.is_match(&location.path)
     }
+
+    /// The resources of `scope` that `[environments.production]` calls production, in
+    /// plain words ("railway project pocket-prod"). Resources are `provider:kind/name`;
+    /// `<provider>_<kind>s = ["name"]` matches a resource of that kind with that name (or
+    /// anything under it: `name/...`), and `names` matches environments by their last
+    /// segment (default: production, prod).
+    pub fn production_hits(&self, scope: &Scope) -> Vec<String> {
+        let table = self.environments.get("production");
+        let default_names: Vec<String> = DEFAULT_PRODUCTION_NAMES.iter().map(|s| s.to_string()).collect();
+        let names = table.and_then(|t| t.get("names")).unwrap_or(&default_names);
+        let mut hits = Vec::new();
+        for resource in &scope.resources {
+            let Some((provider, rest)) = resource.split_once(':') else { continue };
+            let Some((kind, name)) = rest.split_once('/') else { continue };
+            let key = format!("{provider}_{kind}s");
+            let listed = table
+                .and_then(|t| t.get(&key))
+                .is_some_and(|values| values.iter().any(|v| name == v || name.starts_with(&format!("{v}/"))));
+            let parent_listed = table.is_some_and(|t| {
+                t.iter().any(|(k, values)| {
+                    k.starts_with(&format!("{provider}_"))
+                        && *k != key
+                        && values.iter().any(|v| name.starts_with(&format!("{v}/")))
+                })
+            });
+            let last = name.rsplit('/').next().unwrap_or(name);
+            let named = kind == "environment" && names.iter().any(|n| n.eq_ignore_ascii_case(last));
+            if listed || parent_listed || named {
+                hits.push(format!("{provider} {kind} {name}"));
+            }
+        }
+        hits
+    }
 }
 
 /// A judged credential: what the report prints.
@@ -202,9 +258,18 @@ pub struct Finding {
 const DEFAULT_REMEDY: &str = "Rotate it, replace it with a credential scoped to what the task needs, \
 and keep it where the agent cannot read it (a secret store, not a file in the workspace).";
 
-/// Judges one credential against the policy.
-pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, scope: Scope) -> Finding {
+/// Judges one credential against the policy. `[environments.production]` marks the scope
+/// as reaching production when one of its resources is listed there.
+pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Scope) -> Finding {
+    let hits = policy.production_hits(&scope);
+    if !hits.is_empty() {
+        scope.production = Some(true);
+        let shown: Vec<&str> = hits.iter().take(3).map(String::as_str).collect();
+        let more = if hits.len() > 3 { format!(" and {} more", hits.len() - 3) } else { String::new() };
+        scope.notes.push(format!("reaches what the policy calls production: {}{more}", shown.join(", ")));
+    }
     let (severity, reasons) = verdict(policy, &scope);
+    let remedy = scope.remedy.clone().or_else(|| rule.remedy.clone()).unwrap_or_else(|| DEFAULT_REMEDY.to_string());
     Finding {
         rule_id: rule.id.clone(),
         provider: rule.provider.clone(),
@@ -212,13 +277,14 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, scope: Scope)
         credential,
         severity,
         reasons,
-        remedy: rule.remedy.clone().unwrap_or_else(|| DEFAULT_REMEDY.to_string()),
+        remedy,
         scope,
     }
 }
 
 fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
     let mut reasons = scope.notes.clone();
+    let said = |reasons: &[String], words: &[&str]| reasons.iter().any(|r| words.iter().any(|w| r.contains(w)));
     if scope.active == Activity::Inactive {
         reasons.push("the credential is revoked, invalid or expired".into());
         return (Severity::Low, reasons);
@@ -235,13 +301,16 @@ fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
     let over_level = level.rank() > policy.max_level.rank();
     let destructive = scope.destructive == Some(true);
     let production = scope.production == Some(true);
-    if level == Level::Admin && !unknown {
+    if level == Level::Admin
+        && !unknown
+        && !said(&reasons, &["administer", "admin key", "full account", "full-account"])
+    {
         reasons.push("can administer the account".into());
     }
-    if destructive {
+    if destructive && !said(&reasons, &["can delete", "destructive"]) {
         reasons.push("can delete or overwrite data".into());
     }
-    if production {
+    if production && !said(&reasons, &["production"]) {
         reasons.push("reaches production".into());
     }
     let over = over_level || (policy.deny_destructive && destructive) || (policy.deny_production && production);
@@ -298,6 +367,67 @@ mod tests {
         assert_eq!(verdict(&p, &dead).0, Severity::Low);
         let write_ok = Policy { max_level: Level::Write, ..Policy::default() };
         assert_eq!(verdict(&write_ok, &scope(Level::Write)).0, Severity::Medium);
+    }
+
+    fn production_policy(table: &str) -> Policy {
+        let envs: BTreeMap<String, EnvironmentSpec> = toml::from_str(table).unwrap();
+        Policy::from_spec(&PolicySpec::default(), &AllowSpec::default(), envs).unwrap()
+    }
+
+    #[test]
+    fn environments_mark_production_resources() {
+        let p = production_policy("[production]\naws_accounts = [\"111122223333\"]\nrailway_projects = [\"pocket\"]\n");
+        let scope = Scope {
+            resources: vec![
+                "aws:account/111122223333".into(),
+                "railway:environment/pocket/staging".into(),
+                "railway:environment/shop/prod".into(),
+                "railway:environment/shop/staging".into(),
+                "github:org/acme".into(),
+            ],
+            ..scope(Level::Read)
+        };
+        assert_eq!(
+            p.production_hits(&scope),
+            vec![
+                "aws account 111122223333".to_string(),
+                "railway environment pocket/staging".into(),
+                "railway environment shop/prod".into()
+            ]
+        );
+        let named = production_policy("[production]\nnames = [\"live\"]\n");
+        assert_eq!(named.production_hits(&scope), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_listed_resource_makes_the_verdict_critical() {
+        let p = production_policy("[production]\ngithub_orgs = [\"acme\"]\n");
+        let rule_specs = crate::rules::RuleSet::builtin_specs().unwrap();
+        let set = crate::rules::RuleSet::from_specs(rule_specs).unwrap();
+        let (id, rule) = set.iter().next().unwrap();
+        let credential = Credential {
+            rule: id,
+            secret: crate::credentials::Secret::new(b"x"),
+            fingerprint: Fingerprint::of(b"x"),
+            locations: Vec::new(),
+            companion: None,
+        };
+        let read = Scope { resources: vec!["github:org/acme".into()], production: Some(false), ..scope(Level::Read) };
+        let f = judge(&p, rule, credential, read);
+        assert_eq!(f.severity, Severity::Critical);
+        assert_eq!(f.scope.production, Some(true));
+        assert!(
+            f.reasons.contains(&"reaches what the policy calls production: github org acme".to_string()),
+            "{:?}",
+            f.reasons
+        );
+    }
+
+    #[test]
+    fn unknown_environment_keys_are_named() {
+        let envs: BTreeMap<String, EnvironmentSpec> = toml::from_str("[production]\naccounts = [\"x\"]\n").unwrap();
+        let err = Policy::from_spec(&PolicySpec::default(), &AllowSpec::default(), envs).unwrap_err();
+        assert!(err.to_string().starts_with("environments.production.accounts: expected"), "{err}");
     }
 
     #[test]

@@ -66,7 +66,33 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
         None => return None,
     };
     let (value, quoted) = value_at(buf, i)?;
+    // A bare value is data only when it ends the line (`KEY=value # note`); in code a bare
+    // word followed by more (`password: Option<String>,`, `token = next;`) is a type or
+    // an expression. Flags (`--token abc --verbose`) and .netrc lines may go on.
+    let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
+    if !quoted && !continues && !ends_line(buf, value.end) {
+        return None;
+    }
     Some(Assignment { name, value, quoted })
+}
+
+/// `TOKEN=value command args`: an upper-case variable set for one command, with `=`
+/// touching both name and value.
+fn shell_env_prefix(buf: &[u8], name: &Range<usize>, value_start: usize) -> bool {
+    value_start == name.end + 1
+        && buf[name.end] == b'='
+        && buf[name.clone()].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+}
+
+/// Whether only blanks, then a comment or the end of the line, follow `i`.
+fn ends_line(buf: &[u8], i: usize) -> bool {
+    let i = skip_blanks(buf, i);
+    match buf.get(i) {
+        None | Some(b'\n' | b'\r') => true,
+        Some(b'#') => i > 0 && is_blank(buf[i - 1]),
+        Some(b'/') => buf.get(i + 1) == Some(&b'/') && i > 0 && is_blank(buf[i - 1]),
+        _ => false,
+    }
 }
 
 fn name_start(buf: &[u8], from: usize) -> usize {
@@ -229,6 +255,19 @@ mod tests {
     }
 
     #[test]
+    fn bare_values_must_end_the_line() {
+        assert_eq!(value("TOKEN=abc123 # rotated monthly").as_deref(), Some("abc123"));
+        assert_eq!(value("token: abc123\r\nnext: 1").as_deref(), Some("abc123"));
+        assert_eq!(value("    token: Option<String>,"), None);
+        assert_eq!(value("    token: &self.token,"), None);
+        assert_eq!(value("type TOKEN = SomeType;"), None);
+        assert_eq!(value("run --token abc123 --verbose").as_deref(), Some("abc123"));
+        assert_eq!(value("\tCODECOV_TOKEN=abc123 codecov -f cover.out").as_deref(), Some("abc123"));
+        assert_eq!(value("token = abc123 codecov"), None);
+        assert_eq!(value("  token: \"abc123\", next: 1").as_deref(), Some("abc123"));
+    }
+
+    #[test]
     fn reads_netrc_password() {
         let text = "machine api.heroku.com login me@example.com password abc123";
         assert_eq!(pair(text, "password").unwrap().1, "abc123");
@@ -250,7 +289,9 @@ mod tests {
 
     #[test]
     fn stops_at_delimiters_and_handles_escapes() {
-        assert_eq!(value("f(token=abc123, x)").as_deref(), Some("abc123"));
+        assert_eq!(value("f(token=\"abc123\", x)").as_deref(), Some("abc123"));
+        // A bare word inside a call is a variable, not data.
+        assert_eq!(value("f(token=abc123, x)"), None);
         assert_eq!(value(r#"TOKEN="ab\"c""#).as_deref(), Some(r#"ab\"c"#));
         assert_eq!(value("TOKEN=\"unterminated\nnext\""), None);
     }

@@ -1,8 +1,9 @@
-//! Printers: text, json and jsonl. They receive findings already judged, filtered and
+//! Printers: text, json, jsonl and sarif. They receive findings already judged, filtered and
 //! sorted, and write to an injected writer. They decide, filter and fetch nothing.
 
 pub mod blocked;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
@@ -18,6 +19,8 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
 }
 
 /// Everything a printer needs.
@@ -34,6 +37,7 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn WriteColor) -> i
         Format::Text => text::write_text(report, out),
         Format::Json => json::write_json(report, out as &mut dyn Write),
         Format::Jsonl => json::write_jsonl(report, out as &mut dyn Write),
+        Format::Sarif => sarif::write_sarif(report, out as &mut dyn Write),
     }
 }
 

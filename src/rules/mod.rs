@@ -123,12 +123,17 @@ pub struct Rule {
     pub assign_exclude: Option<LazyRegex>,
     pub validator: Option<Validator>,
     pub entropy: Option<f64>,
+    pub classes: Option<usize>,
     pub generic: bool,
     pub priority: i32,
     pub paths: Vec<String>,
+    pub exclude_paths: Vec<String>,
     pub window_before: usize,
     pub window_after: usize,
     pub pair: Option<Pair>,
+    /// Decoder rule: the match is base64 content to decode and scan again.
+    pub encoded: bool,
+    pub userinfo: bool,
     pub scope: ScopeSpec,
     pub remedy: Option<String>,
     pub examples: Vec<String>,
@@ -199,6 +204,7 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     by_id: HashMap<String, RuleId>,
     path_globs: Option<(GlobSet, Vec<RuleId>)>,
+    exclude_globs: Option<(GlobSet, Vec<RuleId>)>,
 }
 
 impl RuleSet {
@@ -236,7 +242,8 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(RuleErrors(errors));
         }
-        set.path_globs = set.build_path_globs();
+        set.path_globs = set.build_globs(|r| &r.paths);
+        set.exclude_globs = set.build_globs(|r| &r.exclude_paths);
         Ok(set)
     }
 
@@ -281,19 +288,19 @@ impl RuleSet {
 
     /// Rules limited to certain paths that apply to `path` (a `/`-separated relative path).
     pub fn path_rules(&self, path: &Path, out: &mut Vec<RuleId>) {
-        out.clear();
-        if let Some((globs, ids)) = &self.path_globs {
-            out.extend(globs.matches(path).into_iter().map(|i| ids[i]));
-            out.sort_unstable();
-            out.dedup();
-        }
+        matching(&self.path_globs, path, out);
     }
 
-    fn build_path_globs(&self) -> Option<(GlobSet, Vec<RuleId>)> {
+    /// Rules whose `exclude_paths` exclude `path`.
+    pub fn excluded_rules(&self, path: &Path, out: &mut Vec<RuleId>) {
+        matching(&self.exclude_globs, path, out);
+    }
+
+    fn build_globs(&self, globs_of: impl Fn(&Rule) -> &Vec<String>) -> Option<(GlobSet, Vec<RuleId>)> {
         let mut builder = GlobSetBuilder::new();
         let mut ids = Vec::new();
         for (id, rule) in self.iter() {
-            for glob in &rule.paths {
+            for glob in globs_of(rule) {
                 // Globs were checked in `Rule::from_spec`.
                 if let Ok(g) = Glob::new(glob) {
                     builder.add(g);
@@ -305,6 +312,15 @@ impl RuleSet {
             return None;
         }
         builder.build().ok().map(|set| (set, ids))
+    }
+}
+
+fn matching(globs: &Option<(GlobSet, Vec<RuleId>)>, path: &Path, out: &mut Vec<RuleId>) {
+    out.clear();
+    if let Some((set, ids)) = globs {
+        out.extend(set.matches(path).into_iter().map(|i| ids[i]));
+        out.sort_unstable();
+        out.dedup();
     }
 }
 
@@ -360,7 +376,7 @@ fn check_syntax(pattern: &str) -> Result<(), String> {
 
 const LEVELS: &[&str] = &["none", "read", "write", "admin"];
 /// Offline decoders a rule's `scope.decode` may name (implemented in `scope::decode`).
-pub const DECODERS: &[&str] = &["jwt", "aws-key-id"];
+pub const DECODERS: &[&str] = &["jwt", "aws-key-id", "pypi-macaroon", "fly-macaroon", "azure-sas"];
 
 impl Rule {
     fn from_spec(spec: RuleSpec, source: &str) -> Result<Rule, String> {
@@ -390,13 +406,18 @@ impl Rule {
                 return Err(format!("scope.decode {decode:?} is not one of {}", DECODERS.join(", ")));
             }
         }
-        for glob in &spec.paths {
+        for glob in spec.paths.iter().chain(&spec.exclude_paths) {
             Glob::new(glob).map_err(|e| format!("path glob {glob:?}: {e}"))?;
         }
         let [before, after] = spec.window.unwrap_or([256, 512]);
         if before > MAX_WINDOW || after > MAX_WINDOW {
             return Err(format!("window may not exceed {MAX_WINDOW} bytes on a side"));
         }
+        let encoded = match spec.encoded.as_deref() {
+            None => false,
+            Some("base64") => true,
+            Some(other) => return Err(format!("encoded {other:?} is not one of base64")),
+        };
         let assignment = spec.assign.is_some();
         let pattern = if assignment { format!("^(?:{})$", spec.pattern) } else { spec.pattern.clone() };
         let checked = |field: &str, p: String, ci: bool| -> Result<LazyRegex, String> {
@@ -426,12 +447,16 @@ impl Rule {
             keywords: spec.keywords,
             validator,
             entropy: spec.entropy,
+            classes: spec.classes,
             generic: spec.generic,
             priority: spec.priority,
             paths: spec.paths,
+            exclude_paths: spec.exclude_paths,
             window_before: before,
             window_after: after,
             pair,
+            encoded,
+            userinfo: spec.userinfo,
             scope: spec.scope.unwrap_or_default(),
             remedy: spec.remedy,
             examples: spec.examples,
@@ -455,11 +480,15 @@ mod tests {
             assign_exclude: None,
             validate: None,
             entropy: None,
+            classes: None,
             generic: false,
             priority: 0,
             paths: vec![],
+            exclude_paths: vec![],
             window: None,
             pair: None,
+            encoded: None,
+            userinfo: false,
             scope: None,
             remedy: None,
             examples: vec![],

@@ -39,6 +39,9 @@ pub struct RuleSpec {
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// Minimum number of character classes (lower, upper, digit, other) in the secret.
+    #[serde(default)]
+    pub classes: Option<usize>,
     /// Low-confidence catch-all: yields to any specific rule matching the same text.
     #[serde(default)]
     pub generic: bool,
@@ -49,9 +52,21 @@ pub struct RuleSpec {
     /// Only files whose path matches one of these globs are scanned with this rule.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Files whose path matches one of these globs are not scanned with this rule.
+    #[serde(default)]
+    pub exclude_paths: Vec<String>,
     /// Bytes of context searched before and after a keyword hit (default 256 and 512).
     #[serde(default)]
     pub window: Option<[usize; 2]>,
+    /// Makes this a decoder rule: group `data` (or group 1) is encoded content (`base64`)
+    /// that is decoded and scanned again, one level deep; group `name`, when present, is
+    /// the key the content was stored under (a Kubernetes Secret's `data` entry).
+    #[serde(default)]
+    pub encoded: Option<String>,
+    /// For a decoder rule: decoded `user:password` that no other rule explains is itself
+    /// reported as this rule's credential.
+    #[serde(default)]
+    pub userinfo: bool,
     /// A second part the credential needs (AWS key id + secret key, ...).
     #[serde(default)]
     pub pair: Option<PairSpec>,

@@ -20,6 +20,7 @@
 //! | `{{nl}}` | a newline |
 //! | `{{}}` | nothing: splits a literal so no scanner sees it whole |
 //! | `{{secret:LABEL:TEMPLATE}}` | TEMPLATE, recorded as an expected secret (see [`expand_labelled`]) |
+//! | `{{ anything}}` | itself: a directive starting with a space is another tool's template (Helm, Actions) |
 
 use super::validate;
 
@@ -105,7 +106,16 @@ fn expand_inner(text: &str, rng: &mut Rng, labels: &mut Vec<(String, String)>) -
             directive: after.chars().take(20).collect(),
             cause: "no closing }}".into(),
         })?;
-        let inner = expand_inner(&after[..close], rng, labels)?;
+        let raw = &after[..close];
+        if raw.starts_with([' ', '\t']) {
+            // `{{ .Values.key }}`, `${{ secrets.X }}`: other tools' templates stay literal.
+            out.push_str("{{");
+            out.push_str(raw);
+            out.push_str("}}");
+            rest = &after[close + 2..];
+            continue;
+        }
+        let inner = expand_inner(raw, rng, labels)?;
         match inner.strip_prefix("secret:").and_then(|rest| rest.split_once(':')) {
             Some((label, value)) => {
                 labels.push((label.to_string(), value.to_string()));
@@ -264,6 +274,10 @@ mod tests {
         let text = expand("{{base64:user:{{}}pass}}", "t").unwrap();
         assert_eq!(text, "dXNlcjpwYXNz");
         assert_eq!(expand("ab{{}}cd", "t").unwrap(), "abcd");
+        assert_eq!(
+            expand("k: {{ .Values.key }} ${{ secrets.X }}", "t").unwrap(),
+            "k: {{ .Values.key }} ${{ secrets.X }}"
+        );
         assert!(expand("{{bogus:1}}", "t").is_err());
         assert!(expand("{{alnum:3", "t").is_err());
     }

@@ -16,6 +16,23 @@ pub fn apply(name: &str, credential: &Credential, scope: &mut Scope) {
     match name {
         "jwt" => jwt(credential.secret.expose(), scope),
         "aws-key-id" => aws_key_id(credential, scope),
+        "pypi-macaroon" => super::formats::pypi(credential.secret.expose(), scope),
+        "fly-macaroon" => super::formats::fly(credential.secret.expose(), scope),
+        "azure-sas" => super::formats::azure_sas(credential.secret.expose(), scope),
+        _ => {}
+    }
+}
+
+/// The decoder a provider's credentials get when their rule names none: the format says
+/// enough that every rule for the provider benefits.
+pub fn apply_default(provider: &str, credential: &Credential, scope: &mut Scope) {
+    let secret = credential.secret.expose();
+    match provider {
+        "pypi" if secret.starts_with(b"pypi-") => apply("pypi-macaroon", credential, scope),
+        "flyio" => apply("fly-macaroon", credential, scope),
+        "azure" if secret.windows(4).any(|w| w == b"sig=") => apply("azure-sas", credential, scope),
+        "aws" => apply("aws-key-id", credential, scope),
+        "supabase" if secret.starts_with(b"eyJ") => apply("jwt", credential, scope),
         _ => {}
     }
 }
@@ -97,7 +114,7 @@ fn aws_key_id(credential: &Credential, scope: &mut Scope) {
     }
     if let Some(account) = aws_account(id) {
         scope.identity = Some(format!("aws account {account}"));
-        scope.resources.push(format!("aws:{account}"));
+        scope.resources.push(format!("aws:account/{account}"));
     }
     if credential.companion.is_none() {
         scope.notes.push("secret access key not found next to it".into());

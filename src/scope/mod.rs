@@ -1,10 +1,15 @@
-//! What a credential can do: the [`Scope`] model (DESIGN.md scope object) and the offline
-//! decoders that fill it from the credential's format alone.
+//! What a credential can do: the [`Scope`] model (DESIGN.md scope object), the offline
+//! decoders that fill it from the credential's format alone, and the live probes
+//! (`--probe`) with the one HTTP client keyreach has.
 //!
-//! Receives a credential and its rule; hands on a `Scope`. Never imports policy or report,
-//! and nothing here touches the network.
+//! Receives a credential and its rule; hands on a `Scope`. Never imports policy or report.
+//! Only [`probe`] (through [`http`]) touches the network, and only when a
+//! [`probe::Prober`] is built, which happens only under `--probe`.
 
 pub mod decode;
+pub mod formats;
+pub mod http;
+pub mod probe;
 
 use std::fmt;
 
@@ -126,6 +131,9 @@ pub struct Scope {
     pub public: bool,
     /// Plain-words facts for the verdict's reasons.
     pub notes: Vec<String>,
+    /// A fix specific to what was learned ("replace with a project token scoped to
+    /// staging"); the rule's remedy otherwise.
+    pub remedy: Option<String>,
 }
 
 impl Scope {
@@ -143,6 +151,7 @@ impl Scope {
             test_mode: false,
             public: false,
             notes: Vec::new(),
+            remedy: None,
         }
     }
 }
@@ -170,8 +179,10 @@ pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
     {
         scope.source = ScopeSource::Offline;
     }
-    if let Some(name) = spec.decode.as_deref() {
-        decode::apply(name, credential, &mut scope);
+    match spec.decode.as_deref() {
+        Some(name) => decode::apply(name, credential, &mut scope),
+        None => decode::apply_default(&rule.provider, credential, &mut scope),
     }
+    formats::prefix(&rule.provider, credential.secret.expose(), &mut scope);
     scope
 }

@@ -2,7 +2,12 @@
 
 mod baseline;
 mod cli;
+mod fake;
+mod graphql;
 mod history;
+mod incident;
+mod probes;
 mod quality;
+mod sarif;
 mod staged;
 mod util;

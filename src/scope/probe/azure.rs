@@ -1,0 +1,138 @@
+//! Azure Storage (cloud.md, "Azure"): a SAS URL or an account key is tried against Get
+//! Account Information (`GET https://<account>.blob.core.windows.net/?restype=account&comp=properties`),
+//! side-effect-free. A SAS is sent as its own query string; an account key signs the
+//! request with Shared Key. What a SAS may do is decoded offline from `sp=`; an account
+//! key is root of the account's data plane. Entra ID client secrets need a tenant and
+//! client id keyreach does not pair with them, so they are not probed.
+
+use ring::hmac;
+
+use super::{Probe, Session, Target, looks_production, push_unique, resource};
+use crate::rules::validate::b64_standard;
+use crate::scope::http::{ProbeError, Request, Response, Shape};
+use crate::scope::{Level, Scope};
+
+pub struct Azure;
+
+static SHAPES: &[Shape] = &[Shape::get("https://*.blob.core.windows.net", "/")];
+const VERSION: &str = "2022-11-02";
+
+impl Probe for Azure {
+    fn provider(&self) -> &'static str {
+        "azure"
+    }
+
+    fn shapes(&self) -> &'static [Shape] {
+        SHAPES
+    }
+
+    fn run(&self, s: &Session<'_>, t: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError> {
+        let secret = t.secret_text()?;
+        let (account, response) = if secret.contains("sig=") {
+            if scope.permissions.is_empty() {
+                crate::scope::formats::azure_sas(secret.as_bytes(), scope);
+            }
+            sas(s, secret)?
+        } else {
+            let account = t.companion_text().filter(|a| valid_account(a)).ok_or_else(|| {
+                ProbeError::NotProbed("the storage account name was not found next to the key".into())
+            })?;
+            let response = shared_key(s, account, secret)?;
+            scope.level = Level::Admin;
+            scope.destructive = Some(true);
+            scope.notes.push(
+                "storage account key: read, write and delete every blob, file, queue and table; can sign SAS tokens"
+                    .into(),
+            );
+            (account.to_string(), response)
+        };
+        interpret(&response)?;
+        scope.identity = Some(format!("storage account {account}"));
+        push_unique(&mut scope.resources, resource("azure", "storage-account", &account));
+        if let Some(kind) = response.header("x-ms-account-kind") {
+            scope.notes.push(format!("account kind {kind}"));
+        }
+        if looks_production(&account) {
+            scope.production = Some(true);
+        }
+        Ok(())
+    }
+}
+
+fn valid_account(name: &str) -> bool {
+    (3..=24).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+fn root(account: &str) -> String {
+    format!("https://{account}.blob.core.windows.net")
+}
+
+fn sas(s: &Session<'_>, url: &str) -> Result<(String, Response), ProbeError> {
+    let rest = url.strip_prefix("https://").ok_or_else(|| ProbeError::NotProbed("the SAS URL is not https".into()))?;
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let account = host.split('.').next().unwrap_or("");
+    if !valid_account(account) || !host.ends_with(".core.windows.net") {
+        return Err(ProbeError::NotProbed("the SAS URL is not an Azure public-cloud storage URL".into()));
+    }
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let path = format!("/?restype=account&comp=properties&{query}");
+    Ok((account.to_string(), s.send(&Request::get(&root(account), &path))?))
+}
+
+fn shared_key(s: &Session<'_>, account: &str, key: &str) -> Result<Response, ProbeError> {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(key.trim())
+        .map_err(|_| ProbeError::NotProbed("the account key is not base64".into()))?;
+    let date = http_date(now());
+    let to_sign = format!(
+        "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{VERSION}\n/{account}/\ncomp:properties\nrestype:account"
+    );
+    let signature = b64_standard(hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), to_sign.as_bytes()).as_ref());
+    let request = Request::get(&root(account), "/?restype=account&comp=properties")
+        .header("x-ms-date", date)
+        .header("x-ms-version", VERSION)
+        .header("Authorization", format!("SharedKey {account}:{signature}"));
+    s.send(&request)
+}
+
+/// 200: alive. 403 with a permission or resource-type mismatch: alive but limited.
+/// 403 `AuthenticationFailed`: signature or expiry rejected.
+fn interpret(response: &Response) -> Result<(), ProbeError> {
+    match (response.status, response.header("x-ms-error-code")) {
+        (200..=299, _) => Ok(()),
+        (403, Some(code)) if code.starts_with("Authorization") => Ok(()),
+        (403, Some("AuthenticationFailed")) => Err(ProbeError::Unauthorized("AuthenticationFailed".into())),
+        (403, Some("KeyBasedAuthenticationNotPermitted")) => {
+            Err(ProbeError::Forbidden("shared-key authorization is disabled on the account".into()))
+        }
+        (404, _) => Err(ProbeError::Unauthorized("no such storage account".into())),
+        _ => response.clone().ok().map(|_| ()),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// RFC 1123 date (`Thu, 01 Jan 2026 00:00:00 GMT`).
+pub fn http_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let iso = crate::scope::decode::rfc3339(secs);
+    let (y, m, d) = (&iso[0..4], iso[5..7].parse::<usize>().unwrap_or(1), &iso[8..10]);
+    let weekday = DAYS[secs.div_euclid(86_400).rem_euclid(7) as usize];
+    format!("{weekday}, {d} {} {y} {} GMT", MONTHS[m - 1], &iso[11..19])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date(1_767_225_600), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(86_400 * 3), "Sun, 04 Jan 1970 00:00:00 GMT");
+    }
+}
