@@ -4,7 +4,9 @@
 //! directories from being read). `--version` is the floor: spawning the process at all.
 //! The in-process bench splits out rule loading and engine building.
 //!
-//! Run: `cargo bench --bench startup`.
+//! Run: `cargo bench --bench startup`. Measured (2 shared cores, noisy; 352 rules): a staged
+//! small change ≈ 25 ms median (17 ms fastest), of which loading the rules and building the
+//! engine ≈ 10–20 ms and spawning the process ≈ 2 ms.
 
 use std::path::Path;
 use std::process::Command;
