@@ -1,12 +1,15 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
+mod baseline;
 mod cli;
 mod fake;
 mod fixture;
 mod graphql;
+mod history;
 mod incident;
 mod pairs;
 mod probes;
 mod quality;
 mod sarif;
+mod staged;
 mod util;
