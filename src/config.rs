@@ -184,6 +184,7 @@ pub fn config_path(overrides: &Overrides) -> Option<PathBuf> {
 
 /// Resolves defaults < config file < flags.
 pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
+    let small = small_input(&overrides);
     let config_path = config_path(&overrides);
     let file = match &config_path {
         Some(path) => read_config(path)?,
@@ -208,7 +209,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
             follow_links: overrides.follow_links,
         },
         stream: StreamOptions { skip_binary: !overrides.binary, ..StreamOptions::default() },
-        engine: EngineOptions { inline_allow: !overrides.no_inline_allow },
+        engine: EngineOptions { inline_allow: !overrides.no_inline_allow, small_input: small },
         rules: RuleSources {
             dirs: overrides.rules_dirs,
             inline: file.rule.into_iter().map(|r| (shown.clone(), r)).collect(),
@@ -286,6 +287,25 @@ fn apply_spec(timeout: &Option<f64>, concurrency: &Option<usize>, http: &mut Htt
     if let Some(c) = concurrency {
         http.concurrency = (*c).clamp(1, 32);
     }
+}
+
+/// Whether this run scans little (a staged change, or only files totalling a few
+/// megabytes), so start-up matters more than throughput.
+fn small_input(overrides: &Overrides) -> bool {
+    const SMALL: u64 = 4_000_000;
+    if overrides.staged {
+        return true;
+    }
+    let mut total = 0u64;
+    !overrides.paths.is_empty()
+        && !overrides.history
+        && overrides.paths.iter().all(|p| match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => {
+                total += m.len();
+                total <= SMALL
+            }
+            _ => false,
+        })
 }
 
 #[cfg(test)]
