@@ -1,11 +1,15 @@
 //! Sources of bytes and where they came from: [`Origin`] and [`Reach`] (how an agent gets
-//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]) and the git work-tree
-//! classification ([`git`]).
+//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]), the git work-tree
+//! classification ([`git`]), the home credential files ([`home`]), the process environment
+//! ([`env`]) and agent configuration and restrictions ([`agent`]).
 //!
 //! Sources know nothing about rules: they hand on bytes and origins.
 
+pub mod agent;
+pub mod env;
 pub mod fs;
 pub mod git;
+pub mod home;
 
 use std::fmt;
 
