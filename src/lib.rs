@@ -5,9 +5,11 @@
 //! the library API the binary and tests call. It is the only module importing every stage;
 //! printing is left to [`report`] and the binary.
 
+pub mod audit;
 pub mod config;
 pub mod credentials;
 pub mod engine;
+pub mod guard;
 pub mod policy;
 pub mod report;
 pub mod rules;
@@ -77,21 +79,30 @@ pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
 /// Scans the file system roots in `settings` and judges what it finds.
 pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let excludes = source::fs::check(&settings.walk)?;
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
+    let (sightings, mut stats, problems) = walk_roots(settings, &engine, progress)?;
+    stats.seconds = started.elapsed().as_secs_f64();
+    let findings = judge(settings, &rules, sightings);
+    Ok(Outcome { findings, stats, problems })
+}
+
+/// Walks the file system roots and returns every sighting (labelled tracked, untracked or
+/// ignored), what was read, and the sorted `path: cause` problems. Nothing is judged.
+pub(crate) fn walk_roots(
+    settings: &Settings,
+    engine: &Engine,
+    progress: &dyn Progress,
+) -> anyhow::Result<(Vec<Sighting>, Stats, Vec<String>)> {
+    let excludes = source::fs::check(&settings.walk)?;
     let shared = Mutex::new(Shared::default());
     source::fs::walk(&settings.walk, &excludes, || {
-        let mut worker = Worker::new(&engine, settings, &shared, progress);
+        let mut worker = Worker::new(engine, settings, &shared, progress);
         Box::new(move |event| worker.handle(event))
     });
     let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut stats = shared.stats;
-    stats.seconds = started.elapsed().as_secs_f64();
     let mut problems = shared.problems;
     problems.sort();
-    let sightings = label_reach(&settings.walk.roots, shared.sightings);
-    let findings = judge(settings, &rules, sightings);
-    Ok(Outcome { findings, stats, problems })
+    Ok((label_reach(&settings.walk.roots, shared.sightings), shared.stats, problems))
 }
 
 /// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
@@ -219,6 +230,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         reach: origin.reach,
         commit: None,
         agent_ignored: false,
+        mcp_server: None,
     };
     let sighting = Sighting {
         rule: RuleId(0),

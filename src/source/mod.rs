@@ -93,3 +93,35 @@ impl Stats {
         self.errors += other.errors;
     }
 }
+
+/// What an audit read besides the workspace walk, for the report's sources section.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// The workspace as given.
+    pub workspace: String,
+    /// The home directory read, if any (`--no-home`: none).
+    pub home: Option<String>,
+    /// Credential files, SSH keys and history files found in the home.
+    pub home_files: Vec<home::HomeFile>,
+    /// Environment variables scanned (`--no-env`: none).
+    pub env_vars: Option<usize>,
+    pub history: HistoryStatus,
+    /// Agent and MCP configuration files, in the workspace and the home.
+    pub agent_configs: Vec<agent::McpConfig>,
+    /// Ignore files and Claude Code settings read for agent restrictions.
+    pub restrictions: Vec<agent::RestrictionFile>,
+    /// Location paths hidden from agents' file tools, with the files hiding them.
+    pub hidden: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Whether git history was scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HistoryStatus {
+    /// Every commit reachable from a ref was read.
+    Scanned,
+    /// `--no-history`.
+    #[default]
+    Off,
+    /// It could not be read (not a repository, no history scanner, ...): why.
+    Unavailable(String),
+}
