@@ -193,8 +193,7 @@ fn dumps_environment(program: &str, args: &[String]) -> bool {
 
 /// What `command`, run in `cwd`, would show: files it reads, variables it expands.
 fn shell_exposure(command: &str, cwd: &Path, depth: usize) -> Exposure {
-    let mut exposure = Exposure::default();
-    exposure.vars = expanded_vars(command);
+    let mut exposure = Exposure { vars: expanded_vars(command), ..Exposure::default() };
     for Segment { words, inputs } in split_commands(command) {
         let words: Vec<String> = words.into_iter().skip_while(|w| is_assignment(w)).collect();
         let Some((program, args)) = words.split_first() else { continue };

@@ -153,8 +153,8 @@ struct AuditArgs {
     /// Read this directory as the user's home instead of $HOME.
     #[arg(long, value_name = "DIR")]
     home: Option<PathBuf>,
-    /// Do not read the home's credential files and agent configuration.
-    #[arg(long, conflicts_with = "home")]
+    /// Do not read the home's credential files and agent configuration (wins over --home).
+    #[arg(long)]
     no_home: bool,
     /// Do not scan the process environment.
     #[arg(long)]

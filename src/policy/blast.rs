@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Policy, Severity};
 use crate::credentials::Location;
+use crate::source::home::HomeKind;
 use crate::source::{Inventory, Reach};
 
 /// How many of the worst credentials the summary names.
@@ -150,7 +151,9 @@ impl Graph {
 
     fn credential(&mut self, f: &Finding, inventory: &Inventory, policy: &Policy) -> CredentialReach {
         let mut ways = Vec::new();
-        for location in &f.credential.locations {
+        let mut locations: Vec<&Location> = f.credential.locations.iter().collect();
+        locations.sort_by_key(|l| l.reach);
+        for location in locations {
             ways.extend(self.ways(location, f, inventory));
         }
         ways.dedup();
@@ -210,10 +213,13 @@ impl Graph {
                 (PlaceKind::Env, l.path.clone(), format!("reads {} from its environment (printenv, echo)", l.path))
             }
             Reach::Home => {
-                let tool = inventory.home_files.iter().find(|h| h.display == l.path).map(|h| h.tool);
-                let what = match tool {
-                    Some(tool) => format!("home credential file of {tool}"),
-                    None => "file in the home".to_string(),
+                let file = inventory.home_files.iter().find(|h| h.display == l.path);
+                let config = inventory.agent_configs.iter().find(|c| c.display == l.path);
+                let what = match (file, config) {
+                    (Some(f), _) if f.kind == HomeKind::History => "shell history file".to_string(),
+                    (Some(f), _) => format!("home credential file of {}", f.tool),
+                    (None, Some(c)) => format!("{} configuration", c.agent),
+                    (None, None) => "file in the home".to_string(),
                 };
                 (PlaceKind::Home, l.path.clone(), format!("reads {at} ({what}{veil})"))
             }

@@ -189,9 +189,10 @@ fn sources(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> 
         field(out, "restrict", "no agent ignore files or Claude Code deny rules")?;
     } else {
         for (i, r) in inv.restrictions.iter().enumerate() {
+            let rules = if r.rules == 1 { "1 rule".to_string() } else { format!("{} rules", r.rules) };
             let body = match &r.problem {
-                Some(p) => format!("{} ({}): {} rules; {}", escape(&r.display), r.agent, r.rules, escape(p)),
-                None => format!("{} ({}): {} rules", escape(&r.display), r.agent, r.rules),
+                Some(p) => format!("{} ({}): {rules}; {}", escape(&r.display), r.agent, escape(p)),
+                None => format!("{} ({}): {rules}", escape(&r.display), r.agent),
             };
             field(out, if i == 0 { "restrict" } else { "" }, &body)?;
         }

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
+mod audit;
 mod cli;
 mod fake;
 mod graphql;
