@@ -4,6 +4,7 @@ mod audit;
 mod cli;
 mod fake;
 mod graphql;
+mod guard;
 mod incident;
 mod probes;
 mod quality;
