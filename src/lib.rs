@@ -385,11 +385,10 @@ impl Drop for Worker<'_> {
 pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
     Sighting {
         rule: m.rule,
-        secret: Secret::new(&chunk[m.secret.clone()]),
+        secret: Secret::new(m.secret_bytes(chunk)),
         location: Location::at(origin, m.line, m.column),
         companion: m
-            .companion
-            .as_ref()
-            .map(|c| (Secret::new(&chunk[c.span.clone()]), Location::at(origin, c.line, c.column))),
+            .companion_part(chunk)
+            .map(|(c, line, column)| (Secret::new(c), Location::at(origin, line, column))),
     }
 }

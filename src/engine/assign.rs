@@ -101,6 +101,13 @@ fn name_start(buf: &[u8], from: usize) -> usize {
     while i > floor && is_name_byte(buf[i - 1]) {
         i -= 1;
     }
+    // A key with path segments (`checksum/secret:`) is one name; `//` starts a URL.
+    while i > floor + 1 && buf[i - 1] == b'/' && buf[i - 2] != b'/' && is_name_byte(buf[i - 2]) {
+        i -= 1;
+        while i > floor && is_name_byte(buf[i - 1]) {
+            i -= 1;
+        }
+    }
     i
 }
 
@@ -152,7 +159,10 @@ fn whitespace_form_allowed(buf: &[u8], name: &Range<usize>) -> bool {
     }
     let word = &buf[name.clone()];
     let netrc_word = word.eq_ignore_ascii_case(b"password") || word.eq_ignore_ascii_case(b"passwd");
-    netrc_word && (memchr::memmem::find(line, b"login ").is_some() || memchr::memmem::find(line, b"machine ").is_some())
+    // .netrc: `machine host login user password secret`, on one line or spread over several.
+    let recent = &buf[name.start.saturating_sub(512)..name.start];
+    netrc_word
+        && (memchr::memmem::find(line, b"login ").is_some() || memchr::memmem::find(recent, b"machine ").is_some())
 }
 
 fn line_start(buf: &[u8], i: usize) -> usize {
@@ -271,6 +281,8 @@ mod tests {
     fn reads_netrc_password() {
         let text = "machine api.heroku.com login me@example.com password abc123";
         assert_eq!(pair(text, "password").unwrap().1, "abc123");
+        let text = "machine api.heroku.com\n  login me@example.com\n  password abc123\n";
+        assert_eq!(pair(text, "password").unwrap().1, "abc123");
     }
 
     #[test]
@@ -294,6 +306,12 @@ mod tests {
         assert_eq!(value("f(token=abc123, x)"), None);
         assert_eq!(value(r#"TOKEN="ab\"c""#).as_deref(), Some(r#"ab\"c"#));
         assert_eq!(value("TOKEN=\"unterminated\nnext\""), None);
+    }
+
+    #[test]
+    fn path_segments_are_part_of_the_name() {
+        let (name, _) = pair("    checksum/secret: abc123", "secret").unwrap();
+        assert_eq!(name, "checksum/secret");
     }
 
     #[test]

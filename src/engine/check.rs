@@ -39,7 +39,10 @@ pub fn check_examples(engine: &Engine, options: CheckOptions, only: impl Fn(&Rul
                     continue;
                 }
             };
-            let matched = engine.scan(text.as_bytes(), Position::START, &mut scratch).iter().any(|m| m.rule == id);
+            let matched = engine
+                .scan(text.as_bytes(), Position::START, &mut scratch)
+                .iter()
+                .any(|m| m.rule == id || m.decoded.as_ref().is_some_and(|d| d.via == id));
             match (positive, matched) {
                 (true, false) => fail(format!("example does not match: {example:?} (expanded: {text:?})")),
                 (false, true) => fail(format!("negative example matches: {example:?}")),

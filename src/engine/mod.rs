@@ -11,6 +11,7 @@
 
 pub mod assign;
 pub mod check;
+pub mod decode;
 pub mod filter;
 mod stream;
 
@@ -54,6 +55,37 @@ pub struct Match {
     /// The other part of a paired credential (for AWS, the key id when the secret is the
     /// secret access key), with its 1-based line and column.
     pub companion: Option<Companion>,
+    /// Set when the secret was found inside encoded content: `secret` then spans the
+    /// encoded text and this holds the decoded secret.
+    pub decoded: Option<Decoded>,
+}
+
+/// A secret found by decoding a base64 blob and scanning it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub secret: Box<[u8]>,
+    pub companion: Option<Box<[u8]>>,
+    /// The decoder rule that found the blob.
+    pub via: RuleId,
+}
+
+impl Match {
+    /// The secret's bytes, given the buffer the match indexes.
+    pub fn secret_bytes<'a>(&'a self, buf: &'a [u8]) -> &'a [u8] {
+        match &self.decoded {
+            Some(d) => &d.secret,
+            None => &buf[self.secret.clone()],
+        }
+    }
+
+    /// The companion's bytes and its (line, column), if the credential has one.
+    pub fn companion_part<'a>(&'a self, buf: &'a [u8]) -> Option<(&'a [u8], u64, u64)> {
+        match (&self.decoded, &self.companion) {
+            (Some(d), _) => d.companion.as_deref().map(|c| (c, self.line, self.column)),
+            (None, Some(c)) => Some((&buf[c.span.clone()], c.line, c.column)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The second part of a paired credential.
@@ -82,6 +114,14 @@ struct Hit {
     rule: RuleId,
     start: usize,
     end: usize,
+}
+
+/// Encoded content found by a decoder rule, decoded after the first pass.
+struct PendingDecode {
+    rule: RuleId,
+    span: Range<usize>,
+    data: Range<usize>,
+    name: Option<Range<usize>>,
 }
 
 /// Per-thread regex state for one rule, created on the rule's first hit.
@@ -113,6 +153,9 @@ pub struct Scratch {
     enabled_list: Vec<RuleId>,
     disabled: Vec<bool>,
     disabled_list: Vec<RuleId>,
+    decodes: Vec<PendingDecode>,
+    /// Scratch for scanning decoded content (one level deep).
+    inner: Option<Box<Scratch>>,
 }
 
 /// The compiled rule set: build once, share by reference across threads.
@@ -175,6 +218,8 @@ impl Engine {
             enabled_list: Vec::new(),
             disabled: vec![false; n],
             disabled_list: Vec::new(),
+            decodes: Vec::new(),
+            inner: None,
         }
     }
 
@@ -204,7 +249,16 @@ impl Engine {
 
     /// Scans one whole buffer; `at` says where it starts in its input.
     pub fn scan<'s>(&self, buf: &[u8], at: Position, scratch: &'s mut Scratch) -> &'s [Match] {
+        self.first_pass(buf, scratch);
+        self.decode_pending(buf, scratch);
+        self.finish(buf, at, &mut scratch.matches);
+        &scratch.matches
+    }
+
+    /// Keyword hits, then each hit rule's confirmation; decoder rules only queue their blobs.
+    fn first_pass(&self, buf: &[u8], scratch: &mut Scratch) {
         scratch.matches.clear();
+        scratch.decodes.clear();
         let mut hits = std::mem::take(&mut scratch.hits);
         hits.clear();
         self.collect_hits(buf, scratch, &mut hits);
@@ -218,8 +272,53 @@ impl Engine {
             }
         }
         scratch.hits = hits;
-        self.finish(buf, at, &mut scratch.matches);
-        &scratch.matches
+    }
+
+    /// Decodes each queued blob and scans the text again (without decoding further); every
+    /// match inside becomes a match at the blob. A decoder rule with `userinfo` reports a
+    /// decoded `user:password` nothing else explained.
+    fn decode_pending(&self, buf: &[u8], scratch: &mut Scratch) {
+        if scratch.decodes.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut scratch.decodes);
+        let mut inner = scratch.inner.take().unwrap_or_else(|| Box::new(self.scratch()));
+        self.enable_path_rules(&mut inner, &scratch.enabled_list);
+        self.disable_rules(&mut inner, &scratch.disabled_list);
+        for p in &pending {
+            let Some(decoded) = decode::base64_text(&buf[p.data.clone()]) else { continue };
+            let text = decode::rescan_text(p.name.as_ref().map(|n| &buf[n.clone()]), &decoded);
+            self.first_pass(&text, &mut inner);
+            inner.decodes.clear();
+            self.finish(&text, Position::START, &mut inner.matches);
+            let found: Vec<Decoded> = inner
+                .matches
+                .iter()
+                .map(|m| Decoded {
+                    secret: m.secret_bytes(&text).into(),
+                    companion: m.companion_part(&text).map(|(c, _, _)| c.into()),
+                    via: p.rule,
+                })
+                .collect();
+            let rules: Vec<RuleId> = inner.matches.iter().map(|m| m.rule).collect();
+            let fallback = found.is_empty() && self.rules.get(p.rule).userinfo && decode::is_userinfo(&decoded);
+            let fallback =
+                fallback.then(|| (p.rule, Decoded { secret: decoded.clone().into(), companion: None, via: p.rule }));
+            for (rule, d) in rules.into_iter().zip(found).chain(fallback) {
+                scratch.matches.push(Match {
+                    rule,
+                    secret: p.data.clone(),
+                    span: p.span.clone(),
+                    line: 0,
+                    column: 0,
+                    companion: None,
+                    decoded: Some(d),
+                });
+            }
+        }
+        scratch.inner = Some(inner);
+        scratch.decodes = pending;
+        scratch.decodes.clear();
     }
 
     fn collect_hits(&self, buf: &[u8], scratch: &Scratch, hits: &mut Vec<Hit>) {
@@ -249,12 +348,16 @@ impl Engine {
         let mut found = Vec::new();
         for window in windows {
             let (cache, caps) = &mut state.pattern;
-            find_all(rule.pattern.get(), cache, caps, buf, window, |span, secret| {
-                found.push((span, secret));
+            find_all(rule.pattern.get(), cache, caps, buf, window, |caps| {
+                let (span, secret) = spans(caps);
+                let named = |n: &str| caps.get_group_by_name(n).map(|s| s.range());
+                found.push((span, named("data").unwrap_or(secret), named("name")));
             });
         }
-        for (span, secret) in found {
-            if accept(rule, rule.entropy, &buf[secret.clone()]) {
+        for (span, secret, name) in found {
+            if rule.encoded {
+                scratch.decodes.push(PendingDecode { rule: id, span, data: secret, name });
+            } else if accept(rule, rule.entropy, &buf[secret.clone()]) {
                 self.push_match(buf, id, span, secret, scratch);
             }
         }
@@ -276,10 +379,11 @@ impl Engine {
             }
             let value = &buf[a.value.clone()];
             let (cache, caps) = &mut state.pattern;
-            let Some(secret) = capture(rule.pattern.get(), cache, caps, value, 0..value.len()) else {
+            if !capture(rule.pattern.get(), cache, caps, value, 0..value.len()) {
                 continue;
-            };
-            let secret = secret.1.start + a.value.start..secret.1.end + a.value.start;
+            }
+            let secret = spans(caps).1;
+            let secret = secret.start + a.value.start..secret.end + a.value.start;
             let words_ok = rule.classes.is_some();
             if rule.generic && !filter::plausible_generic_secret(&buf[secret.clone()], a.quoted, words_ok) {
                 continue;
@@ -292,7 +396,7 @@ impl Engine {
 
     fn push_match(&self, buf: &[u8], id: RuleId, span: Range<usize>, secret: Range<usize>, scratch: &mut Scratch) {
         let rule = self.rules.get(id);
-        let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None };
+        let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None };
         if let Some(pair) = &rule.pair {
             let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
             if let Some((cache, caps)) = state.pair.as_mut() {
@@ -315,14 +419,18 @@ impl Engine {
         matches.sort_unstable_by(|a, b| {
             (a.secret.start, a.rule, a.secret.end).cmp(&(b.secret.start, b.rule, b.secret.end))
         });
-        matches.dedup_by(|b, a| a.rule == b.rule && a.secret == b.secret);
+        matches.dedup_by(|b, a| a.rule == b.rule && a.secret == b.secret && a.decoded == b.decoded);
+        // Matches found by decoding explain the encoded text better than a catch-all match
+        // of the encoded text itself.
         let specific: Vec<Range<usize>> = matches
             .iter()
-            .filter(|m| !self.rules.get(m.rule).generic)
+            .filter(|m| !self.rules.get(m.rule).generic || m.decoded.is_some())
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
         if specific.len() < matches.len() {
-            matches.retain(|m| !self.rules.get(m.rule).generic || !specific.iter().any(|s| overlaps(s, &m.span)));
+            matches.retain(|m| {
+                !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.iter().any(|s| overlaps(s, &m.span))
+            });
         }
         if self.options.inline_allow {
             matches.retain(|m| !line_has_allow(buf, m.secret.start));
@@ -343,37 +451,38 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
 
-/// Runs `re` over `window` of `buf` (look-around sees outside it), reporting every match
-/// as (whole span, secret span: group 1 or the whole match).
+/// Runs `re` over `window` of `buf` (look-around sees outside it), handing every match's
+/// captures to `found`.
 fn find_all(
     re: &Regex,
     cache: &mut Cache,
     caps: &mut Captures,
     buf: &[u8],
     window: Range<usize>,
-    mut found: impl FnMut(Range<usize>, Range<usize>),
+    mut found: impl FnMut(&Captures),
 ) {
     let mut start = window.start;
     while start <= window.end {
-        let Some((span, secret)) = capture(re, cache, caps, buf, start..window.end) else {
+        if !capture(re, cache, caps, buf, start..window.end) {
             return;
-        };
+        }
+        let span = spans(caps).0;
         start = if span.end > span.start { span.end } else { span.end + 1 };
-        found(span, secret);
+        found(caps);
     }
 }
 
-fn capture(
-    re: &Regex,
-    cache: &mut Cache,
-    caps: &mut Captures,
-    buf: &[u8],
-    range: Range<usize>,
-) -> Option<(Range<usize>, Range<usize>)> {
+/// Searches `range` of `buf`, leaving the result in `caps`; false when nothing matched.
+fn capture(re: &Regex, cache: &mut Cache, caps: &mut Captures, buf: &[u8], range: Range<usize>) -> bool {
     re.search_captures_with(cache, &Input::new(buf).range(range), caps);
-    let whole = caps.get_match()?.span();
+    caps.is_match()
+}
+
+/// (whole match, secret: group 1 or the whole match) of a successful capture.
+fn spans(caps: &Captures) -> (Range<usize>, Range<usize>) {
+    let whole = caps.get_match().map_or(Span { start: 0, end: 0 }, |m| m.span());
     let secret: Span = caps.get_group(1).unwrap_or(whole);
-    Some((whole.range(), secret.range()))
+    (whole.range(), secret.range())
 }
 
 fn name_allowed(rule: &Rule, state: &mut RuleScratch, name: &[u8]) -> bool {
@@ -421,7 +530,8 @@ fn find_pair(
     let window = primary.start.saturating_sub(pair.within)..(primary.end + pair.within).min(buf.len());
     let mut best: Option<(usize, Range<usize>)> = None;
     let re = pair.pattern.get();
-    find_all(re, cache, caps, buf, window, |_, secret| {
+    find_all(re, cache, caps, buf, window, |caps| {
+        let secret = spans(caps).1;
         if overlaps(&secret, primary) {
             return;
         }

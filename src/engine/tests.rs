@@ -25,7 +25,7 @@ fn secrets(engine: &Engine, text: &str) -> Vec<String> {
     engine
         .scan(text.as_bytes(), Position::START, &mut scratch)
         .iter()
-        .map(|m| String::from_utf8_lossy(&text.as_bytes()[m.secret.clone()]).into_owned())
+        .map(|m| String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned())
         .collect()
 }
 
@@ -224,4 +224,46 @@ fn streaming_skips_binary_input() {
     let outcome =
         e.scan_reader(&mut &data[..], &StreamOptions::default(), &mut scratch, &mut buf, &mut |_, _| {}).unwrap();
     assert_eq!(outcome, StreamOutcome::Binary);
+}
+
+#[test]
+fn secrets_inside_base64_are_decoded_and_found_at_the_blob() {
+    let mut decoder = rule(
+        "kubernetes.secret-data",
+        &["kind: secret"],
+        r"(?m)^[ \t]+(?P<name>[A-Za-z0-9_.-]{1,64}):[ \t]*(?P<data>[A-Za-z0-9+/]{8,}={0,2})[ \t]*\r?$",
+    );
+    decoder.encoded = Some("base64".into());
+    decoder.window = Some([2048, 4096]);
+    let mut password = rule("generic.password", &["passw"], r"[\x21-\x7e]{8,64}");
+    password.assign = Some("password$".into());
+    password.generic = true;
+    let e = engine(vec![gh_rule(), decoder, password]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "k8s").unwrap();
+    let text = expand(
+        &format!("apiVersion: v1\nkind: Secret\ndata:\n  token: {{{{base64:{token}}}}}\n  db-password: {{{{base64:Xk9#qL2v!mR7}}}}\n"),
+        "k8s",
+    )
+    .unwrap();
+    let mut scratch = e.scratch();
+    let found = e.scan(text.as_bytes(), Position::START, &mut scratch);
+    let got: Vec<(u32, String, u64)> = found
+        .iter()
+        .map(|m| (m.rule.0, String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned(), m.line))
+        .collect();
+    assert_eq!(got, vec![(0, token, 4), (2, "Xk9#qL2v!mR7".to_string(), 5)]);
+    assert!(found.iter().all(|m| m.decoded.as_ref().is_some_and(|d| d.via.0 == 1)));
+}
+
+#[test]
+fn decoded_user_password_is_a_credential_of_the_decoder_rule() {
+    let mut decoder =
+        rule("docker.registry-auth", &["\"auth\""], r#""auth"\s*:\s*"(?P<data>[A-Za-z0-9+/]{8,}={0,2})""#);
+    decoder.encoded = Some("base64".into());
+    decoder.userinfo = true;
+    let e = engine(vec![decoder]);
+    let text = expand(r#"{"auths": {"r.example.com": {"auth": "{{base64:deploy:Xk9qL2vmR7wP}}"}}}"#, "d").unwrap();
+    assert_eq!(secrets(&e, &text), vec!["deploy:Xk9qL2vmR7wP".to_string()]);
+    let placeholder = expand(r#"{"auth": "{{base64:deploy:password}}"}"#, "d").unwrap();
+    assert!(secrets(&e, &placeholder).is_empty());
 }

@@ -131,6 +131,9 @@ pub struct Rule {
     pub window_before: usize,
     pub window_after: usize,
     pub pair: Option<Pair>,
+    /// Decoder rule: the match is base64 content to decode and scan again.
+    pub encoded: bool,
+    pub userinfo: bool,
     pub scope: ScopeSpec,
     pub remedy: Option<String>,
     pub examples: Vec<String>,
@@ -410,6 +413,11 @@ impl Rule {
         if before > MAX_WINDOW || after > MAX_WINDOW {
             return Err(format!("window may not exceed {MAX_WINDOW} bytes on a side"));
         }
+        let encoded = match spec.encoded.as_deref() {
+            None => false,
+            Some("base64") => true,
+            Some(other) => return Err(format!("encoded {other:?} is not one of base64")),
+        };
         let assignment = spec.assign.is_some();
         let pattern = if assignment { format!("^(?:{})$", spec.pattern) } else { spec.pattern.clone() };
         let checked = |field: &str, p: String, ci: bool| -> Result<LazyRegex, String> {
@@ -447,6 +455,8 @@ impl Rule {
             window_before: before,
             window_after: after,
             pair,
+            encoded,
+            userinfo: spec.userinfo,
             scope: spec.scope.unwrap_or_default(),
             remedy: spec.remedy,
             examples: spec.examples,
@@ -477,6 +487,8 @@ mod tests {
             exclude_paths: vec![],
             window: None,
             pair: None,
+            encoded: None,
+            userinfo: false,
             scope: None,
             remedy: None,
             examples: vec![],

@@ -58,6 +58,15 @@ pub struct RuleSpec {
     /// Bytes of context searched before and after a keyword hit (default 256 and 512).
     #[serde(default)]
     pub window: Option<[usize; 2]>,
+    /// Makes this a decoder rule: group `data` (or group 1) is encoded content (`base64`)
+    /// that is decoded and scanned again, one level deep; group `name`, when present, is
+    /// the key the content was stored under (a Kubernetes Secret's `data` entry).
+    #[serde(default)]
+    pub encoded: Option<String>,
+    /// For a decoder rule: decoded `user:password` that no other rule explains is itself
+    /// reported as this rule's credential.
+    #[serde(default)]
+    pub userinfo: bool,
     /// A second part the credential needs (AWS key id + secret key, ...).
     #[serde(default)]
     pub pair: Option<PairSpec>,
