@@ -34,7 +34,7 @@ pub struct BlastRadius {
 #[derive(Debug, Clone, Default)]
 pub struct CredentialReach {
     pub ways: Vec<Way>,
-    /// Indices into [`BlastRadius::targets`].
+    /// Indices into [`BlastRadius::targets`], production first.
     pub targets: Vec<usize>,
     /// Environments it touches (`railway environment shop/production`), production first.
     pub environments: Vec<String>,
@@ -179,8 +179,10 @@ impl Graph {
             environments.push("production".to_string());
         }
         environments.sort_by_key(|e| !e.ends_with("(production)") && e != "production");
-        targets.sort();
-        targets.dedup();
+        let mut seen = std::collections::HashSet::new();
+        targets.retain(|t| seen.insert(*t));
+        // Production first, otherwise in the order the scope lists them.
+        targets.sort_by_key(|t| !self.targets[*t].production);
         CredentialReach { ways, targets, environments, over_policy: is_over_policy(f.severity) }
     }
 

@@ -14,6 +14,9 @@ use crate::policy::blast::CredentialReach;
 use crate::source::HistoryStatus;
 use crate::source::home::HomeKind;
 
+/// Targets listed per credential (the JSON and HTML list them all).
+const SHOWN_TARGETS: usize = 4;
+
 pub fn write_audit_text(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     summary(audit, out)?;
     let findings = audit.report.findings;
@@ -72,7 +75,10 @@ fn dedup(mut items: Vec<String>) -> Vec<String> {
 /// What it can do in a few words: level, destructive, production.
 fn abilities(f: &Finding) -> String {
     let s = &f.scope;
-    let mut parts = vec![format!("level {}", s.level)];
+    let mut parts = vec![match s.level {
+        crate::scope::Level::Unknown => "scope unknown".to_string(),
+        level => format!("level {level}"),
+    }];
     if s.destructive == Some(true) {
         parts.push("destructive".into());
     }
@@ -112,12 +118,15 @@ fn credential(
     let targets: Vec<String> = reach
         .targets
         .iter()
+        .take(SHOWN_TARGETS)
         .map(|t| {
             let t = &audit.blast.targets[*t];
             if t.production { format!("{} (production)", escape(&t.label)) } else { escape(&t.label) }
         })
         .collect();
-    field(out, "reaches", &targets.join(", "))?;
+    let more = reach.targets.len().saturating_sub(SHOWN_TARGETS);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    field(out, "reaches", &format!("{}{more}", targets.join(", ")))?;
     if !reach.environments.is_empty() {
         field(out, "envs", &escape(&reach.environments.join(", ")))?;
     }

@@ -95,7 +95,10 @@ fn summary(audit: &AuditReport<'_>, page: &mut String) {
 
 fn abilities(f: &Finding) -> String {
     let s = &f.scope;
-    let mut parts = vec![format!("level {}", s.level)];
+    let mut parts = vec![match s.level {
+        crate::scope::Level::Unknown => "scope unknown".to_string(),
+        level => format!("level {level}"),
+    }];
     if s.destructive == Some(true) {
         parts.push("destructive".into());
     }
