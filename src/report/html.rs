@@ -23,8 +23,10 @@ const WIDTH: f64 = 1050.0;
 
 pub fn write_html(audit: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut page = String::with_capacity(64 * 1024);
-    head(&mut page);
-    summary(audit, &mut page);
+    // `scan --format html` has no sources beyond its files.
+    let title = if audit.inventory.workspace.is_empty() { "keyreach scan" } else { "keyreach audit" };
+    head(&mut page, title);
+    summary(audit, title, &mut page);
     picture(audit, &mut page);
     table(audit, &mut page);
     sources(audit, &mut page);
@@ -50,22 +52,23 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-fn head(page: &mut String) {
+fn head(page: &mut String, title: &str) {
     page.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>keyreach audit</title>\n",
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
     );
+    let _ = writeln!(page, "<title>{title}</title>");
     page.push_str(STYLE);
     page.push_str("</head>\n<body>\n");
 }
 
-fn summary(audit: &AuditReport<'_>, page: &mut String) {
+fn summary(audit: &AuditReport<'_>, title: &str, page: &mut String) {
     let b = audit.blast;
     let noun = if b.total == 1 { "credential" } else { "credentials" };
     let _ = write!(
         page,
-        "<header><h1>keyreach audit</h1>\n<p class=\"headline\" id=\"headline\">The agent reaches <strong>{} {noun}</strong>, \
+        "<header><h1>{title}</h1>\n<p class=\"headline\" id=\"headline\">The agent reaches <strong>{} {noun}</strong>, \
 <strong class=\"over\">{} over policy</strong>.</p>\n<p class=\"counts\">",
         b.total, b.over_policy
     );

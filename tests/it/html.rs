@@ -109,10 +109,14 @@ fn the_html_report_renders_filters_and_holds_no_secret() {
     let s = Setup::new();
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.html");
-    let out = run(s.command().args(["--format", "html", "--output"]).arg(&report));
+    // A policy under which some credentials are critical and others medium.
+    let config = dir.path().join("keyreach.toml");
+    std::fs::write(&config, "[policy]\nmax_level = \"admin\"\nunknown_scope = \"assume-write\"\n").unwrap();
+    let config = config.to_str().unwrap();
+    let out = run(s.command().args(["--format", "html", "--config", config, "--output"]).arg(&report));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let html = std::fs::read_to_string(&report).unwrap();
-    let (json, _, _) = s.json(&[]);
+    let (json, _, _) = s.json(&["--config", config]);
     let findings = json["findings"].as_array().unwrap();
 
     // One self-contained file: no request to anywhere, and no secret.
@@ -148,6 +152,7 @@ fn the_html_report_renders_filters_and_holds_no_secret() {
     assert!(r["edges"].as_u64().unwrap() >= r["placeNodes"].as_u64().unwrap() + 2 * findings.len() as u64);
     // Filters hide rows and dim the picture.
     let critical = findings.iter().filter(|f| f["severity"] == "critical").count();
+    assert!(critical > 0 && critical < findings.len(), "the fixture mixes severities");
     assert_eq!(r["critical"], critical);
     assert_eq!(r["rows"], findings.len());
     assert_eq!(r["rowsWithoutCritical"], findings.len() - critical);
@@ -182,4 +187,17 @@ fn untrusted_names_are_escaped() {
     let html = String::from_utf8_lossy(&out.stdout);
     assert!(!html.contains("<img onerror"), "a file name became markup");
     assert!(html.contains("&lt;img onerror=alert(1)&gt;.env"));
+}
+
+#[test]
+fn scan_can_write_the_page_too() {
+    let s = Setup::new();
+    let out = run(crate::util::keyreach().arg("scan").arg(s.workspace.path()).args(["--format", "html"]));
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.contains("<title>keyreach scan</title>"));
+    assert!(html.contains("<svg id=\"blast\""));
+    assert_eq!(html.matches("<tr class=\"finding\"").count(), 5, "the workspace's five credentials");
+    for secret in s.labels.iter().map(|l| l.value.as_str()) {
+        assert!(!html.contains(secret), "a secret is in the page");
+    }
 }

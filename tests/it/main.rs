@@ -5,6 +5,7 @@ mod cli;
 mod fake;
 mod graphql;
 mod guard;
+mod html;
 mod incident;
 mod probes;
 mod quality;
