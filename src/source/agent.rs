@@ -236,11 +236,17 @@ fn server(name: &str, spec: &serde_json::Value) -> McpServer {
     if let Some(url) = &url {
         fields.push(("url".to_string(), url.clone()));
     }
+    // Words after the program in `command` count as arguments too (`"command": "x --token …"`).
+    let mut joined: Vec<String> = spec
+        .get("command")
+        .and_then(text)
+        .map(|c| c.split_whitespace().skip(1).map(str::to_string).collect())
+        .unwrap_or_default();
     if let Some(args) = spec.get("args").and_then(|a| a.as_array()) {
-        let joined: Vec<String> = args.iter().filter_map(text).collect();
-        if !joined.is_empty() {
-            fields.push(("args".to_string(), joined.join(" ")));
-        }
+        joined.extend(args.iter().filter_map(text));
+    }
+    if !joined.is_empty() {
+        fields.push(("args".to_string(), joined.join(" ")));
     }
     for (key, prefix) in [("env", "env"), ("headers", "header"), ("http_headers", "header")] {
         if let Some(map) = spec.get(key).and_then(|e| e.as_object()) {
