@@ -33,7 +33,8 @@ fn is_quote(b: u8) -> bool {
 /// Finds the assignment whose name contains `hit`, if the text there is one.
 pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     let start = name_start(buf, hit.start);
-    let end = name_end(buf, hit.end);
+    // From the hit's start: a keyword may run past the name (`token:`).
+    let end = name_end(buf, hit.start);
     if end <= start {
         return None;
     }

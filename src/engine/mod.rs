@@ -190,13 +190,33 @@ impl Engine {
                 }
             }
         }
+        // Leftmost-longest search restarted one byte after each hit finds every keyword
+        // occurrence except a keyword inside a longer one at the same place; giving each
+        // keyword the rules of every keyword it contains covers those.
+        let keyword_rules = keywords
+            .iter()
+            .map(|k| {
+                let mut ids: Vec<RuleId> = keywords
+                    .iter()
+                    .zip(&keyword_rules)
+                    .filter(|(inner, _)| k.contains(inner.as_str()))
+                    .flat_map(|(_, ids)| ids.iter().copied())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            })
+            .collect();
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .or_else(|_| {
-                AhoCorasick::builder().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&keywords)
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&keywords)
             })
             .map_err(|e| EngineError(e.to_string()))?;
         let path_scoped = rules.iter().map(|(_, r)| !r.paths.is_empty()).collect();
@@ -322,7 +342,8 @@ impl Engine {
     }
 
     fn collect_hits(&self, buf: &[u8], scratch: &Scratch, hits: &mut Vec<Hit>) {
-        for m in self.automaton.find_overlapping_iter(buf) {
+        let mut input = aho_corasick::Input::new(buf);
+        while let Some(m) = self.automaton.find(input.clone()) {
             for &rule in &self.keyword_rules[m.pattern().as_usize()] {
                 let i = rule.index();
                 if (self.path_scoped[i] && !scratch.enabled[i]) || scratch.disabled[i] {
@@ -330,6 +351,10 @@ impl Engine {
                 }
                 hits.push(Hit { rule, start: m.start(), end: m.end() });
             }
+            if m.start() + 1 >= buf.len() {
+                break;
+            }
+            input.set_start(m.start() + 1);
         }
     }
 
@@ -427,7 +452,8 @@ impl Engine {
             .filter(|m| !self.rules.get(m.rule).generic || m.decoded.is_some())
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
-        if specific.len() < matches.len() {
+        // `specific` also holds companions, so its length says nothing about generic matches.
+        if matches.iter().any(|m| self.rules.get(m.rule).generic) {
             matches.retain(|m| {
                 !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.iter().any(|s| overlaps(s, &m.span))
             });

@@ -52,51 +52,53 @@ impl Engine {
         emit: &mut dyn FnMut(&Match, &[u8]),
     ) -> io::Result<StreamOutcome> {
         let chunk = options.chunk.max(2 * OVERLAP);
-        buf.clear();
+        // The buffer keeps its length across calls: zeroed once per thread, not per file.
+        if buf.len() < chunk {
+            buf.resize(chunk, 0);
+        }
+        let mut len = 0;
         let mut at = Position::START;
         let mut total = 0u64;
         let mut first = true;
         loop {
-            let eof = fill(reader, buf, chunk)?;
-            if first && options.skip_binary && memchr::memchr(0, &buf[..buf.len().min(SNIFF)]).is_some() {
+            let eof;
+            (len, eof) = fill(reader, &mut buf[..chunk], len)?;
+            let data = &buf[..len];
+            if first && options.skip_binary && memchr::memchr(0, &data[..len.min(SNIFF)]).is_some() {
                 return Ok(StreamOutcome::Binary);
             }
             let owned_from = if first { 0 } else { LEAD };
-            let owned_to = if eof { buf.len() } else { buf.len() - TAIL };
-            for m in self.scan(buf, at, scratch) {
+            let owned_to = if eof { len } else { len - TAIL };
+            for m in self.scan(data, at, scratch) {
                 if (owned_from..owned_to).contains(&m.secret.start) {
-                    emit(m, buf);
+                    emit(m, data);
                 }
             }
             if eof {
-                return Ok(StreamOutcome::Scanned { bytes: total + buf.len() as u64 });
+                return Ok(StreamOutcome::Scanned { bytes: total + len as u64 });
             }
-            let keep_from = buf.len() - OVERLAP;
-            at = advance(at, &buf[..keep_from]);
+            let keep_from = len - OVERLAP;
+            at = advance(at, &data[..keep_from]);
             total += keep_from as u64;
-            buf.drain(..keep_from);
+            buf.copy_within(keep_from..len, 0);
+            len = OVERLAP;
             first = false;
         }
     }
 }
 
-/// Reads until `buf` holds `chunk` bytes or the input ends; true at end of input.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, chunk: usize) -> io::Result<bool> {
-    let mut len = buf.len();
-    buf.resize(chunk, 0);
-    let result = loop {
-        if len == chunk {
-            break Ok(false);
-        }
+/// Reads into `buf` after its first `len` bytes until it is full or the input ends;
+/// returns the new length and whether the input ended.
+fn fill(reader: &mut dyn Read, buf: &mut [u8], mut len: usize) -> io::Result<(usize, bool)> {
+    while len < buf.len() {
         match reader.read(&mut buf[len..]) {
-            Ok(0) => break Ok(true),
+            Ok(0) => return Ok((len, true)),
             Ok(n) => len += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(e),
+            Err(e) => return Err(e),
         }
-    };
-    buf.truncate(len);
-    result
+    }
+    Ok((len, false))
 }
 
 /// The position after `consumed`, given the position before it.

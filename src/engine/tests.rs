@@ -111,6 +111,30 @@ fn generic_matches_yield_to_specific_ones() {
 }
 
 #[test]
+fn generic_matches_yield_to_a_specific_rules_companion() {
+    // The key id is the companion of the specific match; a generic rule reading the same
+    // `access_key = ...` assignment must not report it as a second credential.
+    let mut r = rule("alibaba.access-key", &["ltai"], r"\b(LTAI[A-Za-z0-9]{20})\b");
+    r.pair = Some(crate::rules::PairSpec {
+        pattern: r"(?:^|[^A-Za-z0-9])([A-Za-z0-9]{30})(?:[^A-Za-z0-9]|$)".into(),
+        name: "AccessKey secret".into(),
+        primary_name: None,
+        within: Some(200),
+        secret_is_companion: None,
+        entropy: Some(4.0),
+    });
+    let mut generic = rule("generic.assign", &["access_key"], r"[^\s]{16,}");
+    generic.assign = Some("access_key".into());
+    generic.generic = true;
+    let e = engine(vec![r, generic]);
+    let (id, key) = (expand("LTAI{{alnum:20}}", "c").unwrap(), expand("{{alnum:30}}", "c").unwrap());
+    let text = format!("access_key = \"{id}\"\nsecret_key = \"{key}\"\n");
+    let mut scratch = e.scratch();
+    let ids: Vec<_> = e.scan(text.as_bytes(), Position::START, &mut scratch).iter().map(|m| m.rule.0).collect();
+    assert_eq!(ids, vec![0]);
+}
+
+#[test]
 fn pairs_report_the_secret_with_its_companion() {
     let mut r = rule("aws.access-key", &["akia"], r"\b(AKIA[A-Z2-7]{16})\b");
     r.pair = Some(crate::rules::PairSpec {

@@ -271,8 +271,8 @@ fn large_files_are_skipped_by_default_and_scanned_in_bounded_memory_when_allowed
     let (code, doc, _) = json_scan(dir.path(), &[]);
     assert_eq!(code, 0);
     assert_eq!(doc["stats"]["skipped"], 1);
-    let out = run(keyreach().arg("scan").arg(dir.path()).args(["--format", "json", "--max-file-size", "200"]));
-    let peak_kib = children_peak_rss_kib();
+    let (out, peak_kib) =
+        run_measured(keyreach().arg("scan").arg(dir.path()).args(["--format", "json", "--max-file-size", "200"]));
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let loc = &doc["findings"][0]["locations"][0];
@@ -282,12 +282,23 @@ fn large_files_are_skipped_by_default_and_scanned_in_bounded_memory_when_allowed
     assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
 }
 
-/// The largest peak RSS of any child this test process has waited for.
-fn children_peak_rss_kib() -> i64 {
+/// Runs `cmd` and returns its output with the peak RSS of that one child, in KiB. (The
+/// RUSAGE_CHILDREN total would also count other tests' children, such as `rules check`.)
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also reports its rusage
+fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut stdout = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut stdout).unwrap();
+    let mut raw_status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss
+    // SAFETY: wait4 reaps our own child and writes into the status and struct we own; the
+    // `Child` handle is not waited on afterwards.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut raw_status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    let status = std::process::ExitStatus::from_raw(raw_status);
+    (std::process::Output { status, stdout, stderr: Vec::new() }, usage.ru_maxrss)
 }
 
 #[test]

@@ -3,10 +3,12 @@
 mod audit;
 mod cli;
 mod fake;
+mod fixture;
 mod graphql;
 mod guard;
 mod html;
 mod incident;
+mod pairs;
 mod probes;
 mod quality;
 mod sarif;

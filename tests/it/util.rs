@@ -3,60 +3,10 @@
 
 #![allow(dead_code)] // shared by the test modules; not every module uses each helper
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use keyreach::rules::template;
-
-/// The repository's `fixtures/` directory.
-pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-/// An expected secret planted in a materialised tree.
-#[derive(Debug, Clone)]
-pub struct Label {
-    /// Relative path of the file it is in.
-    pub path: String,
-    /// What the template labelled it (a provider or rule id).
-    pub label: String,
-    pub value: String,
-}
-
-/// Copies `fixtures/<name>` into a fresh temporary directory, expanding every file as a
-/// template (seeded by its relative path) and returning the labelled secrets.
-pub fn materialize(name: &str) -> (tempfile::TempDir, Vec<Label>) {
-    let dir = tempfile::tempdir().unwrap();
-    let labels = expand_tree(&fixtures().join(name), dir.path());
-    (dir, labels)
-}
-
-/// Expands every file under `src` into `dst`. Files named `*.tmpl` lose the suffix (so a
-/// fixture can hold files such as `.gitignore` that would otherwise apply to the repo).
-pub fn expand_tree(src: &Path, dst: &Path) -> Vec<Label> {
-    let mut labels = Vec::new();
-    for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(src).unwrap();
-        let rel_text = rel.to_string_lossy().trim_end_matches(".tmpl").to_string();
-        let target = dst.join(&rel_text);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            continue;
-        }
-        let text = std::fs::read_to_string(entry.path()).unwrap();
-        let (expanded, found) =
-            template::expand_labelled(&text, &rel_text).unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
-        std::fs::write(&target, expanded).unwrap();
-        labels.extend(found.into_iter().map(|(label, value)| Label { path: rel_text.clone(), label, value }));
-    }
-    labels
-}
-
-/// Expands one template the way fixtures are expanded.
-pub fn fake(template_text: &str, seed: &str) -> String {
-    template::expand(template_text, seed).unwrap()
-}
+pub use crate::fixture::{Label, fake, fixtures, materialize};
 
 /// The keyreach binary under test, with a clean environment for colour and CI detection.
 pub fn keyreach() -> Command {
