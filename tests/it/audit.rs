@@ -8,7 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{Label, expand_tree, fake, fixtures, git, keyreach, run, stderr, stdout};
+use crate::fixture::{Label, expand_tree, fake, fixtures};
+use crate::util::{git, keyreach, run, stderr, stdout};
 
 /// A workspace repository and a fake home, with every planted secret.
 pub struct Setup {
@@ -19,6 +20,8 @@ pub struct Setup {
     pub history_token: String,
     /// A Railway project token only in the environment.
     pub env_token: String,
+    /// The SSH keys written to the home: without and with a passphrase.
+    pub ssh_keys: [String; 2],
 }
 
 impl Setup {
@@ -42,9 +45,9 @@ impl Setup {
         git(ws, &["commit", "-q", "-m", "publish config"]);
         git(ws, &["rm", "-q", "config/old.npmrc"]);
         git(ws, &["commit", "-q", "-m", "remove publish config"]);
-        write_ssh_keys(home.path());
+        let ssh_keys = write_ssh_keys(home.path());
         let env_token = fake("{{uuid}}", "audit-env");
-        Setup { workspace, home, labels, history_token, env_token }
+        Setup { workspace, home, labels, history_token, env_token, ssh_keys }
     }
 
     pub fn secret(&self, label: &str) -> String {
@@ -77,22 +80,28 @@ impl Setup {
     }
 }
 
-/// An unprotected and a passphrase-protected OpenSSH key (only the header fields matter).
-fn write_ssh_keys(home: &Path) {
+/// An unprotected and a passphrase-protected OpenSSH key (openssh-key-v1 header: cipher
+/// and KDF names, then a random body), returned as written.
+fn write_ssh_keys(home: &Path) -> [String; 2] {
     use base64::Engine as _;
-    let key = |cipher: &str, seed: &str| {
+    let key = |cipher: &str, kdf: &str, seed: &str| {
         let mut raw = b"openssh-key-v1\0".to_vec();
-        raw.extend_from_slice(&(cipher.len() as u32).to_be_bytes());
-        raw.extend_from_slice(cipher.as_bytes());
+        for name in [cipher, kdf] {
+            raw.extend_from_slice(&(name.len() as u32).to_be_bytes());
+            raw.extend_from_slice(name.as_bytes());
+        }
         raw.extend_from_slice(fake("{{alnum:180}}", seed).as_bytes());
         let body = base64::engine::general_purpose::STANDARD.encode(raw);
         let lines: Vec<&str> = body.as_bytes().chunks(70).map(|c| std::str::from_utf8(c).unwrap()).collect();
-        format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n", lines.join("\n"))
+        format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----", lines.join("\n"))
     };
+    let plain = key("none", "none", "ssh-plain");
+    let protected = key("aes256-ctr", "bcrypt", "ssh-protected");
     std::fs::create_dir_all(home.join(".ssh")).unwrap();
-    std::fs::write(home.join(".ssh/id_ed25519"), key("none", "ssh-plain")).unwrap();
-    std::fs::write(home.join(".ssh/id_deploy"), key("aes256-ctr", "ssh-protected")).unwrap();
+    std::fs::write(home.join(".ssh/id_ed25519"), format!("{plain}\n")).unwrap();
+    std::fs::write(home.join(".ssh/id_deploy"), format!("{protected}\n")).unwrap();
     std::fs::write(home.join(".ssh/id_ed25519.pub"), "ssh-ed25519 AAAA fixture").unwrap();
+    [plain, protected]
 }
 
 /// The finding holding `secret`.
@@ -178,6 +187,19 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
     let mcp_home = finding(&doc, &s.secret("github.fine-grained-pat"));
     assert_eq!(places(mcp_home), [place("~/.cursor/mcp.json", "home", false, Some("github"))]);
     assert_eq!(places(finding(&doc, &s.env_token)), [place("$RAILWAY_TOKEN", "env", false, None)]);
+    let aws = finding(&doc, &s.secret("aws.secret-access-key"));
+    assert_eq!(places(aws), [place("~/.aws/credentials", "home", false, None)]);
+    assert_eq!(aws["provider"], "aws");
+    let plain_key = finding(&doc, &s.ssh_keys[0]);
+    assert_eq!(
+        (plain_key["rule"].as_str(), plain_key["severity"].as_str()),
+        (Some("private-key.openssh"), Some("critical"))
+    );
+    assert_eq!(places(plain_key), [place("~/.ssh/id_ed25519", "home", false, None)]);
+    let protected_key = finding(&doc, &s.ssh_keys[1]);
+    assert_eq!(protected_key["rule"], "private-key.openssh-encrypted");
+    assert_eq!(places(protected_key), [place("~/.ssh/id_deploy", "home", false, None)]);
+    assert!(protected_key["reasons"][0].as_str().unwrap().starts_with("passphrase-protected"), "{protected_key:#}");
 
     // Verdicts: nothing planted is within policy (read) except nothing; each has reasons.
     for f in doc["findings"].as_array().unwrap() {
@@ -241,7 +263,10 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
     assert_eq!(summary["worst"].as_array().unwrap().len(), 3);
 
     // No secret and no environment value anywhere in the output.
-    for secret in s.labels.iter().map(|l| l.value.as_str()).chain([s.env_token.as_str(), s.history_token.as_str()]) {
+    let keys = s.ssh_keys.iter().map(|k| k.lines().nth(1).unwrap());
+    for secret in
+        s.labels.iter().map(|l| l.value.as_str()).chain([s.env_token.as_str(), s.history_token.as_str()]).chain(keys)
+    {
         assert!(!text.contains(secret), "a secret leaked into the report");
         assert!(!stderr(&out).contains(secret));
     }

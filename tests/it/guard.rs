@@ -9,7 +9,8 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 use crate::audit::Setup;
-use crate::util::{fixtures, keyreach, stderr, stdout};
+use crate::fixture::fixtures;
+use crate::util::{keyreach, stderr, stdout};
 
 /// The recorded payload `name` with the placeholders filled in.
 fn payload(s: &Setup, name: &str, content: Option<&str>) -> String {
