@@ -103,24 +103,31 @@ pub fn audit(
     Ok(AuditOutcome { findings, stats, problems, inventory, blast })
 }
 
-/// Git history of the workspace: the one call site of the history scanner.
-///
-/// HISTORY: the history scanner (`scan --history`, `source::history`) is built on another
-/// branch; once it is on main, call it here and push its sightings (reach `history`, with
-/// the commit) into `sightings`.
+/// Git history of the workspace (`source::history` through `gitscan`, as `scan
+/// --history`): sightings only in past commits get reach `history` and their commit;
+/// those still in the tree fold into the tree's. A workspace that is not a repository
+/// (or whose history cannot be read) is reported, not fatal.
 fn history(
-    _settings: &Settings,
+    settings: &Settings,
     options: &AuditOptions,
-    _engine: &Engine,
-    _progress: &dyn Progress,
-    _sightings: &mut Vec<Sighting>,
-    _stats: &mut Stats,
-    _problems: &mut Vec<String>,
+    engine: &Engine,
+    progress: &dyn Progress,
+    sightings: &mut Vec<Sighting>,
+    stats: &mut Stats,
+    problems: &mut Vec<String>,
 ) -> HistoryStatus {
     if !options.history {
         return HistoryStatus::Off;
     }
-    HistoryStatus::Unavailable("this build has no git history scanner yet".into())
+    match crate::gitscan::history(settings, engine, progress) {
+        Ok(git) => {
+            stats.merge(&git.stats);
+            problems.extend(git.problems);
+            *sightings = crate::gitscan::fold(std::mem::take(sightings), git.sightings);
+            HistoryStatus::Scanned
+        }
+        Err(e) => HistoryStatus::Unavailable(format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ")),
+    }
 }
 
 /// The workspace's and the home's agent restrictions, with nested ignore files.

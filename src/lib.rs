@@ -6,6 +6,7 @@
 //! printing is left to [`report`] and the binary.
 
 pub mod audit;
+pub mod baseline;
 pub mod config;
 pub mod credentials;
 pub mod engine;
@@ -15,6 +16,8 @@ pub mod report;
 pub mod rules;
 pub mod scope;
 pub mod source;
+
+mod gitscan;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,18 +79,28 @@ pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
     Ok(set)
 }
 
-/// Scans the file system roots in `settings` and judges what it finds.
+/// Scans the file system roots in `settings` (with `--history`, their git history too;
+/// with `--staged`, only what the next commit would record) and judges what it finds.
 pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if settings.git.staged {
+        let engine = Engine::new(rules.clone(), settings.engine.clone())?;
+        let git = gitscan::staged(settings, &engine, progress)?;
+        return Ok(outcome(settings, &rules, started, git.sightings, git.stats, git.problems));
+    }
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
-    let (sightings, mut stats, problems) = walk_roots(settings, &engine, progress)?;
-    stats.seconds = started.elapsed().as_secs_f64();
-    let findings = judge(settings, &rules, sightings);
-    Ok(Outcome { findings, stats, problems })
+    let (mut sightings, mut stats, mut problems) = walk_roots(settings, &engine, progress)?;
+    if settings.git.history {
+        let git = gitscan::history(settings, &engine, progress)?;
+        stats.merge(&git.stats);
+        problems.extend(git.problems);
+        sightings = gitscan::fold(sightings, git.sightings);
+    }
+    Ok(outcome(settings, &rules, started, sightings, stats, problems))
 }
 
 /// Walks the file system roots and returns every sighting (labelled tracked, untracked or
-/// ignored), what was read, and the sorted `path: cause` problems. Nothing is judged.
+/// ignored), what was read, and the `path: cause` problems. Nothing is judged.
 pub(crate) fn walk_roots(
     settings: &Settings,
     engine: &Engine,
@@ -100,9 +113,50 @@ pub(crate) fn walk_roots(
         Box::new(move |event| worker.handle(event))
     });
     let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut problems = shared.problems;
+    Ok((label_reach(&settings.walk.roots, shared.sightings), shared.stats, shared.problems))
+}
+
+fn outcome(
+    settings: &Settings,
+    rules: &RuleSet,
+    started: Instant,
+    sightings: Vec<Sighting>,
+    mut stats: Stats,
+    mut problems: Vec<String>,
+) -> Outcome {
+    stats.seconds = started.elapsed().as_secs_f64();
     problems.sort();
-    Ok((label_reach(&settings.walk.roots, shared.sightings), shared.stats, problems))
+    let findings = judge(settings, rules, sightings);
+    Outcome { findings, stats, problems }
+}
+
+/// Scans like [`scan`] without any baseline and returns the baseline accepting every
+/// finding: one entry per (path, rule, fingerprint). With `update`, keeps only the
+/// entries of `update` that still occur (adding nothing new).
+pub fn make_baseline(
+    settings: &Settings,
+    rules: Arc<RuleSet>,
+    progress: &dyn Progress,
+    update: Option<&baseline::Baseline>,
+) -> anyhow::Result<(baseline::Baseline, Outcome)> {
+    let unfiltered = Settings { baseline: None, ..settings.clone() };
+    let outcome = scan(&unfiltered, rules, progress)?;
+    let current = baseline::Baseline::new(outcome.findings.iter().flat_map(|f| {
+        f.credential.locations.iter().map(|l| baseline::Entry {
+            path: l.path.clone(),
+            rule: f.rule_id.clone(),
+            fingerprint: f.credential.fingerprint.to_string(),
+        })
+    }));
+    let result = match update {
+        Some(old) => {
+            let mut kept = old.clone();
+            kept.retain_in(&current);
+            kept
+        }
+        None => current,
+    };
+    Ok((result, outcome))
 }
 
 /// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
@@ -112,8 +166,15 @@ pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> 
     for s in sightings {
         collector.add(rules, s);
     }
-    let credentials: Vec<Credential> =
-        collector.finish().into_iter().filter_map(|c| settings.policy.allowed(c)).collect();
+    let credentials: Vec<Credential> = collector
+        .finish()
+        .into_iter()
+        .filter_map(|c| settings.policy.allowed(c))
+        .filter_map(|c| match &settings.baseline {
+            Some(b) => b.suppress(&rules.get(c.rule).id, c),
+            None => Some(c),
+        })
+        .collect();
     let mut scopes: Vec<scope::Scope> = credentials.iter().map(|c| scope::offline(rules.get(c.rule), c)).collect();
     if settings.probe.enabled {
         scopes = probe_scopes(settings, rules, &credentials, scopes);
@@ -200,11 +261,11 @@ pub fn probe_input(
 /// A credential given whole on stdin for `provider`: a one-rule set naming it, and the
 /// sighting (`COMPANION SECRET` when two fields are given; GCP key files are read as JSON).
 fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result<(Arc<RuleSet>, Sighting)> {
-    anyhow::ensure!(
-        scope::probe::find(provider).is_some(),
-        "no probe for provider {provider:?} (known: {})",
-        scope::probe::providers().join(", ")
-    );
+    let probe = scope::probe::find(provider).ok_or_else(|| {
+        anyhow::anyhow!("no probe for provider {provider:?} (known: {})", scope::probe::providers().join(", "))
+    })?;
+    // Named after the probe's main kind, so the probe accepts it.
+    let kind = probe.kinds()[0];
     let text = std::str::from_utf8(input).map_err(|_| anyhow::anyhow!("standard input is not text"))?.trim();
     let (companion, secret) = if provider == "gcp" && text.starts_with('{') {
         let key: serde_json::Value =
@@ -220,7 +281,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
     };
     anyhow::ensure!(!secret.is_empty(), "standard input holds no credential");
     let spec: rules::RuleSpec = toml::from_str(&format!(
-        "id = \"{provider}.stdin\"\ntitle = \"{provider} credential (standard input)\"\nprovider = \"{provider}\"\nkeywords = [\"stdin\"]\npattern = \"stdin\"\n"
+        "id = \"{kind}\"\ntitle = \"{provider} credential (standard input)\"\nprovider = \"{provider}\"\nkeywords = [\"stdin\"]\npattern = \"stdin\"\n"
     ))?;
     let set = Arc::new(RuleSet::from_specs(vec![("stdin".into(), spec)])?);
     let location = Location {

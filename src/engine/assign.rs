@@ -70,6 +70,10 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     // A bare value is data only when it ends the line (`KEY=value # note`); in code a bare
     // word followed by more (`password: Option<String>,`, `token = next;`) is a type or
     // an expression. Flags (`--token abc --verbose`) and .netrc lines may go on.
+    // `("API_KEY", "value")` names a value only when it is a string literal too.
+    if op.is_none() && quoted_name && !quoted {
+        return None;
+    }
     let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
     if !quoted && !continues && !ends_line(buf, value.end) {
         return None;
@@ -305,6 +309,7 @@ mod tests {
         assert_eq!(value("f(token=\"abc123\", x)").as_deref(), Some("abc123"));
         // A bare word inside a call is a variable, not data.
         assert_eq!(value("f(token=abc123, x)"), None);
+        assert_eq!(value("env(\"TOKEN\", default=\"\")"), None);
         assert_eq!(value(r#"TOKEN="ab\"c""#).as_deref(), Some(r#"ab\"c"#));
         assert_eq!(value("TOKEN=\"unterminated\nnext\""), None);
     }

@@ -4,6 +4,7 @@
 
 pub mod audit_json;
 pub mod audit_text;
+pub mod blocked;
 pub mod html;
 pub mod json;
 pub mod sarif;

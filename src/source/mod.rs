@@ -9,7 +9,9 @@ pub mod agent;
 pub mod env;
 pub mod fs;
 pub mod git;
+pub mod history;
 pub mod home;
+pub mod staged;
 
 use std::fmt;
 

@@ -276,12 +276,29 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
 fn git_history_is_one_more_source() {
     let s = Setup::new();
     let (doc, _, _) = s.json(&[]);
-    let sources = &doc["audit"]["sources"];
-    // HISTORY: once the history scanner is on main, the removed npm token is found with
-    // reach `history` and its commit; until then the audit says why history was not read.
-    assert_eq!(sources["history"], "unavailable", "{sources:#}");
+    assert_eq!(doc["audit"]["sources"]["history"], "scanned");
+    // Removed from the tree, one `git log -p` away: reach `history`, with its commit.
+    let removed = finding(&doc, &s.history_token);
+    assert_eq!(places(removed), [place("config/old.npmrc", "history", false, None)]);
+    let location = &removed["locations"][0];
+    assert_eq!(location["commit"].as_str().map(str::len), Some(40));
+    assert_eq!(location["commit_date"], "2026-01-01T00:00:00Z");
+    assert_eq!(removed["severity"], "critical");
+    // Still in the tree too: history adds no second location.
+    let deploy = finding(&doc, &s.secret("github.classic-pat"));
+    assert!(places(deploy).iter().all(|p| p.1 != "history"), "{deploy:#}");
+
     let (doc, _, _) = s.json(&["--no-history"]);
     assert_eq!(doc["audit"]["sources"]["history"], "off");
+    let fingerprint = format!("sha256:{}", sha256_hex(&s.history_token));
+    assert!(doc["findings"].as_array().unwrap().iter().all(|f| f["fingerprint"] != fingerprint.as_str()));
+
+    // Not a repository: said, not fatal.
+    std::fs::remove_dir_all(s.workspace.path().join(".git")).unwrap();
+    let (doc, _, out) = s.json(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(doc["audit"]["sources"]["history"], "unavailable");
+    assert!(doc["audit"]["sources"]["history_note"].as_str().unwrap().contains("not inside a git repository"));
 }
 
 #[test]
@@ -339,6 +356,9 @@ fn the_text_report_leads_with_a_summary_then_every_way_in() {
         text.contains("wields it through MCP server slack (env SLACK_BOT_TOKEN, Cursor config .cursor/mcp.json)"),
         "{text}"
     );
+    assert!(text.contains("runs git log -p: config/old.npmrc:1 in commit "), "{text}");
+    assert!(text.contains(", 2026-01-01, removed from the tree but kept in history"), "{text}");
+    assert!(text.contains("history   every commit reachable from a ref"), "{text}");
     assert!(text.contains("~/.ssh/id_ed25519  SSH private key, no passphrase"), "{text}");
     assert!(text.contains("~/.ssh/id_deploy  SSH private key, passphrase-protected"), "{text}");
     assert!(text.contains(".cursorignore (Cursor): 1 rule\n"), "{text}");

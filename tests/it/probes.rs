@@ -133,7 +133,9 @@ fn run(case: &Case, mode: Mode, timeout: Duration) -> (Scope, Fake) {
     let prober = Prober::new(options(&fake, case.provider, timeout));
     let secret = Secret::new(case.secret.as_bytes());
     let companion = case.companion.as_ref().map(|c| Secret::new(c.as_bytes()));
-    let target = Target { provider: case.provider, rule_id: case.rule, secret: &secret, companion: companion.as_ref() };
+    let rule_id =
+        if case.rule.is_empty() { keyreach::scope::probe::find(case.provider).unwrap().kinds()[0] } else { case.rule };
+    let target = Target { provider: case.provider, rule_id, secret: &secret, companion: companion.as_ref() };
     (prober.probe(&target, Scope::unknown()), fake)
 }
 
@@ -297,8 +299,10 @@ fn oversized_responses_are_refused() {
     let fake = Fake::start(|_| crate::fake::Reply::raw(200, "application/json", vec![b' '; 2 << 20]));
     let prober = Prober::new(options(&fake, "github", Duration::from_secs(10)));
     let secret = Secret::new(c.secret.as_bytes());
-    let scope =
-        prober.probe(&Target { provider: "github", rule_id: "", secret: &secret, companion: None }, Scope::unknown());
+    let scope = prober.probe(
+        &Target { provider: "github", rule_id: "github.classic-pat", secret: &secret, companion: None },
+        Scope::unknown(),
+    );
     assert_eq!(scope.active, Activity::Indeterminate("unexpected response: response larger than 1048576 bytes".into()));
 }
 

@@ -56,6 +56,10 @@ impl Probe for Aws {
         "aws"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["aws.access-key", "aws.secret-access-key"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

@@ -22,6 +22,10 @@ impl Probe for Azure {
         "azure"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["azure.storage-account-key", "azure.storage-key", "azure.sas-url", "azure.sas-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

@@ -28,6 +28,10 @@ impl Probe for Cloudflare {
         "cloudflare"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["cloudflare.user-token", "cloudflare.account-token", "cloudflare.api-token-env"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

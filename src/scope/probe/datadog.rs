@@ -33,6 +33,10 @@ impl Probe for Datadog {
         "datadog"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["datadog.api-key", "datadog.agent-api-key", "datadog.api-key-nested"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

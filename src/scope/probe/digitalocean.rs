@@ -17,6 +17,10 @@ impl Probe for Digitalocean {
         "digitalocean"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["digitalocean.pat", "digitalocean.oauth-token", "digitalocean.token-env", "digitalocean.doctl-config"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

@@ -20,6 +20,10 @@ impl Probe for Dockerhub {
         "dockerhub"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["dockerhub.personal-access-token", "dockerhub.organization-access-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

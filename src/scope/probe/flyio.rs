@@ -17,6 +17,10 @@ impl Probe for Flyio {
         "flyio"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["flyio.macaroon", "flyio.user-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

@@ -52,6 +52,10 @@ impl Probe for Gcp {
         "gcp"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["gcp.service-account-key"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

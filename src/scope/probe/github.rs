@@ -61,6 +61,18 @@ impl Probe for Github {
         "github"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &[
+            "github.classic-pat",
+            "github.fine-grained-pat",
+            "github.oauth-token",
+            "github.app-user-token",
+            "github.installation-token",
+            "github.installation-token-jwt",
+            "github.legacy-token",
+        ]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

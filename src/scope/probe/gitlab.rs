@@ -36,6 +36,10 @@ impl Probe for Gitlab {
         "gitlab"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["gitlab.pat-routable", "gitlab.pat"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

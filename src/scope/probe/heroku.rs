@@ -16,6 +16,10 @@ impl Probe for Heroku {
         "heroku"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["heroku.api-token", "heroku.api-key", "heroku.netrc"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

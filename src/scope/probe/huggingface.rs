@@ -17,6 +17,10 @@ impl Probe for Huggingface {
         "huggingface"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["huggingface.access-token", "huggingface.org-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

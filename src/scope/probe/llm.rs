@@ -20,6 +20,10 @@ impl Probe for Openai {
         "openai"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["openai.project-key", "openai.service-account-key", "openai.admin-key", "openai.user-key"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         OPENAI_SHAPES
     }
@@ -62,6 +66,10 @@ impl Probe for Openai {
 impl Probe for Anthropic {
     fn provider(&self) -> &'static str {
         "anthropic"
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        &["anthropic.api-key", "anthropic.admin-key"]
     }
 
     fn shapes(&self) -> &'static [Shape] {

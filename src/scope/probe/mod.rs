@@ -45,6 +45,10 @@ use crate::credentials::Secret;
 pub trait Probe: Sync {
     /// The provider id it serves (rules/README.md, "Provider ids").
     fn provider(&self) -> &'static str;
+    /// The rule ids whose credentials it knows how to send. Any other kind of the same
+    /// provider (refresh tokens, webhooks, keys that need a part keyreach did not find) is
+    /// never sent.
+    fn kinds(&self) -> &'static [&'static str];
     /// Every request it may send. Anything else is refused by the client.
     fn shapes(&self) -> &'static [Shape];
     /// Requests a second it may send to the provider.
@@ -164,6 +168,11 @@ impl Prober {
         let Some(probe) = find(target.provider) else {
             return offline;
         };
+        if !probe.kinds().contains(&target.rule_id) {
+            let mut scope = offline;
+            scope.notes.push(format!("not probed: no read-only check for {} credentials", target.rule_id));
+            return scope;
+        }
         let session = Session { client: &self.client, probe };
         let mut scope = offline.clone();
         match probe.run(&session, target, &mut scope) {
@@ -275,6 +284,28 @@ mod tests {
             }
         }
         assert!(PROBES.len() >= 26);
+    }
+
+    #[test]
+    fn probed_kinds_are_built_in_rules_of_the_probes_provider() {
+        let rules = crate::rules::RuleSet::from_specs(crate::rules::RuleSet::builtin_specs().unwrap()).unwrap();
+        for p in PROBES {
+            for kind in p.kinds() {
+                let id = rules.find(kind).unwrap_or_else(|| panic!("{kind} is not a built-in rule"));
+                assert_eq!(rules.get(id).provider, p.provider(), "{kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn refresh_tokens_webhooks_and_public_values_are_never_probe_kinds() {
+        for p in PROBES {
+            for kind in p.kinds() {
+                for never in ["refresh", "webhook", "deploy-hook", "publishable", "client-secret", "api-key-public"] {
+                    assert!(!kind.contains(never), "{kind}");
+                }
+            }
+        }
     }
 
     #[test]

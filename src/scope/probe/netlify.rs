@@ -15,6 +15,17 @@ impl Probe for Netlify {
         "netlify"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &[
+            "netlify.personal-token",
+            "netlify.cli-token",
+            "netlify.oauth-token",
+            "netlify.ui-token",
+            "netlify.token-env",
+            "netlify.cli-config",
+        ]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

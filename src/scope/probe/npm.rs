@@ -18,6 +18,10 @@ impl Probe for Npm {
         "npm"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["npm.access-token", "npm.legacy-token", "npm.env-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

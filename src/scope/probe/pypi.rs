@@ -13,6 +13,10 @@ impl Probe for Pypi {
         "pypi"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["pypi.api-token", "pypi.test-api-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         &[]
     }

@@ -58,6 +58,10 @@ impl Probe for Railway {
         "railway"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["railway.project-token", "railway.api-token", "railway.team-token", "railway.cli-session"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

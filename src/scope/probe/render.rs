@@ -15,6 +15,10 @@ impl Probe for Render {
         "render"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["render.api-key"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

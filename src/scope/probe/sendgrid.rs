@@ -19,6 +19,10 @@ impl Probe for Sendgrid {
         "sendgrid"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["sendgrid.api-key"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

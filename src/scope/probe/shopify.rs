@@ -26,6 +26,10 @@ impl Probe for Shopify {
         "shopify"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["shopify.access-token", "shopify.custom-app-token", "shopify.private-app-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

@@ -18,6 +18,10 @@ impl Probe for Slack {
         "slack"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["slack.bot-token", "slack.user-token", "slack.workspace-token", "slack.rotating-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

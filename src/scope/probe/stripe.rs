@@ -21,6 +21,15 @@ impl Probe for Stripe {
         "stripe"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &[
+            "stripe.secret-key-live",
+            "stripe.secret-key-test",
+            "stripe.restricted-key-live",
+            "stripe.restricted-key-test",
+        ]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

@@ -17,6 +17,10 @@ impl Probe for Supabase {
         "supabase"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["supabase.access-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

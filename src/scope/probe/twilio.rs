@@ -16,6 +16,10 @@ impl Probe for Twilio {
         "twilio"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &["twilio.auth-token", "twilio.api-key-secret", "twilio.auth-token-nested", "twilio.sid-and-token"]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }

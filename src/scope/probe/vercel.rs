@@ -25,6 +25,16 @@ impl Probe for Vercel {
         "vercel"
     }
 
+    fn kinds(&self) -> &'static [&'static str] {
+        &[
+            "vercel.personal-token",
+            "vercel.integration-token",
+            "vercel.app-access-token",
+            "vercel.token-env",
+            "vercel.cli-auth",
+        ]
+    }
+
     fn shapes(&self) -> &'static [Shape] {
         SHAPES
     }
