@@ -85,6 +85,8 @@ struct Exposure {
     all_env: bool,
     /// Variables expanded or printed by name.
     vars: Vec<String>,
+    /// Past commits' content (`git log -p`, `git show`, `git diff A..B`).
+    history: bool,
 }
 
 /// Answers one hook call.
@@ -208,6 +210,9 @@ fn shell_exposure(command: &str, cwd: &Path, depth: usize) -> Exposure {
         if dumps_environment(&program, &args) {
             exposure.all_env = true;
         }
+        if program == "git" && shows_history(&args) {
+            exposure.history = true;
+        }
         if program == "printenv" {
             exposure.vars.extend(args.iter().filter(|a| !a.starts_with('-')).cloned());
         }
@@ -218,6 +223,7 @@ fn shell_exposure(command: &str, cwd: &Path, depth: usize) -> Exposure {
                     exposure.files.extend(nested.files);
                     exposure.vars.extend(nested.vars);
                     exposure.all_env |= nested.all_env;
+                    exposure.history |= nested.history;
                 }
             }
         }
@@ -248,6 +254,24 @@ fn shell_exposure(command: &str, cwd: &Path, depth: usize) -> Exposure {
     exposure.vars.sort();
     exposure.vars.dedup();
     exposure
+}
+
+/// Whether `git ARGS` prints content of past commits: `show`, `log` with a patch or a
+/// pickaxe (`-p`, `--patch`, `-u`, `-S…`, `-G…`), `diff` between revisions (`A..B`).
+fn shows_history(args: &[String]) -> bool {
+    let mut words = args.iter().skip_while(|a| a.starts_with('-'));
+    let Some(sub) = words.next() else { return false };
+    let rest: Vec<&String> = words.collect();
+    match sub.as_str() {
+        "show" => true,
+        "log" | "whatchanged" => rest.iter().any(|a| {
+            matches!(a.as_str(), "-p" | "--patch" | "-u" | "--patch-with-stat")
+                || a.starts_with("-S")
+                || a.starts_with("-G")
+        }),
+        "diff" => rest.iter().any(|a| a.contains("..")),
+        _ => false,
+    }
 }
 
 fn is_assignment(word: &str) -> bool {
@@ -404,12 +428,24 @@ fn decide(action: &Action, exposure: &Exposure, project: &Path, options: &GuardO
             }
         }
     }
+    if exposure.history {
+        sightings.extend(history(&settings, &engine));
+    }
     let findings = crate::judge(&settings, &rules, sightings);
     let worst: Vec<&Finding> = findings.iter().filter(|f| f.severity >= options.deny_at).collect();
     Ok(match worst.first() {
         None => Decision::Allow,
-        Some(f) => Decision::Deny(reason(action, f, worst.len())),
+        Some(_) => Decision::Deny(reason(action, &worst)),
     })
+}
+
+/// Credentials in the project's git history (nothing when it is not a repository). The
+/// one slow path: it runs only for commands that print past commits.
+fn history(settings: &crate::config::Settings, engine: &Engine) -> Vec<Sighting> {
+    match crate::gitscan::history(settings, engine, &crate::NoProgress) {
+        Ok(git) => crate::gitscan::fold(Vec::new(), git.sightings),
+        Err(_) => Vec::new(),
+    }
 }
 
 fn read_limited(path: &Path, max: Option<u64>) -> Option<Vec<u8>> {
@@ -455,24 +491,46 @@ impl Scanner<'_> {
     }
 }
 
+/// Credentials named in a reason; the rest are counted.
+const NAMED: usize = 5;
+
 /// The reason the agent sees: what would be exposed, how bad, and what to do instead.
 /// Never the secret or a variable's value.
-fn reason(action: &Action, f: &Finding, count: usize) -> String {
-    let places: Vec<&str> = f.credential.locations.iter().map(|l| l.path.as_str()).collect();
-    let what = match action {
-        Action::Read { .. } => format!("reading {}", places.join(", ")),
-        _ => format!("this command would show {}", places.join(", ")),
+fn reason(action: &Action, worst: &[&Finding]) -> String {
+    let item = |(i, f): (usize, &&Finding)| {
+        let why: Vec<&str> =
+            f.reasons.iter().map(String::as_str).filter(|r| !r.starts_with("within policy")).take(2).collect();
+        let why = if i == 0 && !why.is_empty() { format!(": {}", why.join("; ")) } else { String::new() };
+        let at = match action {
+            Action::Read { .. } => String::new(),
+            _ => format!(" in {}", places(f).join(", ")),
+        };
+        format!("a {} ({}{why}){at}", f.title, f.severity)
     };
-    let why: Vec<&str> =
-        f.reasons.iter().map(String::as_str).filter(|r| !r.starts_with("within policy")).take(2).collect();
-    let more = if count > 1 { format!(" (and {} more over the line)", count - 1) } else { String::new() };
+    let items: Vec<String> = worst.iter().enumerate().take(NAMED).map(item).collect();
+    let more = worst.len().saturating_sub(NAMED);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let what = match action {
+        Action::Read { .. } => format!("reading {}", worst.first().map(|f| places(f).join(", ")).unwrap_or_default()),
+        _ => "this command".to_string(),
+    };
     format!(
-        "keyreach: {what} would expose a {} ({}: {}){more}. Do not read or print it; ask the user to run this step, \
+        "keyreach: {what} would expose {}{more}. Do not read or print it; ask the user to run this step, \
 or to provide a credential scoped to the task.",
-        f.title,
-        f.severity,
-        why.join("; ")
+        items.join("; ")
     )
+}
+
+/// Where a finding was seen, history locations with their commit.
+fn places(f: &Finding) -> Vec<String> {
+    f.credential
+        .locations
+        .iter()
+        .map(|l| match &l.commit {
+            Some(c) => format!("{} in git history (commit {})", l.path, &c.id[..c.id.len().min(12)]),
+            None => l.path.clone(),
+        })
+        .collect()
 }
 
 /// The answer in the agent's format. Claude Code: nothing to allow (the normal permission
@@ -535,6 +593,18 @@ mod tests {
         assert_eq!(shell_exposure("printenv GITHUB_TOKEN", cwd, 0).vars, ["GITHUB_TOKEN"]);
         assert_eq!(shell_exposure("curl -H \"x: ${API_KEY}\"", cwd, 0).vars, ["API_KEY"]);
         assert_eq!(shell_exposure("ls -la", cwd, 0), Exposure::default());
+        for shows in [
+            "git log -p",
+            "git --no-pager log --patch -- config",
+            "git show HEAD~3",
+            "git log -S token",
+            "git diff main..HEAD",
+        ] {
+            assert!(shell_exposure(shows, cwd, 0).history, "{shows}");
+        }
+        for quiet in ["git log --oneline", "git status", "git diff", "git add -A"] {
+            assert!(!shell_exposure(quiet, cwd, 0).history, "{quiet}");
+        }
     }
 
     #[test]

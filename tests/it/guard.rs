@@ -98,7 +98,11 @@ fn claude_code_reads_of_files_holding_credentials_over_policy_are_denied() {
 fn claude_code_shell_commands_that_would_show_a_credential_are_denied() {
     let s = Setup::new();
     let reason = claude_denied(&s, &guard(&s, "claude-bash-cat-env.json"));
-    assert!(reason.contains("this command would show .env"), "{reason}");
+    assert!(
+        reason.starts_with("keyreach: this command would expose a Railway account or workspace token (critical: "),
+        "{reason}"
+    );
+    assert!(reason.contains(") in .env."), "{reason}");
     let reason = claude_denied(&s, &guard(&s, "claude-bash-railway-config.json"));
     assert!(reason.contains("~/.railway/config.json") && reason.contains("Railway CLI login session"), "{reason}");
     let reason = claude_denied(&s, &guard(&s, "claude-bash-printenv.json"));
@@ -106,6 +110,16 @@ fn claude_code_shell_commands_that_would_show_a_credential_are_denied() {
     let reason = claude_denied(&s, &guard(&s, "claude-bash-echo-var.json"));
     assert!(reason.contains("$GITHUB_TOKEN"), "{reason}");
     claude_allowed(&guard(&s, "claude-bash-tests.json"));
+}
+
+#[test]
+fn git_commands_that_print_past_commits_are_checked_against_history() {
+    let s = Setup::new();
+    let reason = claude_denied(&s, &guard(&s, "claude-bash-git-log-patch.json"));
+    assert!(reason.contains("config/old.npmrc in git history (commit "), "{reason}");
+    assert!(reason.contains("npm access token"), "{reason}");
+    assert!(!reason.contains(&s.history_token));
+    claude_allowed(&guard(&s, "claude-bash-git-log-oneline.json"));
 }
 
 #[test]
