@@ -169,9 +169,10 @@ impl Graph {
             targets.push(self.target(label, is_production));
         }
         if targets.is_empty() {
-            let label = match &f.scope.identity {
-                Some(id) => format!("{} account {id}", f.provider),
-                None => format!("{} account", f.provider),
+            let label = match (&f.scope.identity, f.provider.as_str()) {
+                (_, "private-key") => "hosts and Git remotes that trust the key".to_string(),
+                (Some(id), _) => format!("{} account {id}", f.provider),
+                (None, _) => format!("{} account", f.provider),
             };
             targets.push(self.target(label, f.scope.production == Some(true)));
         }
