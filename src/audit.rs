@@ -17,7 +17,7 @@ use crate::engine::{self, Engine, Position, StreamOutcome};
 use crate::policy::Finding;
 use crate::policy::blast::{self, BlastRadius};
 use crate::rules::{RuleId, RuleSet};
-use crate::source::agent::{self, McpConfig, Restrictions};
+use crate::source::agent::{self, McpConfig, RestrictionFile, Restrictions};
 use crate::source::{HistoryStatus, Inventory, Origin, Reach, Stats, env, home};
 use crate::{Progress, sighting};
 
@@ -56,7 +56,8 @@ pub fn audit(
     let root = settings.walk.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     anyhow::ensure!(root.is_dir(), "{}: not a directory (audit takes one workspace directory)", root.display());
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
-    let (mut sightings, mut stats, mut problems) = crate::walk_roots(settings, &engine, progress)?;
+    let walked = crate::walk_roots(settings, &engine, progress)?;
+    let (mut sightings, mut stats, mut problems) = (walked.sightings, walked.stats, walked.problems);
     let mut inventory = Inventory { workspace: root.display().to_string(), ..Inventory::default() };
     let mut reader = Reader::new(&engine, settings);
 
@@ -92,9 +93,10 @@ pub fn audit(
         }
     }
 
-    let restrictions = restrictions(&root, home);
-    inventory.restrictions = restrictions.files.clone();
-    inventory.hidden = mark(&mut sightings, &root, home, &restrictions, &inventory.agent_configs);
+    let (files, hidden) = mark_hidden(&mut sightings, &root, home, &walked.agent_files);
+    inventory.restrictions = files;
+    inventory.hidden = hidden;
+    mark_mcp(&mut sightings, &inventory.agent_configs);
 
     let findings = crate::judge(settings, &rules, sightings);
     let blast = blast::build(&findings, &inventory, &settings.policy);
@@ -130,27 +132,21 @@ fn history(
     }
 }
 
-/// The workspace's and the home's agent restrictions, with nested ignore files.
-fn restrictions(root: &Path, home: Option<&Path>) -> Restrictions {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let home = home.map(|h| h.canonicalize().unwrap_or_else(|_| h.to_path_buf()));
-    let nested = agent::nested_ignore_files(&root);
-    Restrictions::load(Some(&root), home.as_deref(), &nested)
-}
-
-/// Sets `agent_ignored` on locations an ignore file or deny rule hides (recording which
-/// files hide them), and `mcp_server` on locations in an agent configuration that passes
-/// the credential to an MCP server.
-fn mark(
+/// Sets `agent_ignored` on workspace (and, with `home`, home) locations that the agent
+/// restrictions of the workspace (with the ignore files `nested` below it) and the home
+/// hide. Returns the restriction files read and, per hidden path, the files hiding it.
+pub(crate) fn mark_hidden(
     sightings: &mut [Sighting],
     root: &Path,
     home: Option<&Path>,
-    restrictions: &Restrictions,
-    configs: &[McpConfig],
-) -> BTreeMap<String, Vec<String>> {
+    nested: &[PathBuf],
+) -> (Vec<RestrictionFile>, BTreeMap<String, Vec<String>>) {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let root = canonical(root);
+    let home = home.map(canonical);
+    let nested: Vec<PathBuf> = nested.iter().map(|p| canonical(p)).collect();
+    let restrictions = Restrictions::load(Some(&root), home.as_deref(), &nested);
     let mut hidden = BTreeMap::new();
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let home = home.map(|h| h.canonicalize().unwrap_or_else(|_| h.to_path_buf()));
     for s in sightings.iter_mut() {
         let location = &mut s.location;
         let absolute = match location.reach {
@@ -158,14 +154,21 @@ fn mark(
             Reach::Home => home.as_ref().and_then(|h| location.path.strip_prefix("~/").map(|rel| h.join(rel))),
             Reach::History | Reach::Env => None,
         };
-        if let Some(path) = absolute {
-            let hiding = restrictions.matching(&path);
-            if !hiding.is_empty() {
-                location.agent_ignored = true;
-                let names = hiding.iter().map(|f| f.display.clone()).collect();
-                hidden.insert(location.path.clone(), names);
-            }
+        let Some(path) = absolute else { continue };
+        let hiding = restrictions.matching(&path);
+        if !hiding.is_empty() {
+            location.agent_ignored = true;
+            hidden.insert(location.path.clone(), hiding.iter().map(|f| f.display.clone()).collect());
         }
+    }
+    (restrictions.files, hidden)
+}
+
+/// Sets `mcp_server` on locations in an agent configuration that passes the credential to
+/// an MCP server.
+fn mark_mcp(sightings: &mut [Sighting], configs: &[McpConfig]) {
+    for s in sightings.iter_mut() {
+        let location = &mut s.location;
         let in_config = configs.iter().filter(|c| {
             c.display == location.path && (c.scope == agent::Scope::Home) == (location.reach == Reach::Home)
         });
@@ -175,7 +178,6 @@ fn mark(
             location.mcp_server = Some(server.name.clone());
         }
     }
-    hidden
 }
 
 /// Values passed to MCP servers, scanned as `NAME=value` lines and arguments joined by

@@ -89,7 +89,13 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
         return Ok(outcome(settings, &rules, started, git.sightings, git.stats, git.problems));
     }
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
-    let (mut sightings, mut stats, mut problems) = walk_roots(settings, &engine, progress)?;
+    let walked = walk_roots(settings, &engine, progress)?;
+    let (mut sightings, mut stats, mut problems) = (walked.sightings, walked.stats, walked.problems);
+    if let [root] = settings.walk.roots.as_slice() {
+        if root.is_dir() {
+            audit::mark_hidden(&mut sightings, root, None, &walked.agent_files);
+        }
+    }
     if settings.git.history {
         let git = gitscan::history(settings, &engine, progress)?;
         stats.merge(&git.stats);
@@ -99,13 +105,19 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
     Ok(outcome(settings, &rules, started, sightings, stats, problems))
 }
 
-/// Walks the file system roots and returns every sighting (labelled tracked, untracked or
-/// ignored), what was read, and the `path: cause` problems. Nothing is judged.
-pub(crate) fn walk_roots(
-    settings: &Settings,
-    engine: &Engine,
-    progress: &dyn Progress,
-) -> anyhow::Result<(Vec<Sighting>, Stats, Vec<String>)> {
+/// What the walk of the file system roots saw, before judging.
+pub(crate) struct Walked {
+    /// Labelled tracked, untracked or ignored.
+    pub sightings: Vec<Sighting>,
+    pub stats: Stats,
+    /// `path: cause` lines.
+    pub problems: Vec<String>,
+    /// Agent ignore files found in the tree.
+    pub agent_files: Vec<PathBuf>,
+}
+
+/// Walks the file system roots; nothing is judged.
+pub(crate) fn walk_roots(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<Walked> {
     let excludes = source::fs::check(&settings.walk)?;
     let shared = Mutex::new(Shared::default());
     source::fs::walk(&settings.walk, &excludes, || {
@@ -113,7 +125,14 @@ pub(crate) fn walk_roots(
         Box::new(move |event| worker.handle(event))
     });
     let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    Ok((label_reach(&settings.walk.roots, shared.sightings), shared.stats, shared.problems))
+    let mut agent_files = shared.agent_files;
+    agent_files.sort();
+    Ok(Walked {
+        sightings: label_reach(&settings.walk.roots, shared.sightings),
+        stats: shared.stats,
+        problems: shared.problems,
+        agent_files,
+    })
 }
 
 fn outcome(
@@ -363,6 +382,8 @@ struct Shared {
     stats: Stats,
     sightings: Vec<(PathBuf, Sighting)>,
     problems: Vec<String>,
+    /// Agent ignore files met on the way (`.cursorignore`, `.aiexclude`, ...).
+    agent_files: Vec<PathBuf>,
 }
 
 /// One scanning thread: owns its engine scratch, read buffer and results until it ends.
@@ -395,7 +416,12 @@ impl<'a> Worker<'a> {
 
     fn handle(&mut self, event: WalkEvent) {
         match event {
-            WalkEvent::File(entry) => self.scan_file(entry),
+            WalkEvent::File(entry) => {
+                if source::agent::is_ignore_file(&entry.path) {
+                    self.local.agent_files.push(entry.path.clone());
+                }
+                self.scan_file(entry)
+            }
             WalkEvent::Skipped { reason: SkipReason::TooLarge, .. } => self.local.stats.skipped_large += 1,
             WalkEvent::Skipped { .. } => {}
             WalkEvent::Error { display, message } => self.problem(&display, &message),
@@ -439,6 +465,7 @@ impl Drop for Worker<'_> {
         shared.stats.merge(&local.stats);
         shared.sightings.extend(local.sightings);
         shared.problems.extend(local.problems);
+        shared.agent_files.extend(local.agent_files);
     }
 }
 

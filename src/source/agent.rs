@@ -430,25 +430,9 @@ fn claude_read_rule(rule: &str, cwd: &Path, project: &Path, home: Option<&Path>)
     }
 }
 
-/// Agent ignore files anywhere below `root` (a names-only walk; `.git` is skipped).
-pub fn nested_ignore_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let walker = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .hidden(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker.filter_map(|e| e.ok()) {
-        let name = entry.file_name().to_string_lossy();
-        if entry.depth() > 1
-            && IGNORE_FILES.iter().any(|(n, _)| *n == name)
-            && entry.file_type().is_some_and(|t| t.is_file())
-        {
-            out.push(entry.into_path());
-        }
-    }
-    out.sort();
-    out
+/// Whether `path` is named like an agent ignore file.
+pub fn is_ignore_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| IGNORE_FILES.iter().any(|(name, _)| n == *name))
 }
 
 #[cfg(test)]
@@ -526,9 +510,8 @@ mod tests {
             r#"{"permissions": {"deny": ["Read(./config/prod.json)", "Bash(curl:*)", "Read(~/.aws/**)", "Edit(.env)"]}}"#,
         );
         write(&home, ".claude/settings.json", r#"{"permissions": {"deny": ["Read(//etc/shadow)"]}}"#);
-        let nested = nested_ignore_files(&ws);
-        assert_eq!(nested, vec![ws.join("sub/.aiexclude")]);
-        let r = Restrictions::load(Some(&ws), Some(&home), &nested);
+        assert!(is_ignore_file(&ws.join("sub/.aiexclude")) && !is_ignore_file(&ws.join("sub/aiexclude")));
+        let r = Restrictions::load(Some(&ws), Some(&home), &[ws.join("sub/.aiexclude")]);
         let read: Vec<(String, usize)> = r.files.iter().map(|f| (f.display.clone(), f.rules)).collect();
         assert_eq!(
             read,

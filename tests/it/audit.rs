@@ -370,6 +370,24 @@ fn the_text_report_leads_with_a_summary_then_every_way_in() {
 }
 
 #[test]
+fn scan_marks_what_the_workspace_hides_from_agents_too() {
+    let s = Setup::new();
+    std::fs::create_dir_all(s.workspace.path().join("app")).unwrap();
+    std::fs::write(s.workspace.path().join("app/.aiexclude"), "release.env\n").unwrap();
+    let token = fake("RAILWAY_API_TOKEN={{uuid}}", "aiexclude");
+    std::fs::write(s.workspace.path().join("app/release.env"), &token).unwrap();
+    let out = run(keyreach().arg("scan").arg(s.workspace.path()).args(["--format", "json"]));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ignored: Vec<(String, bool)> =
+        doc["findings"].as_array().unwrap().iter().flat_map(|f| places(f).into_iter().map(|p| (p.0, p.2))).collect();
+    for expected in
+        [(".env", true), ("secrets/stripe.txt", true), ("app/release.env", true), ("deploy/release.sh", false)]
+    {
+        assert!(ignored.contains(&(expected.0.to_string(), expected.1)), "{expected:?} in {ignored:?}");
+    }
+}
+
+#[test]
 fn a_missing_home_is_a_usage_error() {
     let s = Setup::new();
     let missing: PathBuf = s.home.path().join("nope");
