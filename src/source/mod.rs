@@ -124,6 +124,6 @@ pub enum HistoryStatus {
     /// `--no-history`.
     #[default]
     Off,
-    /// It could not be read (not a repository, no history scanner, ...): why.
+    /// It could not be read (not a repository, a broken object database, ...): why.
     Unavailable(String),
 }
