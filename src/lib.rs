@@ -112,7 +112,7 @@ pub(crate) struct Walked {
     pub stats: Stats,
     /// `path: cause` lines.
     pub problems: Vec<String>,
-    /// Agent ignore files found in the tree.
+    /// `.aiexclude` files found in the tree.
     pub agent_files: Vec<PathBuf>,
 }
 
@@ -382,7 +382,7 @@ struct Shared {
     stats: Stats,
     sightings: Vec<(PathBuf, Sighting)>,
     problems: Vec<String>,
-    /// Agent ignore files met on the way (`.cursorignore`, `.aiexclude`, ...).
+    /// `.aiexclude` files met on the way (agent ignore files that apply in any directory).
     agent_files: Vec<PathBuf>,
 }
 
@@ -417,7 +417,7 @@ impl<'a> Worker<'a> {
     fn handle(&mut self, event: WalkEvent) {
         match event {
             WalkEvent::File(entry) => {
-                if source::agent::is_ignore_file(&entry.path) {
+                if source::agent::is_nested_ignore_file(&entry.path) {
                     self.local.agent_files.push(entry.path.clone());
                 }
                 self.scan_file(entry)

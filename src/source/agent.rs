@@ -5,9 +5,9 @@
 //!   Gemini CLI): each MCP server with the values passed to it in `env`, `args`, `headers`
 //!   and its URL. A token passed to a server is wielded by the agent through that server's
 //!   tools, whether or not the agent can read the file.
-//! - **Agent restrictions**: ignore files agents honour (`.cursorignore`, `.aiexclude`,
-//!   `.codeiumignore`, `.aiderignore`, `.geminiignore`) and Claude Code `permissions.deny`
-//!   `Read(...)` rules. They hide files from an agent's file tools, not from its shell.
+//! - **Agent restrictions**: ignore files agents honour (`.cursorignore`, `.codeiumignore`,
+//!   `.aiderignore`, `.geminiignore` at the workspace root; `.aiexclude` in any directory)
+//!   and Claude Code `permissions.deny` `Read(...)` rules. They hide files from an agent's file tools, not from its shell.
 //!
 //! Receives a workspace root and a home; hands on [`McpConfig`]s and a [`Restrictions`]
 //! matcher over absolute paths, each saying which files were read. Knows nothing of rules.
@@ -430,9 +430,13 @@ fn claude_read_rule(rule: &str, cwd: &Path, project: &Path, home: Option<&Path>)
     }
 }
 
-/// Whether `path` is named like an agent ignore file.
-pub fn is_ignore_file(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| IGNORE_FILES.iter().any(|(name, _)| n == *name))
+/// Ignore files that apply in any directory (Gemini Code Assist's `.aiexclude`); the others
+/// are read at the workspace root only, where their agents look for them.
+const NESTED_IGNORE_FILES: &[&str] = &[".aiexclude"];
+
+/// Whether `path` is an ignore file that counts wherever it is (`.aiexclude`).
+pub fn is_nested_ignore_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| NESTED_IGNORE_FILES.iter().any(|name| n == *name))
 }
 
 #[cfg(test)]
@@ -510,7 +514,8 @@ mod tests {
             r#"{"permissions": {"deny": ["Read(./config/prod.json)", "Bash(curl:*)", "Read(~/.aws/**)", "Edit(.env)"]}}"#,
         );
         write(&home, ".claude/settings.json", r#"{"permissions": {"deny": ["Read(//etc/shadow)"]}}"#);
-        assert!(is_ignore_file(&ws.join("sub/.aiexclude")) && !is_ignore_file(&ws.join("sub/aiexclude")));
+        assert!(is_nested_ignore_file(&ws.join("sub/.aiexclude")));
+        assert!(!is_nested_ignore_file(&ws.join("sub/.cursorignore")));
         let r = Restrictions::load(Some(&ws), Some(&home), &[ws.join("sub/.aiexclude")]);
         let read: Vec<(String, usize)> = r.files.iter().map(|f| (f.display.clone(), f.rules)).collect();
         assert_eq!(
