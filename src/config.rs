@@ -308,6 +308,33 @@ fn small_input(overrides: &Overrides) -> bool {
         })
 }
 
+/// `keyreach audit` flags: which sources to read besides the workspace.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOverrides {
+    /// `--home DIR`: another home (default `$HOME`).
+    pub home: Option<PathBuf>,
+    pub no_home: bool,
+    pub no_env: bool,
+    pub no_history: bool,
+}
+
+/// Resolves the audit's sources: `--home DIR` must be a directory; without it `$HOME` is
+/// read when set.
+pub fn audit_options(overrides: &AuditOverrides) -> Result<crate::audit::AuditOptions, ConfigError> {
+    let home = match (&overrides.home, overrides.no_home) {
+        (_, true) => None,
+        (Some(dir), false) if dir.is_dir() => Some(dir.clone()),
+        (Some(dir), false) => {
+            return Err(ConfigError::Read {
+                path: format!("--home {}", dir.display()),
+                cause: "not a directory".into(),
+            });
+        }
+        (None, false) => std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).filter(|h| h.is_dir()),
+    };
+    Ok(crate::audit::AuditOptions { home, env: !overrides.no_env, history: !overrides.no_history })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
