@@ -7,7 +7,9 @@ use std::io;
 
 use termcolor::WriteColor;
 
-use super::text::{SEVERITIES, bold, dim, field, footer, human_bytes, scope_line, severity_color, styled};
+use super::text::{
+    SEVERITIES, abilities, bold, dim, field, footer, heading, human_bytes, scope_line, severity_color, styled,
+};
 use super::{AuditReport, escape};
 use crate::policy::Finding;
 use crate::policy::blast::CredentialReach;
@@ -72,42 +74,13 @@ fn dedup(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-/// What it can do in a few words: level, destructive, production.
-fn abilities(f: &Finding) -> String {
-    let s = &f.scope;
-    let mut parts = vec![match s.level {
-        crate::scope::Level::Unknown => "scope unknown".to_string(),
-        level => format!("level {level}"),
-    }];
-    if s.destructive == Some(true) {
-        parts.push("destructive".into());
-    }
-    if s.production == Some(true) {
-        parts.push("production".into());
-    }
-    parts.join(" · ")
-}
-
 fn credential(
     audit: &AuditReport<'_>,
     f: &Finding,
     reach: &CredentialReach,
     out: &mut dyn WriteColor,
 ) -> io::Result<()> {
-    writeln!(out)?;
-    write!(out, "  ")?;
-    styled(out, &severity_color(f.severity), f.severity.as_str())?;
-    write!(out, "  ")?;
-    styled(out, &bold(), &escape(&f.title))?;
-    write!(out, "  ")?;
-    styled(out, &dim(), &f.rule_id)?;
-    writeln!(out)?;
-    let secret = if audit.report.show_secrets {
-        escape(&String::from_utf8_lossy(f.credential.secret.expose()))
-    } else {
-        f.credential.secret.redacted()
-    };
-    field(out, "secret", &format!("{secret}  {}", f.credential.fingerprint))?;
+    heading(&audit.report, f, out)?;
     for (i, way) in reach.ways.iter().enumerate() {
         field(out, if i == 0 { "reached" } else { "" }, &escape(&way.how))?;
     }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::AuditReport;
-use crate::policy::Finding;
+use super::text::abilities;
 use crate::policy::blast::{BlastRadius, PlaceKind};
 use crate::source::HistoryStatus;
 use crate::source::home::HomeKind;
@@ -94,21 +94,6 @@ fn summary(audit: &AuditReport<'_>, title: &str, page: &mut String) {
         page.push_str("</ol>\n");
     }
     page.push_str("</header>\n");
-}
-
-fn abilities(f: &Finding) -> String {
-    let s = &f.scope;
-    let mut parts = vec![match s.level {
-        crate::scope::Level::Unknown => "scope unknown".to_string(),
-        level => format!("level {level}"),
-    }];
-    if s.destructive == Some(true) {
-        parts.push("destructive".into());
-    }
-    if s.production == Some(true) {
-        parts.push("production".into());
-    }
-    parts.join(" · ")
 }
 
 /// Rows of each column of the picture, and the edges between them.

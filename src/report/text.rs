@@ -77,7 +77,9 @@ fn summary(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     writeln!(out, " ({})", counts.join(", "))
 }
 
-pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
+/// A finding's first lines: severity, title and rule, then the secret (redacted unless
+/// asked) and its fingerprint.
+pub(super) fn heading(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
     writeln!(out)?;
     write!(out, "  ")?;
     styled(out, &severity_color(f.severity), f.severity.as_str())?;
@@ -91,7 +93,27 @@ pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn Writ
     } else {
         f.credential.secret.redacted()
     };
-    field(out, "secret", &format!("{secret}  {}", f.credential.fingerprint))?;
+    field(out, "secret", &format!("{secret}  {}", f.credential.fingerprint))
+}
+
+/// What a credential can do in a few words: level, destructive, production.
+pub(super) fn abilities(f: &Finding) -> String {
+    let s = &f.scope;
+    let mut parts = vec![match s.level {
+        crate::scope::Level::Unknown => "scope unknown".to_string(),
+        level => format!("level {level}"),
+    }];
+    if s.destructive == Some(true) {
+        parts.push("destructive".into());
+    }
+    if s.production == Some(true) {
+        parts.push("production".into());
+    }
+    parts.join(" · ")
+}
+
+pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
+    heading(report, f, out)?;
     for (i, loc) in f.credential.locations.iter().enumerate() {
         field(out, if i == 0 { "found at" } else { "" }, &location(loc))?;
     }
