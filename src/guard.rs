@@ -398,7 +398,9 @@ fn split_commands(command: &str) -> Vec<Segment> {
 fn decide(action: &Action, exposure: &Exposure, project: &Path, options: &GuardOptions) -> anyhow::Result<Decision> {
     let overrides =
         Overrides { paths: vec![project.to_path_buf()], config: options.config.clone(), ..Overrides::default() };
-    let settings = config::resolve(overrides)?;
+    let mut settings = config::resolve(overrides)?;
+    // A hook answers on every tool call and scans a few files: start-up matters most.
+    settings.engine.small_input = true;
     let rules = crate::load_rules(&settings.rules)?;
     let engine = Engine::new(Arc::clone(&rules), settings.engine.clone())?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
