@@ -60,13 +60,24 @@ pub struct Match {
     pub decoded: Option<Decoded>,
 }
 
-/// A secret found by decoding a base64 blob and scanning it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A secret found by decoding a base64 blob and scanning it again. `Debug` shows lengths,
+/// never the decoded bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Decoded {
     pub secret: Box<[u8]>,
     pub companion: Option<Box<[u8]>>,
     /// The decoder rule that found the blob.
     pub via: RuleId,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("secret_len", &self.secret.len())
+            .field("companion_len", &self.companion.as_ref().map(|c| c.len()))
+            .field("via", &self.via)
+            .finish()
+    }
 }
 
 impl Match {
@@ -101,7 +112,7 @@ pub struct Companion {
 pub struct Position {
     /// 1-based line of the buffer's first byte.
     pub line: u64,
-    /// Bytes on that line before the buffer's first byte.
+    /// Characters on that line before the buffer's first byte ([`count_chars`]).
     pub column_offset: u64,
 }
 
@@ -584,6 +595,13 @@ fn line_has_allow(buf: &[u8], at: usize) -> bool {
     memchr::memmem::find(&buf[start..end], ALLOW_MARK).is_some()
 }
 
+/// Characters in `bytes`: UTF-8 bytes that do not continue a character. Additive, so a
+/// line split across stream chunks gets the same columns as a whole scan; for invalid
+/// UTF-8 each stray lead byte counts one.
+pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+}
+
 /// Turns increasing offsets into 1-based (line, column); columns count characters.
 struct LineCounter<'b> {
     buf: &'b [u8],
@@ -609,8 +627,7 @@ impl<'b> LineCounter<'b> {
             self.line_start = self.offset + memchr::memrchr(b'\n', span).map_or(0, |p| p + 1);
         }
         self.offset = offset;
-        let prefix = &self.buf[self.line_start..offset];
-        let chars = String::from_utf8_lossy(prefix).chars().count() as u64;
+        let chars = count_chars(&self.buf[self.line_start..offset]);
         let carried = if self.line == self.at.line { self.at.column_offset } else { 0 };
         (self.line, chars + carried + 1)
     }

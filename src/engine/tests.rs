@@ -240,6 +240,19 @@ fn streaming_a_long_line_without_newlines_keeps_columns() {
 }
 
 #[test]
+fn streaming_a_long_non_ascii_line_counts_characters_like_a_whole_scan() {
+    // The part of a line before a chunk boundary used to count bytes, the rest characters.
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "wide").unwrap();
+    let mut data = "é€".repeat(100_000).into_bytes();
+    data.push(b' ');
+    data.extend_from_slice(token.as_bytes());
+    let found = stream_secrets(&e, &data, 0);
+    assert_eq!(found, vec![(token, 1, 200_002)]);
+    assert_eq!(stream_secrets(&e, &data, 0), stream_secrets(&e, &data, 4 << 20));
+}
+
+#[test]
 fn streaming_skips_binary_input() {
     let e = engine(vec![gh_rule()]);
     let mut scratch = e.scratch();
