@@ -148,10 +148,14 @@ pub fn read_config(path: &Path) -> Result<ConfigFile, ConfigError> {
     let shown = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), cause: e.to_string() })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: shown,
-        cause: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
-    })
+    parse_config(&shown, &text)
+}
+
+/// Parses config text; errors name `shown` and the line, never quoting the file (it may
+/// hold a secret, or terminal escapes from a scanned repository).
+pub fn parse_config(shown: &str, text: &str) -> Result<ConfigFile, ConfigError> {
+    toml::from_str(text)
+        .map_err(|e| ConfigError::Parse { path: shown.to_string(), cause: crate::rules::toml_error(text, &e) })
 }
 
 /// The config file for this run: `--config`, else `keyreach.toml` in the one scanned

@@ -329,8 +329,23 @@ pub fn parse_file(source: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> 
     toml::from_str::<RuleFile>(text).map(|f| f.rule).map_err(|e| RuleError {
         source: source.to_string(),
         id: None,
-        cause: one_line(&e.to_string()),
+        cause: toml_error(text, &e),
     })
+}
+
+/// A TOML error as one line: position and message, without the quoted source line (a
+/// scanned repository's file may hold a secret or terminal escapes).
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message: String = one_line(e.message()).chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+            format!("TOML parse error at line {line}, column {column}: {message}")
+        }
+        None => format!("TOML parse error: {message}"),
+    }
 }
 
 /// Reads every `*.toml` file in `dir` (sorted) as rule files.
@@ -531,5 +546,14 @@ mod tests {
         let err = parse_file("bad.toml", "[[rule]]\nid = ").unwrap_err();
         assert!(err.to_string().starts_with("bad.toml: "));
         assert!(!err.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn toml_errors_give_the_place_without_quoting_the_file() {
+        // The offending line may hold a secret or terminal escapes.
+        let text = "[[rule]]\nid = \"a.b\"\npattern = \x1b[2J sk_live_notquoted\n";
+        let err = parse_file("bad.toml", text).unwrap_err().to_string();
+        assert!(err.starts_with("bad.toml: TOML parse error at line 3, column 12: "), "{err}");
+        assert!(!err.contains("notquoted") && !err.contains('\x1b'), "{err}");
     }
 }
