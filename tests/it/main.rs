@@ -7,6 +7,7 @@ mod graphql;
 mod incident;
 mod pairs;
 mod probes;
+mod props;
 mod quality;
 mod sarif;
 mod util;
