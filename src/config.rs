@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::baseline::{Baseline, BaselineError};
 use crate::engine::{EngineOptions, StreamOptions};
 use crate::policy::{AllowSpec, EnvironmentSpec, Policy, PolicySpec, Severity};
 use crate::rules::RuleSpec;
 use crate::scope::http::{HttpOptions, check_endpoint};
 use crate::source::fs::WalkOptions;
+use crate::source::history::GitOptions;
 
 /// Default `--max-file-size`, in megabytes.
 pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 25;
@@ -103,6 +105,14 @@ pub struct Overrides {
     pub trust_config: bool,
     /// `--probe-timeout SECONDS`.
     pub probe_timeout: Option<f64>,
+    /// `--history`: also scan git history.
+    pub history: bool,
+    /// `--since REV`: only history after REV (implies `history`).
+    pub since: Option<String>,
+    /// `--staged`: scan what the next commit would record, not the working tree.
+    pub staged: bool,
+    /// `--baseline FILE`: accepted credentials not to report.
+    pub baseline: Option<PathBuf>,
 }
 
 /// Where rules come from.
@@ -128,6 +138,10 @@ pub struct Settings {
     pub probe: ProbeSettings,
     /// Things the user should know about the configuration (one line each).
     pub warnings: Vec<String>,
+    /// Git content to scan besides (or instead of) the working tree.
+    pub git: GitOptions,
+    /// Accepted credentials, not reported.
+    pub baseline: Option<Baseline>,
 }
 
 /// A config file that cannot be used; the message names the file.
@@ -141,6 +155,8 @@ pub enum ConfigError {
     Policy { path: String, cause: String },
     #[error("{origin}: {cause}")]
     Probe { origin: String, cause: String },
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
 }
 
 /// Reads and parses a config file.
@@ -207,6 +223,12 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         config_path,
         probe,
         warnings,
+        git: GitOptions {
+            history: overrides.history || overrides.since.is_some(),
+            since: overrides.since,
+            staged: overrides.staged,
+        },
+        baseline: overrides.baseline.as_deref().map(Baseline::read).transpose()?,
     })
 }
 

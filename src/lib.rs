@@ -5,6 +5,7 @@
 //! the library API the binary and tests call. It is the only module importing every stage;
 //! printing is left to [`report`] and the binary.
 
+pub mod baseline;
 pub mod config;
 pub mod credentials;
 pub mod engine;
@@ -13,6 +14,8 @@ pub mod report;
 pub mod rules;
 pub mod scope;
 pub mod source;
+
+mod gitscan;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,9 +77,15 @@ pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
     Ok(set)
 }
 
-/// Scans the file system roots in `settings` and judges what it finds.
+/// Scans the file system roots in `settings` (with `--history`, their git history too;
+/// with `--staged`, only what the next commit would record) and judges what it finds.
 pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if settings.git.staged {
+        let engine = Engine::new(rules.clone(), settings.engine.clone())?;
+        let git = gitscan::staged(settings, &engine, progress)?;
+        return Ok(outcome(settings, &rules, started, git.sightings, git.stats, git.problems));
+    }
     let excludes = source::fs::check(&settings.walk)?;
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
     let shared = Mutex::new(Shared::default());
@@ -85,13 +94,58 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
         Box::new(move |event| worker.handle(event))
     });
     let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut stats = shared.stats;
+    let (mut stats, mut problems) = (shared.stats, shared.problems);
+    let mut sightings = label_reach(&settings.walk.roots, shared.sightings);
+    if settings.git.history {
+        let git = gitscan::history(settings, &engine, progress)?;
+        stats.merge(&git.stats);
+        problems.extend(git.problems);
+        sightings = gitscan::fold(sightings, git.sightings);
+    }
+    Ok(outcome(settings, &rules, started, sightings, stats, problems))
+}
+
+fn outcome(
+    settings: &Settings,
+    rules: &RuleSet,
+    started: Instant,
+    sightings: Vec<Sighting>,
+    mut stats: Stats,
+    mut problems: Vec<String>,
+) -> Outcome {
     stats.seconds = started.elapsed().as_secs_f64();
-    let mut problems = shared.problems;
     problems.sort();
-    let sightings = label_reach(&settings.walk.roots, shared.sightings);
-    let findings = judge(settings, &rules, sightings);
-    Ok(Outcome { findings, stats, problems })
+    let findings = judge(settings, rules, sightings);
+    Outcome { findings, stats, problems }
+}
+
+/// Scans like [`scan`] without any baseline and returns the baseline accepting every
+/// finding: one entry per (path, rule, fingerprint). With `update`, keeps only the
+/// entries of `update` that still occur (adding nothing new).
+pub fn make_baseline(
+    settings: &Settings,
+    rules: Arc<RuleSet>,
+    progress: &dyn Progress,
+    update: Option<&baseline::Baseline>,
+) -> anyhow::Result<(baseline::Baseline, Outcome)> {
+    let unfiltered = Settings { baseline: None, ..settings.clone() };
+    let outcome = scan(&unfiltered, rules, progress)?;
+    let current = baseline::Baseline::new(outcome.findings.iter().flat_map(|f| {
+        f.credential.locations.iter().map(|l| baseline::Entry {
+            path: l.path.clone(),
+            rule: f.rule_id.clone(),
+            fingerprint: f.credential.fingerprint.to_string(),
+        })
+    }));
+    let result = match update {
+        Some(old) => {
+            let mut kept = old.clone();
+            kept.retain_in(&current);
+            kept
+        }
+        None => current,
+    };
+    Ok((result, outcome))
 }
 
 /// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
@@ -101,8 +155,15 @@ pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> 
     for s in sightings {
         collector.add(rules, s);
     }
-    let credentials: Vec<Credential> =
-        collector.finish().into_iter().filter_map(|c| settings.policy.allowed(c)).collect();
+    let credentials: Vec<Credential> = collector
+        .finish()
+        .into_iter()
+        .filter_map(|c| settings.policy.allowed(c))
+        .filter_map(|c| match &settings.baseline {
+            Some(b) => b.suppress(&rules.get(c.rule).id, c),
+            None => Some(c),
+        })
+        .collect();
     let mut scopes: Vec<scope::Scope> = credentials.iter().map(|c| scope::offline(rules.get(c.rule), c)).collect();
     if settings.probe.enabled {
         scopes = probe_scopes(settings, rules, &credentials, scopes);

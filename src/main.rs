@@ -31,6 +31,12 @@ enum Command {
     /// Hidden and git-ignored files are included (agents read `.env`); `.git/` internals,
     /// binary files and files over --max-file-size are skipped.
     Scan(ScanArgs),
+    /// Write a baseline accepting every credential found now (`.keyreach-baseline.json`).
+    ///
+    /// Entries are (path, rule, fingerprint), sorted, one a line, with no line numbers, so
+    /// branches that each add one merge cleanly. `scan --baseline FILE` then reports only
+    /// new credentials, or known ones in new files.
+    Baseline(BaselineArgs),
     /// Read one credential from standard input and print what it can do.
     ///
     /// The credential is recognised with the rules; with --provider, input no rule
@@ -110,6 +116,18 @@ struct ScanArgs {
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     show_secrets: bool,
+    /// Also scan the git history: every blob reachable from any ref, once each.
+    #[arg(long, conflicts_with = "staged")]
+    history: bool,
+    /// Scan only the history after REV (implies --history).
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    since: Option<String>,
+    /// Scan what the next commit would record (the index), not the working tree.
+    #[arg(long)]
+    staged: bool,
+    /// Do not report credentials that this baseline file accepts.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     #[command(flatten)]
     probe: ProbeFlags,
 }
@@ -159,6 +177,31 @@ fn parse_endpoint(text: &str) -> Result<(String, String), String> {
         Some((p, u)) if !p.is_empty() && !u.is_empty() => Ok((p.to_ascii_lowercase(), u.to_string())),
         _ => Err("expected PROVIDER=URL, e.g. github=https://ghe.example.com/api/v3".into()),
     }
+}
+
+#[derive(Args)]
+struct BaselineArgs {
+    /// Directory to scan [default: .].
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+    /// Keep only the existing entries that still occur; add nothing new.
+    #[arg(long)]
+    update: bool,
+    /// Where to write [default: PATH/.keyreach-baseline.json].
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Config file (default: keyreach.toml in the scanned directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Also load every `*.toml` rule file in DIR (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Do not scan paths matching GLOB, relative to the scanned directory (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -220,6 +263,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Baseline(args) => run_baseline(args),
         Command::Probe(args) => run_probe(args),
         Command::Rules { action, sources } => run_rules(action, sources),
     };
@@ -261,6 +305,10 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         no_inline_allow: args.no_inline_allow,
         show_secrets: args.show_secrets,
         fail_on: Some(args.fail_on.into()),
+        history: args.history,
+        since: args.since,
+        staged: args.staged,
+        baseline: args.baseline,
         probe: args.probe.probe,
         endpoints: args.probe.endpoint,
         trust_config: args.probe.trust_config,
@@ -280,7 +328,42 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let report = Report { findings: &outcome.findings, stats: &outcome.stats, show_secrets: settings.show_secrets };
     write_report(args.format.into(), &report, args.output.as_ref(), args.color)?;
     let failing = outcome.findings.iter().any(|f| f.severity >= settings.fail_on);
+    if failing && settings.git.staged {
+        report::blocked::write_blocked(&outcome.findings, &mut io::stderr().lock())?;
+    }
     Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
+    use anyhow::Context as _;
+    let root = args.path.unwrap_or_else(|| PathBuf::from("."));
+    let output = args.output.unwrap_or_else(|| root.join(keyreach::baseline::FILE_NAME));
+    let previous = if args.update { Some(keyreach::baseline::Baseline::read(&output)?) } else { None };
+    let overrides = Overrides {
+        paths: vec![root.clone()],
+        config: args.config,
+        rules_dirs: args.rules,
+        threads: args.threads,
+        excludes: args.exclude,
+        ..Overrides::default()
+    };
+    let settings = config::resolve(overrides)?;
+    let rules = keyreach::load_rules(&settings.rules)?;
+    let progress = Bar::new();
+    let (baseline, outcome) = keyreach::make_baseline(&settings, rules, &progress, previous.as_ref())?;
+    progress.finish();
+    for problem in &outcome.problems {
+        eprintln!("keyreach: {problem}");
+    }
+    let union_added = keyreach::baseline::save(&baseline, &output, &root)
+        .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
+    let dropped = previous.map_or(0, |p| p.len() - baseline.len());
+    eprintln!("keyreach: {} entries in {} ({dropped} dropped)", baseline.len(), output.display());
+    if union_added {
+        let line = keyreach::baseline::GITATTRIBUTES_LINE;
+        eprintln!("keyreach: added `{line}` to .gitattributes so branches adding entries merge cleanly");
+    }
+    Ok(0)
 }
 
 fn run_probe(args: ProbeArgs) -> anyhow::Result<u8> {

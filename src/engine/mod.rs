@@ -587,12 +587,51 @@ fn find_pair(
 
 const ALLOW_MARK: &[u8] = b"keyreach:allow";
 
+/// An inline allow comment: `keyreach:allow` with an optional `reason="..."` (or
+/// `reason='...'`), in any comment style (`#`, `//`, `/* */`, `<!-- -->`, `--`, `;`, ...):
+/// the marker is found anywhere on the line, as a whole word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InlineAllow<'a> {
+    /// The reason given, if any (without quotes).
+    pub reason: Option<&'a [u8]>,
+}
+
+/// The allow comment on `line`, if it has one. `keyreach:allowed` or `keyreach:allow-x`
+/// are other words and do not count.
+pub fn inline_allow(line: &[u8]) -> Option<InlineAllow<'_>> {
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&line[from..], ALLOW_MARK) {
+        let end = from + found + ALLOW_MARK.len();
+        let word_ends = line.get(end).is_none_or(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')));
+        if word_ends {
+            return Some(InlineAllow { reason: allow_reason(&line[end..]) });
+        }
+        from = end;
+    }
+    None
+}
+
+/// `reason="..."` right after the marker (spaces allowed around `=`).
+fn allow_reason(rest: &[u8]) -> Option<&[u8]> {
+    let rest = rest.trim_ascii_start().strip_prefix(b"reason")?.trim_ascii_start().strip_prefix(b"=")?;
+    let rest = rest.trim_ascii_start();
+    let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let body = &rest[1..];
+    memchr::memchr(quote, body).map(|end| &body[..end])
+}
+
 fn line_has_allow(buf: &[u8], at: usize) -> bool {
     let floor = at.saturating_sub(4096);
     let start = memchr::memrchr(b'\n', &buf[floor..at]).map_or(floor, |p| floor + p + 1);
     let ceil = (at + 4096).min(buf.len());
     let end = memchr::memchr(b'\n', &buf[at..ceil]).map_or(ceil, |p| at + p);
-    memchr::memmem::find(&buf[start..end], ALLOW_MARK).is_some()
+    inline_allow(&buf[start..end]).is_some()
+}
+
+/// Whether bytes look binary: a NUL among the first 8 KiB (what `git` and ripgrep check).
+/// Inputs that do are skipped unless binary scanning was asked for.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(stream::SNIFF)]).is_some()
 }
 
 /// Characters in `bytes`: UTF-8 bytes that do not continue a character. Additive, so a

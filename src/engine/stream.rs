@@ -16,7 +16,7 @@ const LEAD: usize = MAX_WINDOW;
 const TAIL: usize = 4 * MAX_WINDOW;
 const OVERLAP: usize = LEAD + TAIL;
 /// Bytes sniffed for a NUL to call an input binary.
-const SNIFF: usize = 8192;
+pub(super) const SNIFF: usize = 8192;
 
 #[derive(Debug, Clone)]
 pub struct StreamOptions {
@@ -64,7 +64,7 @@ impl Engine {
             let eof;
             (len, eof) = fill(reader, &mut buf[..chunk], len)?;
             let data = &buf[..len];
-            if first && options.skip_binary && memchr::memchr(0, &data[..len.min(SNIFF)]).is_some() {
+            if first && options.skip_binary && super::looks_binary(data) {
                 return Ok(StreamOutcome::Binary);
             }
             let owned_from = if first { 0 } else { LEAD };

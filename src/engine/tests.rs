@@ -264,6 +264,52 @@ fn streaming_skips_binary_input() {
 }
 
 #[test]
+fn inline_allow_takes_an_optional_reason_in_any_comment_style() {
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "r").unwrap();
+    let allowed = [
+        format!("t = \"{token}\"  # keyreach:allow reason=\"test fixture\"\n"),
+        format!("const t = \"{token}\"; // keyreach:allow\n"),
+        format!("/* keyreach:allow reason='docs' */ t = \"{token}\"\n"),
+        format!("<token>{token}</token> <!-- keyreach:allow -->\n"),
+        format!("select '{token}'; -- keyreach:allow reason=\"seed data\"\n"),
+        format!("token = {token} ; keyreach:allow\n"),
+        format!("{{# keyreach:allow #}} {token}\n"),
+    ];
+    for text in &allowed {
+        assert!(secrets(&e, text).is_empty(), "not allowed: {text}");
+    }
+    // Other words that merely start with the marker allow nothing.
+    for text in [format!("t = {token} # keyreach:allowed\n"), format!("t = {token} # keyreach:allow-list\n")] {
+        assert_eq!(secrets(&e, &text).len(), 1, "wrongly allowed: {text}");
+    }
+    // The marker on another line allows nothing.
+    assert_eq!(secrets(&e, &format!("# keyreach:allow\nt = {token}\n")).len(), 1);
+}
+
+#[test]
+fn inline_allow_reads_the_reason() {
+    assert_eq!(
+        inline_allow(b"x # keyreach:allow reason=\"test fixture\" */"),
+        Some(InlineAllow { reason: Some(b"test fixture") })
+    );
+    assert_eq!(inline_allow(b"x // keyreach:allow reason = 'a b'"), Some(InlineAllow { reason: Some(b"a b") }));
+    assert_eq!(inline_allow(b"x <!-- keyreach:allow -->"), Some(InlineAllow { reason: None }));
+    assert_eq!(inline_allow(b"x # keyreach:allow reason=\"unterminated"), Some(InlineAllow { reason: None }));
+    assert_eq!(inline_allow(b"x # keyreach:allowed keyreach:allow"), Some(InlineAllow { reason: None }));
+    assert_eq!(inline_allow(b"x # keyreach:allowance"), None);
+}
+
+#[test]
+fn binary_means_a_nul_in_the_first_eight_kib() {
+    assert!(looks_binary(b"PK\x03\x04\x00rest"));
+    assert!(!looks_binary(b"plain text"));
+    let mut late = vec![b'a'; 9000];
+    late.push(0);
+    assert!(!looks_binary(&late));
+}
+
+#[test]
 fn secrets_inside_base64_are_decoded_and_found_at_the_blob() {
     let mut decoder = rule(
         "kubernetes.secret-data",

@@ -1,6 +1,7 @@
 //! Printers: text, json, jsonl and sarif. They receive findings already judged, filtered and
 //! sorted, and write to an injected writer. They decide, filter and fetch nothing.
 
+pub mod blocked;
 pub mod json;
 pub mod sarif;
 pub mod text;

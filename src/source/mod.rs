@@ -6,6 +6,8 @@
 
 pub mod fs;
 pub mod git;
+pub mod history;
+pub mod staged;
 
 use std::fmt;
 

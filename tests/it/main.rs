@@ -1,13 +1,16 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
+mod baseline;
 mod cli;
 mod fake;
 mod fixture;
 mod graphql;
+mod history;
 mod incident;
 mod pairs;
 mod probes;
 mod props;
 mod quality;
 mod sarif;
+mod staged;
 mod util;

@@ -151,3 +151,29 @@ fn a_cloudflare_global_key_carries_its_account_email() {
     assert_eq!(companion(&findings[0]).as_deref(), Some("ops@acme.io"));
     assert_eq!(findings[0].scope.level.as_str(), "admin");
 }
+
+#[test]
+fn pairs_from_other_families_report_both_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let sid = fake("AC{{hex:32}}", "twilio-sid");
+    let token = fake("{{hex:32}}", "twilio-token");
+    let app = fake("{{upper:10}}", "algolia-app");
+    let admin = fake("{{hex:32}}", "algolia-key");
+    let client_id = fake("console-{{lower:8}}", "client-id");
+    let client_secret = fake("{{b64url:40}}", "client-secret");
+    write(
+        dir.path(),
+        ".env",
+        &format!(
+            "TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={token}\n\nALGOLIA_APP_ID={app}\nALGOLIA_ADMIN_API_KEY={admin}\n\n\
+             OIDC_CLIENT_ID={client_id}\nOIDC_CLIENT_SECRET={client_secret}\n"
+        ),
+    );
+    let findings = scan(dir.path());
+    let pair = |s: &str| findings.iter().find(|f| secret(f) == s).and_then(companion);
+    assert_eq!(pair(&token).as_deref(), Some(sid.as_str()));
+    assert_eq!(pair(&admin).as_deref(), Some(app.as_str()));
+    assert_eq!(pair(&client_secret).as_deref(), Some(client_id.as_str()));
+    // Each pair is one credential: the identifiers are not findings of their own.
+    assert_eq!(findings.len(), 3, "{:?}", findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>());
+}

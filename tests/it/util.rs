@@ -44,3 +44,65 @@ pub fn git(dir: &Path, args: &[&str]) {
         .expect("git runs");
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Like [`git`], returning trimmed standard output.
+pub fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A fresh repository with branch `main` and no commits.
+pub fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    dir
+}
+
+/// Writes `text` to `dir/path`, creating directories.
+pub fn write(dir: &Path, path: &str, text: &str) {
+    let target = dir.join(path);
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(target, text).unwrap();
+}
+
+/// Stages everything and commits; returns the new commit id.
+pub fn commit_all(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    git_out(dir, &["rev-parse", "HEAD"])
+}
+
+/// Runs keyreach with `args` and `--format json`, returning the exit code and the parsed
+/// report.
+pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = run(keyreach().current_dir(dir).args(args).args(["--format", "json"]));
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: stdout {} stderr {}", stdout(&out), stderr(&out)));
+    (out.status.code().unwrap_or(-1), report)
+}
+
+/// Every location of every finding as (secret, path, line, reach, commit), sorted.
+pub fn locations(report: &serde_json::Value) -> Vec<(String, String, u64, String, Option<String>)> {
+    let mut out = Vec::new();
+    for f in report["findings"].as_array().unwrap() {
+        let secret = f["secret"].as_str().unwrap().to_string();
+        for l in f["locations"].as_array().unwrap() {
+            out.push((
+                secret.clone(),
+                l["path"].as_str().unwrap().to_string(),
+                l["line"].as_u64().unwrap_or(0),
+                l["reach"].as_str().unwrap().to_string(),
+                l["commit"].as_str().map(str::to_string),
+            ));
+        }
+    }
+    out.sort();
+    out
+}

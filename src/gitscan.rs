@@ -1,0 +1,315 @@
+//! Scanning git content — the staged index and the history — with the engine, and merging
+//! history sightings with the working tree's.
+//!
+//! Receives settings and a built [`Engine`]; hands on [`Sighting`]s that [`crate::judge`]
+//! dedupes and judges like any other. Blob contents stream through one engine scratch per
+//! thread; matches are recorded against the blob id and given their path and commit
+//! afterwards, so blobs without matches cost no allocation.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
+
+use gix::bstr::{BStr, ByteSlice};
+use gix::hash::ObjectId;
+
+use crate::config::Settings;
+use crate::credentials::{Fingerprint, Sighting};
+use crate::engine::{self, Engine, Position};
+use crate::rules::RuleId;
+use crate::source::history::{self, BlobEvent, GitRoot, Introduced, Want};
+use crate::source::{CommitRef, Origin, Reach, Stats, staged};
+use crate::{Progress, sighting};
+
+/// What a git scan produced, before judging.
+#[derive(Default)]
+pub(crate) struct GitOutcome {
+    pub sightings: Vec<Sighting>,
+    pub stats: Stats,
+    pub problems: Vec<String>,
+}
+
+/// Scans the staged blobs of the repository each root is in; paths are relative to the
+/// root (or, with several roots, joined to it) and limited to what lies under it.
+pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<GitOutcome> {
+    let mut out = GitOutcome::default();
+    let excludes = crate::source::fs::check(&settings.walk)?;
+    for (n, root_path) in settings.walk.roots.iter().enumerate() {
+        let root = GitRoot::discover(root_path)?;
+        let files = staged::staged_files(&root)?;
+        let mut paths: HashMap<ObjectId, Vec<String>> = HashMap::new();
+        for file in &files {
+            if let Some(rel) = root.strip(file.path.as_bstr()) {
+                if !excludes.is_match(rel.to_str_lossy().as_ref()) {
+                    paths.entry(file.id).or_default().push(display(settings, n, rel));
+                }
+            }
+        }
+        let ids: Vec<ObjectId> = paths.keys().copied().collect();
+        let scan = BlobScan::new(settings, engine, Reach::Staged, progress);
+        history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+        let found = scan.finish();
+        out.stats.merge(&found.stats);
+        out.problems.extend(found.problems);
+        for (id, s) in found.hits {
+            for path in paths.get(&id).into_iter().flatten() {
+                let mut s = s.clone();
+                place(&mut s, path, None);
+                if path_rule_applies(engine, &s, path) {
+                    out.sightings.push(s);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Scans every blob reachable from any ref (or, with `since`, introduced after it), once
+/// per distinct blob. Each sighting names the path and commit that introduced the blob; of
+/// the versions of one file holding the same secret, only the first is kept.
+pub(crate) fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<GitOutcome> {
+    let mut out = GitOutcome::default();
+    let excludes = crate::source::fs::check(&settings.walk)?;
+    for (n, root_path) in settings.walk.roots.iter().enumerate() {
+        let root = GitRoot::discover(root_path)?;
+        let (commits, hits, introduced) = match settings.git.since.as_deref() {
+            None => {
+                let scan = BlobScan::new(settings, engine, Reach::History, progress);
+                history::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
+                let found = scan.finish();
+                out.stats.merge(&found.stats);
+                out.problems.extend(found.problems);
+                if found.hits.is_empty() {
+                    continue;
+                }
+                let commits = history::commits(&root, None)?;
+                let targets: HashSet<ObjectId> = found.hits.iter().map(|(id, _)| *id).collect();
+                let introduced = history::introductions(&root, &commits, Want::Only(&targets))?;
+                (commits, found.hits, introduced)
+            }
+            Some(rev) => {
+                let commits = history::commits(&root, Some(rev))?;
+                let introduced = history::introductions(&root, &commits, Want::All)?;
+                let ids: Vec<ObjectId> = introduced.keys().copied().collect();
+                let scan = BlobScan::new(settings, engine, Reach::History, progress);
+                history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+                let found = scan.finish();
+                out.stats.merge(&found.stats);
+                out.problems.extend(found.problems);
+                (commits, found.hits, introduced)
+            }
+        };
+        let placed = Placement { settings, engine, excludes: &excludes, root_index: n, root: &root };
+        out.sightings.extend(placed.first_introductions(&commits, hits, &introduced));
+    }
+    Ok(out)
+}
+
+/// Where history hits land: under which root, shown how, and which paths are excluded.
+struct Placement<'a> {
+    settings: &'a Settings,
+    engine: &'a Engine,
+    excludes: &'a globset::GlobSet,
+    root_index: usize,
+    root: &'a GitRoot,
+}
+
+impl Placement<'_> {
+    /// Gives each hit its path and commit, drops blobs no ref reaches (or outside the root,
+    /// or excluded) and, per (secret, path), keeps only the sightings from the earliest
+    /// commit.
+    fn first_introductions(
+        &self,
+        commits: &history::Commits,
+        hits: Vec<(ObjectId, Sighting)>,
+        introduced: &HashMap<ObjectId, Introduced>,
+    ) -> Vec<Sighting> {
+        let mut placed: Vec<(usize, Fingerprint, Sighting)> = Vec::new();
+        let mut commit_refs: HashMap<usize, CommitRef> = HashMap::new();
+        for (id, mut s) in hits {
+            let Some(intro) = introduced.get(&id) else { continue };
+            let Some(rel) = self.root.strip(intro.path.as_bstr()) else { continue };
+            if self.excludes.is_match(rel.to_str_lossy().as_ref()) {
+                continue;
+            }
+            let path = display(self.settings, self.root_index, rel);
+            let commit = commit_refs.entry(intro.commit).or_insert_with(|| commits.list[intro.commit].to_ref());
+            place(&mut s, &path, Some(commit.clone()));
+            if path_rule_applies(self.engine, &s, &path) {
+                placed.push((intro.commit, Fingerprint::of(s.secret.expose()), s));
+            }
+        }
+        let mut first: HashMap<(Fingerprint, String), usize> = HashMap::new();
+        for (commit, fp, s) in &placed {
+            let slot = first.entry((*fp, s.location.path.clone())).or_insert(*commit);
+            *slot = (*slot).min(*commit);
+        }
+        placed
+            .into_iter()
+            .filter(|(commit, fp, s)| first.get(&(*fp, s.location.path.clone())) == Some(commit))
+            .map(|(_, _, s)| s)
+            .collect()
+    }
+}
+
+/// Merges history sightings into the working tree's: a secret still at the same path in
+/// the working tree is reported there (with the commit that introduced it); a history
+/// sighting stays, with `reach: history`, only where the working tree no longer has it.
+pub(crate) fn fold(mut worktree: Vec<Sighting>, history: Vec<Sighting>) -> Vec<Sighting> {
+    let key = |s: &Sighting| (Fingerprint::of(s.secret.expose()), s.location.path.clone());
+    let present: HashSet<(Fingerprint, String)> = worktree.iter().map(key).collect();
+    let mut introduced: HashMap<(Fingerprint, String), CommitRef> = HashMap::new();
+    let mut kept = Vec::new();
+    for s in history {
+        let k = key(&s);
+        if present.contains(&k) {
+            if let Some(commit) = s.location.commit {
+                introduced.entry(k).or_insert(commit);
+            }
+        } else {
+            kept.push(s);
+        }
+    }
+    for s in &mut worktree {
+        if s.location.commit.is_none() {
+            s.location.commit = introduced.get(&key(s)).cloned();
+        }
+    }
+    worktree.extend(kept);
+    worktree
+}
+
+/// The path shown for `rel` (relative to root `n`): as is with one directory root, else
+/// joined to the root as given.
+fn display(settings: &Settings, n: usize, rel: &BStr) -> String {
+    let rel = rel.to_str_lossy();
+    match settings.walk.roots.as_slice() {
+        [only] if only.is_dir() => rel.into_owned(),
+        roots => {
+            let root = &roots[n];
+            if root.is_dir() {
+                crate::source::fs::display_path(&root.join(rel.as_ref()))
+            } else {
+                crate::source::fs::display_path(root)
+            }
+        }
+    }
+}
+
+fn place(s: &mut Sighting, path: &str, commit: Option<CommitRef>) {
+    s.location.path = path.to_string();
+    s.location.commit = commit.clone();
+    if let Some((_, loc)) = s.companion.as_mut() {
+        loc.path = path.to_string();
+        loc.commit = commit;
+    }
+}
+
+/// Blobs are scanned with every path-limited rule enabled (their paths are not known
+/// yet); a match of such a rule counts only where the rule's globs match the path.
+fn path_rule_applies(engine: &Engine, s: &Sighting, path: &str) -> bool {
+    let rules = engine.rules();
+    if rules.get(s.rule).paths.is_empty() {
+        return true;
+    }
+    let mut ids = Vec::new();
+    rules.path_rules(Path::new(path), &mut ids);
+    ids.contains(&s.rule)
+}
+
+/// Matches found in blobs, by blob id, with placeholder locations.
+#[derive(Default)]
+struct BlobHits {
+    hits: Vec<(ObjectId, Sighting)>,
+    stats: Stats,
+    problems: Vec<String>,
+}
+
+/// Hands out one [`BlobWorker`] per thread a source asks for, and gathers their hits.
+struct BlobScan<'a> {
+    engine: &'a Engine,
+    settings: &'a Settings,
+    progress: &'a dyn Progress,
+    path_scoped: Vec<RuleId>,
+    origin: Origin,
+    shared: Mutex<BlobHits>,
+}
+
+impl<'a> BlobScan<'a> {
+    fn new(settings: &'a Settings, engine: &'a Engine, reach: Reach, progress: &'a dyn Progress) -> Self {
+        let path_scoped = engine.rules().iter().filter(|(_, r)| !r.paths.is_empty()).map(|(id, _)| id).collect();
+        BlobScan {
+            engine,
+            settings,
+            progress,
+            path_scoped,
+            origin: Origin { path: String::new(), reach, commit: None },
+            shared: Mutex::new(BlobHits::default()),
+        }
+    }
+
+    /// A visitor for one thread.
+    fn visitor(&self) -> impl FnMut(BlobEvent<'_>) + Send + '_ {
+        let mut worker = BlobWorker::new(self);
+        move |event| worker.handle(event)
+    }
+
+    fn finish(self) -> BlobHits {
+        self.shared.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One scanning thread for blobs: owns its engine scratch and results until it ends.
+struct BlobWorker<'a> {
+    scan: &'a BlobScan<'a>,
+    scratch: engine::Scratch,
+    local: BlobHits,
+}
+
+impl<'a> BlobWorker<'a> {
+    fn new(scan: &'a BlobScan<'a>) -> Self {
+        let mut scratch = scan.engine.scratch();
+        scan.engine.enable_path_rules(&mut scratch, &scan.path_scoped);
+        BlobWorker { scan, scratch, local: BlobHits::default() }
+    }
+
+    fn handle(&mut self, event: BlobEvent<'_>) {
+        match event {
+            BlobEvent::Blob { id, data } => self.scan_blob(id, data),
+            BlobEvent::TooLarge { .. } => self.local.stats.skipped_large += 1,
+            BlobEvent::Error { id, message } => {
+                self.local.stats.errors += 1;
+                let what = id.map_or_else(|| "git".to_string(), |id| format!("blob {id}"));
+                self.local.problems.push(format!("{what}: {message}"));
+            }
+        }
+    }
+
+    fn scan_blob(&mut self, id: &gix::oid, data: &[u8]) {
+        let settings = self.scan.settings;
+        if settings.walk.max_file_size.is_some_and(|max| data.len() as u64 > max) {
+            self.local.stats.skipped_large += 1;
+            return;
+        }
+        if settings.stream.skip_binary && engine::looks_binary(data) {
+            self.local.stats.skipped_binary += 1;
+            return;
+        }
+        self.local.stats.files += 1;
+        self.local.stats.bytes += data.len() as u64;
+        self.scan.progress.file_done(data.len() as u64);
+        for m in self.scan.engine.scan(data, Position::START, &mut self.scratch) {
+            self.local.hits.push((id.to_owned(), sighting(m, data, &self.scan.origin)));
+        }
+    }
+}
+
+impl Drop for BlobWorker<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut shared = self.scan.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.stats.merge(&local.stats);
+        shared.hits.extend(local.hits);
+        shared.problems.extend(local.problems);
+    }
+}
