@@ -121,6 +121,10 @@ pub struct RuleSources {
     pub dirs: Vec<PathBuf>,
     /// Rules from the config file, with the file's path.
     pub inline: Vec<(String, RuleSpec)>,
+    /// The config file is the scanned repository's own (not `--config`, no
+    /// `--trust-config`): its rules may add findings but never outrank, hide or downgrade
+    /// what keyreach's own rules find.
+    pub untrusted_inline: bool,
 }
 
 /// Settings for one run, per stage.
@@ -216,6 +220,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         rules: RuleSources {
             dirs: overrides.rules_dirs,
             inline: file.rule.into_iter().map(|r| (shown.clone(), r)).collect(),
+            untrusted_inline: config_path.is_some() && overrides.config.is_none() && !overrides.trust_config,
         },
         policy,
         fail_on: overrides.fail_on.unwrap_or(Severity::Low),

@@ -428,7 +428,7 @@ fn run_rules(action: RulesAction, args: RuleArgs) -> anyhow::Result<u8> {
         Some(path) => config::read_config(path)?.rule.into_iter().map(|r| (path.display().to_string(), r)).collect(),
         None => Vec::new(),
     };
-    let sources = RuleSources { dirs: args.rules, inline };
+    let sources = RuleSources { dirs: args.rules, inline, ..RuleSources::default() };
     let mut out = io::stdout().lock();
     match action {
         RulesAction::List => {

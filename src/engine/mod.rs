@@ -457,28 +457,32 @@ impl Engine {
         });
         matches.dedup_by(|b, a| a.rule == b.rule && a.secret == b.secret && a.decoded == b.decoded);
         // Matches found by decoding explain the encoded text better than a catch-all match
-        // of the encoded text itself.
+        // of the encoded text itself. A scanned repository's own rules explain nothing away.
         let specific: Vec<Range<usize>> = matches
             .iter()
-            .filter(|m| !self.rules.get(m.rule).generic || m.decoded.is_some())
+            .filter(|m| self.rules.get(m.rule).trusted && (!self.rules.get(m.rule).generic || m.decoded.is_some()))
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
         // `specific` also holds companions, so its length says nothing about generic matches.
         if matches.iter().any(|m| self.rules.get(m.rule).generic) {
-            matches.retain(|m| {
-                !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.iter().any(|s| overlaps(s, &m.span))
-            });
+            let specific = Spans::new(specific);
+            matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
         }
-        if self.options.inline_allow {
+        if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
             matches.retain(|m| !line_has_allow(buf, m.secret.start));
         }
         let mut lines = LineCounter::new(buf, at);
         for m in matches.iter_mut() {
             (m.line, m.column) = lines.position(m.secret.start);
         }
-        for m in matches.iter_mut() {
-            if let Some(c) = m.companion.as_mut() {
-                (c.line, c.column) = LineCounter::new(buf, at).position(c.span.start);
+        // Companions in offset order, so one counter serves them all (linear, not quadratic).
+        let mut companions: Vec<(usize, usize)> =
+            matches.iter().enumerate().filter_map(|(i, m)| m.companion.as_ref().map(|c| (c.span.start, i))).collect();
+        companions.sort_unstable();
+        let mut lines = LineCounter::new(buf, at);
+        for (offset, i) in companions {
+            if let Some(c) = matches[i].companion.as_mut() {
+                (c.line, c.column) = lines.position(offset);
             }
         }
     }
@@ -486,6 +490,34 @@ impl Engine {
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
+}
+
+/// Ranges sorted by start with a running maximum of their ends: overlap queries in
+/// O(log n), so many generic matches against many specific ones stay cheap.
+struct Spans {
+    starts: Vec<usize>,
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    fn new(mut ranges: Vec<Range<usize>>) -> Spans {
+        ranges.sort_unstable_by_key(|r| r.start);
+        let max_end = ranges
+            .iter()
+            .scan(0, |m, r| {
+                *m = (*m).max(r.end);
+                Some(*m)
+            })
+            .collect();
+        Spans { starts: ranges.iter().map(|r| r.start).collect(), max_end }
+    }
+
+    /// Whether any non-empty range overlaps `span` (both half-open).
+    fn overlaps(&self, span: &Range<usize>) -> bool {
+        // Ranges starting before `span` ends; one of them overlaps iff it ends after its start.
+        let n = self.starts.partition_point(|&s| s < span.end);
+        n > 0 && self.max_end[n - 1] > span.start
+    }
 }
 
 /// Runs `re` over `window` of `buf` (look-around sees outside it), handing every match's
@@ -638,7 +670,7 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
 /// line split across stream chunks gets the same columns as a whole scan; for invalid
 /// UTF-8 each stray lead byte counts one.
 pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+    bytecount::num_chars(bytes) as u64
 }
 
 /// Turns increasing offsets into 1-based (line, column); columns count characters.

@@ -71,7 +71,10 @@ impl LazyRegex {
                     .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
             )
             .build(&self.pattern)
-            .map_err(|e| e.to_string().replace('\n', " "))
+            .map_err(|e| match e.size_limit() {
+                Some(limit) => format!("compiles to more than the {limit}-byte limit (simplify its repetitions)"),
+                None => one_line(&e.to_string()),
+            })
     }
 
     /// The compiled regex. Built-in patterns are compiled by the test suite, so a failure
@@ -138,6 +141,8 @@ pub struct Rule {
     pub remedy: Option<String>,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
+    /// False for rules from a scanned repository's own config ([`RuleSet::distrust`]).
+    pub trusted: bool,
 }
 
 impl Rule {
@@ -145,10 +150,10 @@ impl Rule {
         self.assign.is_some()
     }
 
-    /// Rank when several rules report the same secret: generic rules lowest, then
-    /// `priority`, then the earlier rule.
-    pub fn rank(&self) -> (bool, i32) {
-        (!self.generic, self.priority)
+    /// Rank when several rules report the same secret: untrusted rules lowest, then
+    /// generic ones, then `priority`, then the earlier rule.
+    pub fn rank(&self) -> (bool, bool, i32) {
+        (self.trusted, !self.generic, self.priority)
     }
 
     fn regexes(&self) -> impl Iterator<Item = (&'static str, &LazyRegex)> {
@@ -264,6 +269,13 @@ impl RuleSet {
             })
             .collect();
         if errors.is_empty() { Ok(()) } else { Err(RuleErrors(errors)) }
+    }
+
+    /// Marks rule `id` as coming from a scanned repository's own config: it may add
+    /// findings, but never names a credential a trusted rule also found, nor makes a
+    /// generic match of a trusted rule yield.
+    pub fn distrust(&mut self, id: RuleId) {
+        self.rules[id.index()].trusted = false;
     }
 
     pub fn len(&self) -> usize {
@@ -476,6 +488,7 @@ impl Rule {
             remedy: spec.remedy,
             examples: spec.examples,
             negative_examples: spec.negative_examples,
+            trusted: true,
         })
     }
 }

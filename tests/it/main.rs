@@ -6,6 +6,8 @@ mod fake;
 mod fixture;
 mod graphql;
 mod history;
+mod hostile;
+mod hostile_config;
 mod incident;
 mod pairs;
 mod probes;
