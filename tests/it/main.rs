@@ -3,11 +3,13 @@
 mod baseline;
 mod cli;
 mod fake;
+mod faults;
 mod fixture;
 mod graphql;
 mod history;
 mod hostile;
 mod hostile_config;
+mod hygiene;
 mod incident;
 mod pairs;
 mod probes;

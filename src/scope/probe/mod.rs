@@ -218,7 +218,7 @@ fn run_probe(transport: Transport<'_>, target: &Target<'_>, offline: Scope) -> S
     }
     let session = Session { transport, probe };
     let mut scope = offline.clone();
-    match probe.run(&session, target, &mut scope) {
+    let mut scope = match probe.run(&session, target, &mut scope) {
         Ok(()) => {
             scope.source = ScopeSource::Probe;
             if scope.active == Activity::Unknown {
@@ -244,7 +244,9 @@ fn run_probe(transport: Transport<'_>, target: &Target<'_>, offline: Scope) -> S
             scope.active = Activity::Indeterminate(e.to_string());
             scope
         }
-    }
+    };
+    scope.scrub(target.secret.expose());
+    scope
 }
 
 /// `provider:kind/name`, the resource form the policy's `[environments.*]` tables match.
