@@ -2,6 +2,7 @@
 
 mod baseline;
 mod cli;
+mod determinism;
 mod fake;
 mod faults;
 mod fixture;
@@ -15,6 +16,7 @@ mod pairs;
 mod probes;
 mod props;
 mod quality;
+mod readonly;
 mod sarif;
 mod staged;
 mod util;

@@ -342,6 +342,18 @@ mod tests {
     }
 
     #[test]
+    fn security_md_names_every_host_a_probe_may_contact() {
+        let doc = include_str!("../../../SECURITY.md");
+        for p in PROBES {
+            for shape in p.shapes() {
+                let host = shape.root.trim_start_matches("https://").split('/').next().unwrap();
+                let shown = host.replace("*.blob.", "ACCOUNT.blob.").replace("*.myshopify.", "SHOP.myshopify.");
+                assert!(doc.contains(&shown), "SECURITY.md does not list {shown} ({})", p.provider());
+            }
+        }
+    }
+
+    #[test]
     fn production_names() {
         assert!(looks_production("production"));
         assert!(looks_production("shop-prod"));
