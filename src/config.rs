@@ -192,6 +192,7 @@ pub fn config_path(overrides: &Overrides) -> Option<PathBuf> {
 
 /// Resolves defaults < config file < flags.
 pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
+    let small = small_input(&overrides);
     let config_path = config_path(&overrides);
     let file = match &config_path {
         Some(path) => read_config(path)?,
@@ -216,7 +217,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
             follow_links: overrides.follow_links,
         },
         stream: StreamOptions { skip_binary: !overrides.binary, ..StreamOptions::default() },
-        engine: EngineOptions { inline_allow: !overrides.no_inline_allow },
+        engine: EngineOptions { inline_allow: !overrides.no_inline_allow, small_input: small },
         rules: RuleSources {
             dirs: overrides.rules_dirs,
             inline: file.rule.into_iter().map(|r| (shown.clone(), r)).collect(),
@@ -295,6 +296,52 @@ fn apply_spec(timeout: &Option<f64>, concurrency: &Option<usize>, http: &mut Htt
     if let Some(c) = concurrency {
         http.concurrency = (*c).clamp(1, 32);
     }
+}
+
+/// Whether this run scans little (a staged change, or only files totalling a few
+/// megabytes), so start-up matters more than throughput.
+fn small_input(overrides: &Overrides) -> bool {
+    const SMALL: u64 = 4_000_000;
+    if overrides.staged {
+        return true;
+    }
+    let mut total = 0u64;
+    !overrides.paths.is_empty()
+        && !overrides.history
+        && overrides.paths.iter().all(|p| match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => {
+                total += m.len();
+                total <= SMALL
+            }
+            _ => false,
+        })
+}
+
+/// `keyreach audit` flags: which sources to read besides the workspace.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOverrides {
+    /// `--home DIR`: another home (default `$HOME`).
+    pub home: Option<PathBuf>,
+    pub no_home: bool,
+    pub no_env: bool,
+    pub no_history: bool,
+}
+
+/// Resolves the audit's sources: `--home DIR` must be a directory; without it `$HOME` is
+/// read when set.
+pub fn audit_options(overrides: &AuditOverrides) -> Result<crate::audit::AuditOptions, ConfigError> {
+    let home = match (&overrides.home, overrides.no_home) {
+        (_, true) => None,
+        (Some(dir), false) if dir.is_dir() => Some(dir.clone()),
+        (Some(dir), false) => {
+            return Err(ConfigError::Read {
+                path: format!("--home {}", dir.display()),
+                cause: "not a directory".into(),
+            });
+        }
+        (None, false) => std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).filter(|h| h.is_dir()),
+    };
+    Ok(crate::audit::AuditOptions { home, env: !overrides.no_env, history: !overrides.no_history })
 }
 
 #[cfg(test)]

@@ -100,6 +100,9 @@ pub struct Location {
     pub commit: Option<CommitRef>,
     /// Matched by an agent-ignore file (`.cursorignore`, ...).
     pub agent_ignored: bool,
+    /// The MCP server an agent configuration passes it to (`audit`): the agent wields it
+    /// through that server's tools whether or not it can read the file.
+    pub mcp_server: Option<String>,
 }
 
 impl Location {
@@ -111,6 +114,7 @@ impl Location {
             reach: origin.reach,
             commit: origin.commit.clone(),
             agent_ignored: false,
+            mcp_server: None,
         }
     }
 }

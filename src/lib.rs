@@ -5,10 +5,12 @@
 //! the library API the binary and tests call. It is the only module importing every stage;
 //! printing is left to [`report`] and the binary.
 
+pub mod audit;
 pub mod baseline;
 pub mod config;
 pub mod credentials;
 pub mod engine;
+pub mod guard;
 pub mod policy;
 pub mod report;
 pub mod rules;
@@ -62,7 +64,7 @@ pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
     }
     specs.extend(sources.inline.iter().cloned());
     let user_ids: Vec<String> = specs[builtin..].iter().map(|(_, s)| s.id.clone()).collect();
-    let mut set = RuleSet::from_specs(specs)?;
+    let mut set = RuleSet::from_specs_trusting(specs, builtin)?;
     if sources.untrusted_inline {
         for (_, spec) in &sources.inline {
             if let Some(id) = set.find(&spec.id) {
@@ -94,16 +96,14 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
         let git = gitscan::staged(settings, &engine, progress)?;
         return Ok(outcome(settings, &rules, started, git.sightings, git.stats, git.problems));
     }
-    let excludes = source::fs::check(&settings.walk)?;
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
-    let shared = Mutex::new(Shared::default());
-    source::fs::walk(&settings.walk, &excludes, || {
-        let mut worker = Worker::new(&engine, settings, &shared, progress);
-        Box::new(move |event| worker.handle(event))
-    });
-    let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    let (mut stats, mut problems) = (shared.stats, shared.problems);
-    let mut sightings = label_reach(&settings.walk.roots, shared.sightings);
+    let walked = walk_roots(settings, &engine, progress)?;
+    let (mut sightings, mut stats, mut problems) = (walked.sightings, walked.stats, walked.problems);
+    if let [root] = settings.walk.roots.as_slice() {
+        if root.is_dir() {
+            audit::mark_hidden(&mut sightings, root, None, &walked.agent_files);
+        }
+    }
     if settings.git.history {
         let git = gitscan::history(settings, &engine, progress)?;
         stats.merge(&git.stats);
@@ -111,6 +111,36 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
         sightings = gitscan::fold(sightings, git.sightings);
     }
     Ok(outcome(settings, &rules, started, sightings, stats, problems))
+}
+
+/// What the walk of the file system roots saw, before judging.
+pub(crate) struct Walked {
+    /// Labelled tracked, untracked or ignored.
+    pub sightings: Vec<Sighting>,
+    pub stats: Stats,
+    /// `path: cause` lines.
+    pub problems: Vec<String>,
+    /// `.aiexclude` files found in the tree.
+    pub agent_files: Vec<PathBuf>,
+}
+
+/// Walks the file system roots; nothing is judged.
+pub(crate) fn walk_roots(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<Walked> {
+    let excludes = source::fs::check(&settings.walk)?;
+    let shared = Mutex::new(Shared::default());
+    source::fs::walk(&settings.walk, &excludes, || {
+        let mut worker = Worker::new(engine, settings, &shared, progress);
+        Box::new(move |event| worker.handle(event))
+    });
+    let shared = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut agent_files = shared.agent_files;
+    agent_files.sort();
+    Ok(Walked {
+        sightings: label_reach(&settings.walk.roots, shared.sightings),
+        stats: shared.stats,
+        problems: shared.problems,
+        agent_files,
+    })
 }
 
 fn outcome(
@@ -288,6 +318,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         reach: origin.reach,
         commit: None,
         agent_ignored: false,
+        mcp_server: None,
     };
     let sighting = Sighting {
         rule: RuleId(0),
@@ -359,6 +390,8 @@ struct Shared {
     stats: Stats,
     sightings: Vec<(PathBuf, Sighting)>,
     problems: Vec<String>,
+    /// `.aiexclude` files met on the way (agent ignore files that apply in any directory).
+    agent_files: Vec<PathBuf>,
 }
 
 /// One scanning thread: owns its engine scratch, read buffer and results until it ends.
@@ -391,7 +424,12 @@ impl<'a> Worker<'a> {
 
     fn handle(&mut self, event: WalkEvent) {
         match event {
-            WalkEvent::File(entry) => self.scan_file(entry),
+            WalkEvent::File(entry) => {
+                if source::agent::is_nested_ignore_file(&entry.path) {
+                    self.local.agent_files.push(entry.path.clone());
+                }
+                self.scan_file(entry)
+            }
             WalkEvent::Skipped { reason: SkipReason::TooLarge, .. } => self.local.stats.skipped_large += 1,
             WalkEvent::Skipped { .. } => {}
             WalkEvent::Error { display, message } => self.problem(&display, &message),
@@ -444,6 +482,7 @@ impl Drop for Worker<'_> {
         shared.stats.merge(&local.stats);
         shared.sightings.extend(local.sightings);
         shared.problems.extend(local.problems);
+        shared.agent_files.extend(local.agent_files);
     }
 }
 

@@ -13,7 +13,7 @@ use termcolor::{Ansi, ColorChoice, NoColor, StandardStream, WriteColor};
 
 use keyreach::config::{self, Overrides, RuleSources};
 use keyreach::policy::Severity;
-use keyreach::report::{self, Format, Report};
+use keyreach::report::{self, AuditReport, Format, Report};
 
 /// Find every credential an AI coding agent can reach, learn what each one can do, and
 /// flag the over-privileged ones.
@@ -45,6 +45,19 @@ enum Command {
     /// Shopify, a key file for GCP). Without --offline the provider's read-only
     /// introspection endpoint is asked (the network is used).
     Probe(ProbeArgs),
+    /// Everything an AI agent can reach from a workspace, and its blast radius.
+    ///
+    /// Scans the workspace as `scan` does (tracked, untracked and git-ignored files), its git
+    /// history, the user's home credential files (AWS, GitHub CLI, npm, Docker, kube,
+    /// gcloud, Railway, ...), agent and MCP configuration, and the process environment
+    /// (variable names only are shown). Marks locations agent ignore files and Claude Code
+    /// deny rules hide, and reports per credential every way the agent reaches it and what
+    /// it can do.
+    Audit(AuditArgs),
+    /// An agent pre-tool hook (Claude Code PreToolUse, Cursor beforeReadFile and
+    /// beforeShellExecution): reads the hook's JSON on stdin and denies a file read or
+    /// shell command that would expose a credential over policy.
+    Guard(GuardArgs),
     /// List the rules or check them (every rule's examples must match, negatives must not).
     Rules {
         #[command(subcommand)]
@@ -152,6 +165,34 @@ struct ProbeFlags {
 }
 
 #[derive(Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// Read this directory as the user's home instead of $HOME.
+    #[arg(long, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Do not read the home's credential files and agent configuration (wins over --home).
+    #[arg(long)]
+    no_home: bool,
+    /// Do not scan the process environment.
+    #[arg(long)]
+    no_env: bool,
+    /// Do not scan git history.
+    #[arg(long)]
+    no_history: bool,
+}
+
+#[derive(Args)]
+struct GuardArgs {
+    /// Config file (default: keyreach.toml in the hook's project directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Deny when a credential the call would expose is at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+    deny_at: SeverityArg,
+}
+
+#[derive(Args)]
 struct ProbeArgs {
     /// The provider of the credential (e.g. railway, github, aws).
     #[arg(long)]
@@ -214,6 +255,8 @@ enum FormatArg {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning (no secret unless --show-secrets).
     Sarif,
+    /// One self-contained HTML page with a picture of the blast radius.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -250,6 +293,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::Html => Format::Html,
         }
     }
 }
@@ -265,6 +309,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(args),
         Command::Baseline(args) => run_baseline(args),
         Command::Probe(args) => run_probe(args),
+        Command::Audit(args) => run_audit(args),
+        Command::Guard(args) => run_guard(args),
         Command::Rules { action, sources } => run_rules(action, sources),
     };
     match result {
@@ -292,13 +338,13 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
-fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
-    let overrides = Overrides {
-        paths: args.paths,
-        config: args.config,
-        rules_dirs: args.rules,
+fn scan_overrides(args: &ScanArgs) -> Overrides {
+    Overrides {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+        rules_dirs: args.rules.clone(),
         threads: args.threads,
-        excludes: args.exclude,
+        excludes: args.exclude.clone(),
         max_file_size_mb: args.max_file_size,
         follow_links: args.follow,
         binary: args.binary,
@@ -306,15 +352,18 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         show_secrets: args.show_secrets,
         fail_on: Some(args.fail_on.into()),
         history: args.history,
-        since: args.since,
+        since: args.since.clone(),
         staged: args.staged,
-        baseline: args.baseline,
+        baseline: args.baseline.clone(),
         probe: args.probe.probe,
-        endpoints: args.probe.endpoint,
+        endpoints: args.probe.endpoint.clone(),
         trust_config: args.probe.trust_config,
         probe_timeout: args.probe.probe_timeout,
-    };
-    let settings = config::resolve(overrides)?;
+    }
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let settings = config::resolve(scan_overrides(&args))?;
     for warning in &settings.warnings {
         eprintln!("keyreach: warning: {}", report::escape(warning));
     }
@@ -332,6 +381,51 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         report::blocked::write_blocked(&outcome.findings, &mut io::stderr().lock())?;
     }
     Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+fn run_audit(args: AuditArgs) -> anyhow::Result<u8> {
+    anyhow::ensure!(args.scan.paths.len() <= 1, "audit takes one workspace directory, not {}", args.scan.paths.len());
+    anyhow::ensure!(!args.scan.staged, "--staged is for scan: audit reads the working tree, its history and beyond");
+    let settings = config::resolve(scan_overrides(&args.scan))?;
+    let options = config::audit_options(&config::AuditOverrides {
+        home: args.home,
+        no_home: args.no_home,
+        no_env: args.no_env,
+        no_history: args.no_history,
+    })?;
+    for warning in &settings.warnings {
+        eprintln!("keyreach: warning: {warning}");
+    }
+    let rules = keyreach::load_rules(&settings.rules)?;
+    let progress = Bar::new();
+    let outcome = keyreach::audit::audit(&settings, &options, rules, &progress)?;
+    progress.finish();
+    for problem in &outcome.problems {
+        eprintln!("keyreach: {problem}");
+    }
+    let audit = AuditReport {
+        report: Report { findings: &outcome.findings, stats: &outcome.stats, show_secrets: settings.show_secrets },
+        inventory: &outcome.inventory,
+        blast: &outcome.blast,
+        agent_has_shell: settings.policy.agent_has_shell,
+    };
+    with_output(args.scan.output.as_ref(), args.scan.color, |out| {
+        report::write_audit(args.scan.format.into(), &audit, out)
+    })?;
+    let failing = outcome.findings.iter().any(|f| f.severity >= settings.fail_on);
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+fn run_guard(args: GuardArgs) -> anyhow::Result<u8> {
+    use std::io::Read as _;
+    let mut input = Vec::new();
+    io::stdin().lock().take(16 << 20).read_to_end(&mut input)?;
+    let options = keyreach::guard::GuardOptions { config: args.config, deny_at: args.deny_at.into() };
+    let answer = keyreach::guard::guard(&input, &options)?;
+    let mut out = io::stdout().lock();
+    out.write_all(answer.stdout.as_bytes())?;
+    out.flush()?;
+    Ok(0)
 }
 
 fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
@@ -390,6 +484,16 @@ fn run_probe(args: ProbeArgs) -> anyhow::Result<u8> {
 }
 
 fn write_report(format: Format, report: &Report<'_>, output: Option<&PathBuf>, color: ColorArg) -> anyhow::Result<()> {
+    with_output(output, color, |out| report::write(format, report, out))
+}
+
+/// Runs `print` on the report's destination: `--output FILE` (plain unless
+/// `--color=always`) or standard output.
+fn with_output(
+    output: Option<&PathBuf>,
+    color: ColorArg,
+    print: impl FnOnce(&mut dyn WriteColor) -> io::Result<()>,
+) -> anyhow::Result<()> {
     use anyhow::Context as _;
     match output {
         Some(path) => {
@@ -400,12 +504,12 @@ fn write_report(format: Format, report: &Report<'_>, output: Option<&PathBuf>, c
                 ColorArg::Always => Box::new(Ansi::new(writer)),
                 _ => Box::new(NoColor::new(writer)),
             };
-            report::write(format, report, out.as_mut())?;
+            print(out.as_mut())?;
             out.flush()?;
         }
         None => {
             let mut out = StandardStream::stdout(color_choice(color, io::stdout().is_terminal()));
-            report::write(format, report, &mut out)?;
+            print(&mut out)?;
             out.flush()?;
         }
     }

@@ -2,7 +2,9 @@
 //! credential: [`Severity`] with reasons in plain words and a remedy ([`Finding`]).
 //!
 //! Receives credentials with their scope; hands the report sorted findings. Never formats
-//! output and never imports the report.
+//! output and never imports the report. [`blast`] sums an audit's findings up.
+
+pub mod blast;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -13,6 +15,7 @@ use serde::Deserialize;
 use crate::credentials::{Credential, Fingerprint, Location};
 use crate::rules::Rule;
 use crate::scope::{Activity, Level, Scope};
+use crate::source::Reach;
 
 /// Severity, ordered `low < medium < high < critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -97,7 +100,6 @@ pub type EnvironmentSpec = BTreeMap<String, Vec<String>>;
 /// Whether a location is in the scanned workspace (its files, index or history), where
 /// the workspace's `[allow]` applies.
 fn in_workspace(location: &Location) -> bool {
-    use crate::source::Reach;
     matches!(location.reach, Reach::Tracked | Reach::Untracked | Reach::Ignored | Reach::Staged | Reach::History)
 }
 
@@ -275,7 +277,8 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
         let more = if hits.len() > 3 { format!(" and {} more", hits.len() - 3) } else { String::new() };
         scope.notes.push(format!("reaches what the policy calls production: {}{more}", shown.join(", ")));
     }
-    let (severity, reasons) = verdict(policy, &scope);
+    let (mut severity, mut reasons) = verdict(policy, &scope);
+    shell_reach(policy, &credential.locations, &mut severity, &mut reasons);
     let remedy = scope.remedy.clone().or_else(|| rule.remedy.clone()).unwrap_or_else(|| DEFAULT_REMEDY.to_string());
     Finding {
         rule_id: rule.id.clone(),
@@ -286,6 +289,39 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
         reasons,
         remedy,
         scope,
+    }
+}
+
+/// Whether an agent without a shell reaches `location`: its file tools open workspace and
+/// home files that no ignore file or deny rule hides, and an MCP server wields what it is
+/// given. Git history, the staged index and the environment take a shell.
+pub fn reachable_without_shell(location: &Location) -> bool {
+    location.mcp_server.is_some()
+        || (!location.agent_ignored
+            && matches!(location.reach, Reach::Tracked | Reach::Untracked | Reach::Ignored | Reach::Home))
+}
+
+/// Agent restrictions count only when the agent has no shell (`agent_has_shell = false`):
+/// ignore files and deny rules hide files from file tools, never from `cat`. A credential
+/// no shell-less agent can reach drops to low.
+fn shell_reach(policy: &Policy, locations: &[Location], severity: &mut Severity, reasons: &mut Vec<String>) {
+    if locations.is_empty() {
+        return;
+    }
+    if policy.agent_has_shell {
+        if locations.iter().any(|l| l.agent_ignored && l.mcp_server.is_none()) {
+            reasons
+                .push("agent-ignored, but the agent has a shell: ignore files and deny rules do not stop `cat`".into());
+        }
+        return;
+    }
+    if *severity > Severity::Low && !locations.iter().any(reachable_without_shell) {
+        reasons.push(
+            "out of the agent's reach: it has no shell, and every place holding it is hidden from its file tools \
+or needs a shell (git history, the environment)"
+                .into(),
+        );
+        *severity = Severity::Low;
     }
 }
 
@@ -353,8 +389,7 @@ mod tests {
 
     #[test]
     fn the_allow_list_never_reaches_outside_the_workspace() {
-        use crate::credentials::{Fingerprint, Secret};
-        use crate::source::Reach;
+        use crate::credentials::Secret;
         let at = |path: &str, reach: Reach| Location {
             path: path.into(),
             line: Some(1),
@@ -362,6 +397,7 @@ mod tests {
             reach,
             commit: None,
             agent_ignored: false,
+            mcp_server: None,
         };
         let fingerprint = Fingerprint::of(b"s3cr3t-value");
         let credential = Credential {
@@ -465,6 +501,40 @@ mod tests {
             "{:?}",
             f.reasons
         );
+    }
+
+    fn located(reach: Reach, agent_ignored: bool, mcp_server: Option<&str>) -> Location {
+        Location {
+            path: ".env".into(),
+            line: Some(1),
+            column: Some(1),
+            reach,
+            commit: None,
+            agent_ignored,
+            mcp_server: mcp_server.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn agent_ignored_lowers_severity_only_without_a_shell() {
+        let shell = Policy::default();
+        let no_shell = Policy { agent_has_shell: false, ..Policy::default() };
+        let judge_at = |policy: &Policy, locations: Vec<Location>| {
+            let (mut severity, mut reasons) = verdict(policy, &scope(Level::Admin));
+            shell_reach(policy, &locations, &mut severity, &mut reasons);
+            (severity, reasons)
+        };
+        let hidden = vec![located(Reach::Ignored, true, None), located(Reach::History, false, None)];
+        let (severity, reasons) = judge_at(&shell, hidden.clone());
+        assert_eq!(severity, Severity::Critical);
+        assert!(reasons.last().unwrap().starts_with("agent-ignored, but the agent has a shell"), "{reasons:?}");
+        let (severity, reasons) = judge_at(&no_shell, hidden);
+        assert_eq!(severity, Severity::Low);
+        assert!(reasons.last().unwrap().starts_with("out of the agent's reach"), "{reasons:?}");
+        assert_eq!(judge_at(&no_shell, vec![located(Reach::Env, false, None)]).0, Severity::Low);
+        assert_eq!(judge_at(&no_shell, vec![located(Reach::Home, false, None)]).0, Severity::Critical);
+        let mcp = vec![located(Reach::Tracked, true, Some("github"))];
+        assert_eq!(judge_at(&no_shell, mcp).0, Severity::Critical);
     }
 
     #[test]

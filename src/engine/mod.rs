@@ -33,11 +33,15 @@ pub use stream::{StreamOptions, StreamOutcome};
 pub struct EngineOptions {
     /// Drop matches on a line carrying `keyreach:allow`.
     pub inline_allow: bool,
+    /// The input is small (a few files, a staged change): build the keyword automaton as
+    /// a compact NFA, cheap to build (~20 ms less start-up), instead of the DFA that scans
+    /// large trees about three times faster.
+    pub small_input: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { inline_allow: true }
+        EngineOptions { inline_allow: true, small_input: false }
     }
 }
 
@@ -204,24 +208,11 @@ impl Engine {
         // Leftmost-longest search restarted one byte after each hit finds every keyword
         // occurrence except a keyword inside a longer one at the same place; giving each
         // keyword the rules of every keyword it contains covers those.
-        let keyword_rules = keywords
-            .iter()
-            .map(|k| {
-                let mut ids: Vec<RuleId> = keywords
-                    .iter()
-                    .zip(&keyword_rules)
-                    .filter(|(inner, _)| k.contains(inner.as_str()))
-                    .flat_map(|(_, ids)| ids.iter().copied())
-                    .collect();
-                ids.sort_unstable();
-                ids.dedup();
-                ids
-            })
-            .collect();
+        let keyword_rules = contained_rules(&keywords, &keyword_rules);
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(if options.small_input { AhoCorasickKind::ContiguousNFA } else { AhoCorasickKind::DFA }))
             .build(&keywords)
             .or_else(|_| {
                 AhoCorasick::builder()
@@ -460,7 +451,10 @@ impl Engine {
         // of the encoded text itself. A scanned repository's own rules explain nothing away.
         let specific: Vec<Range<usize>> = matches
             .iter()
-            .filter(|m| self.rules.get(m.rule).trusted && (!self.rules.get(m.rule).generic || m.decoded.is_some()))
+            .filter(|m| {
+                let rule = self.rules.get(m.rule);
+                !rule.from_scanned_repo && (!rule.generic || m.decoded.is_some())
+            })
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
         // `specific` also holds companions, so its length says nothing about generic matches.
@@ -486,6 +480,24 @@ impl Engine {
             }
         }
     }
+}
+
+/// For each keyword, the rules of every keyword it contains (itself included), found with
+/// a small overlapping automaton run over the keywords themselves.
+fn contained_rules(keywords: &[String], rules: &[Vec<RuleId>]) -> Vec<Vec<RuleId>> {
+    let Ok(inner) = AhoCorasick::builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(keywords) else {
+        return rules.to_vec();
+    };
+    keywords
+        .iter()
+        .map(|k| {
+            let mut ids: Vec<RuleId> =
+                inner.find_overlapping_iter(k).flat_map(|m| rules[m.pattern().as_usize()].iter().copied()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+        .collect()
 }
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {

@@ -178,7 +178,7 @@ fn inline_allow_silences_a_line() {
     let token = expand("{{gen:github-crc32:ghp_}}", "i").unwrap();
     assert!(secrets(&e, &format!("t = \"{token}\" # keyreach:allow\n")).is_empty());
     let set = RuleSet::from_specs(vec![("t".into(), gh_rule())]).unwrap();
-    let audit = Engine::new(Arc::new(set), EngineOptions { inline_allow: false }).unwrap();
+    let audit = Engine::new(Arc::new(set), EngineOptions { inline_allow: false, ..EngineOptions::default() }).unwrap();
     assert_eq!(secrets(&audit, &format!("t = \"{token}\" # keyreach:allow\n")).len(), 1);
 }
 

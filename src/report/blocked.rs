@@ -57,6 +57,7 @@ mod tests {
                     reach: Reach::Staged,
                     commit: None,
                     agent_ignored: false,
+                    mcp_server: None,
                 }],
                 companion: None,
             },

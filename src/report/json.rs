@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Report;
+use super::{AuditReport, Report};
 use crate::credentials::Location;
 use crate::policy::Finding;
 
@@ -58,6 +58,8 @@ struct LocationJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     commit_date: Option<&'a str>,
     agent_ignored: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mcp_server: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +91,7 @@ fn location(l: &Location) -> LocationJson<'_> {
         commit: l.commit.as_ref().map(|c| c.id.as_str()),
         commit_date: l.commit.as_ref().and_then(|c| c.date.as_deref()),
         agent_ignored: l.agent_ignored,
+        mcp_server: l.mcp_server.as_deref(),
     }
 }
 
@@ -127,7 +130,12 @@ pub(super) fn finding(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
 }
 
 pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let doc = Document {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
+
+fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
+    Document {
         version: 1,
         tool: Tool { name: "keyreach", version: env!("CARGO_PKG_VERSION") },
         stats: Stats {
@@ -138,7 +146,19 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             errors: report.stats.errors,
         },
         findings: report.findings.iter().map(|f| finding(f, report.show_secrets)).collect(),
-    };
+    }
+}
+
+/// `audit --format json`: the report document plus an `audit` object (summary, sources
+/// read, and the blast-radius graph).
+pub fn write_audit_json(audit: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct AuditDocument<'a> {
+        #[serde(flatten)]
+        base: Document<'a>,
+        audit: super::audit_json::AuditJson<'a>,
+    }
+    let doc = AuditDocument { base: document(&audit.report), audit: super::audit_json::audit(audit) };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

@@ -1,7 +1,11 @@
-//! Printers: text, json, jsonl and sarif. They receive findings already judged, filtered and
-//! sorted, and write to an injected writer. They decide, filter and fetch nothing.
+//! Printers: text, json, jsonl, sarif and html. They receive findings already judged,
+//! filtered and sorted (an audit also its inventory and blast radius), and write to an
+//! injected writer. They decide, filter and fetch nothing.
 
+pub mod audit_json;
+pub mod audit_text;
 pub mod blocked;
+pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -11,7 +15,8 @@ use std::io::{self, Write};
 use termcolor::WriteColor;
 
 use crate::policy::Finding;
-use crate::source::Stats;
+use crate::policy::blast::BlastRadius;
+use crate::source::{Inventory, Stats};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +26,8 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// One self-contained HTML page with the blast-radius picture.
+    Html,
 }
 
 /// Everything a printer needs.
@@ -31,13 +38,45 @@ pub struct Report<'a> {
     pub show_secrets: bool,
 }
 
-/// Writes `report` in `format`. Only the text format uses colour.
+/// An audit's report: the findings plus what was read and the blast radius.
+pub struct AuditReport<'a> {
+    pub report: Report<'a>,
+    pub inventory: &'a Inventory,
+    pub blast: &'a BlastRadius,
+    /// `agent_has_shell` from the policy, for the restrictions section.
+    pub agent_has_shell: bool,
+}
+
+/// Writes `report` in `format`. Only the text format uses colour. `html` draws the blast
+/// radius of the findings alone (no home, environment or agent sources).
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     match format {
         Format::Text => text::write_text(report, out),
         Format::Json => json::write_json(report, out as &mut dyn Write),
         Format::Jsonl => json::write_jsonl(report, out as &mut dyn Write),
         Format::Sarif => sarif::write_sarif(report, out as &mut dyn Write),
+        Format::Html => {
+            let inventory = Inventory::default();
+            let blast = crate::policy::blast::build(report.findings, &inventory, &Default::default());
+            let audit = AuditReport {
+                report: Report { findings: report.findings, stats: report.stats, show_secrets: report.show_secrets },
+                inventory: &inventory,
+                blast: &blast,
+                agent_has_shell: true,
+            };
+            html::write_html(&audit, out as &mut dyn Write)
+        }
+    }
+}
+
+/// Writes an audit in `format`: text is the blast-radius report, json adds an `audit`
+/// object, html is the page with its picture; jsonl and sarif print the findings.
+pub fn write_audit(format: Format, audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
+    match format {
+        Format::Text => audit_text::write_audit_text(audit, out),
+        Format::Json => json::write_audit_json(audit, out as &mut dyn Write),
+        Format::Html => html::write_html(audit, out as &mut dyn Write),
+        Format::Jsonl | Format::Sarif => write(format, &audit.report, out),
     }
 }
 

@@ -648,7 +648,15 @@ mod tests {
     use crate::source::{CommitRef, Stats};
 
     fn at(path: &str, line: u64, reach: Reach) -> Location {
-        Location { path: path.into(), line: Some(line), column: Some(5), reach, commit: None, agent_ignored: false }
+        Location {
+            path: path.into(),
+            line: Some(line),
+            column: Some(5),
+            reach,
+            commit: None,
+            agent_ignored: false,
+            mcp_server: None,
+        }
     }
 
     fn in_history(path: &str, line: u64, commit: &str) -> Location {

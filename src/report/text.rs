@@ -10,9 +10,9 @@ use super::{Report, escape};
 use crate::credentials::Location;
 use crate::policy::{Finding, Severity};
 
-const SEVERITIES: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+pub(super) const SEVERITIES: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
 
-fn severity_color(s: Severity) -> ColorSpec {
+pub(super) fn severity_color(s: Severity) -> ColorSpec {
     let mut spec = ColorSpec::new();
     match s {
         Severity::Critical => spec.set_fg(Some(Color::Red)).set_bold(true),
@@ -23,19 +23,19 @@ fn severity_color(s: Severity) -> ColorSpec {
     spec
 }
 
-fn dim() -> ColorSpec {
+pub(super) fn dim() -> ColorSpec {
     let mut spec = ColorSpec::new();
     spec.set_dimmed(true);
     spec
 }
 
-fn bold() -> ColorSpec {
+pub(super) fn bold() -> ColorSpec {
     let mut spec = ColorSpec::new();
     spec.set_bold(true);
     spec
 }
 
-fn styled(out: &mut dyn WriteColor, spec: &ColorSpec, text: &str) -> io::Result<()> {
+pub(super) fn styled(out: &mut dyn WriteColor, spec: &ColorSpec, text: &str) -> io::Result<()> {
     out.set_color(spec)?;
     write!(out, "{text}")?;
     out.reset()
@@ -77,7 +77,9 @@ fn summary(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     writeln!(out, " ({})", counts.join(", "))
 }
 
-fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
+/// A finding's first lines: severity, title and rule, then the secret (redacted unless
+/// asked) and its fingerprint.
+pub(super) fn heading(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
     writeln!(out)?;
     write!(out, "  ")?;
     styled(out, &severity_color(f.severity), f.severity.as_str())?;
@@ -91,7 +93,27 @@ fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> 
     } else {
         escape(&f.credential.secret.redacted())
     };
-    field(out, "secret", &format!("{secret}  {}", f.credential.fingerprint))?;
+    field(out, "secret", &format!("{secret}  {}", f.credential.fingerprint))
+}
+
+/// What a credential can do in a few words: level, destructive, production.
+pub(super) fn abilities(f: &Finding) -> String {
+    let s = &f.scope;
+    let mut parts = vec![match s.level {
+        crate::scope::Level::Unknown => "scope unknown".to_string(),
+        level => format!("level {level}"),
+    }];
+    if s.destructive == Some(true) {
+        parts.push("destructive".into());
+    }
+    if s.production == Some(true) {
+        parts.push("production".into());
+    }
+    parts.join(" · ")
+}
+
+pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
+    heading(report, f, out)?;
     for (i, loc) in f.credential.locations.iter().enumerate() {
         field(out, if i == 0 { "found at" } else { "" }, &location(loc))?;
     }
@@ -106,13 +128,13 @@ fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> 
     field(out, "fix", &escape(&f.remedy))
 }
 
-fn field(out: &mut dyn WriteColor, label: &str, value: &str) -> io::Result<()> {
+pub(super) fn field(out: &mut dyn WriteColor, label: &str, value: &str) -> io::Result<()> {
     write!(out, "    ")?;
     styled(out, &dim(), &format!("{label:<9}"))?;
     writeln!(out, " {value}")
 }
 
-fn location(l: &Location) -> String {
+pub(super) fn location(l: &Location) -> String {
     let mut text = escape(&l.path);
     if let Some(line) = l.line {
         text.push_str(&format!(":{line}"));
@@ -131,7 +153,7 @@ fn location(l: &Location) -> String {
     text
 }
 
-fn scope_line(f: &Finding) -> String {
+pub(super) fn scope_line(f: &Finding) -> String {
     let s = &f.scope;
     let flag = |name: &str, v: Option<bool>| match v {
         Some(true) => name.to_string(),
@@ -152,7 +174,7 @@ fn scope_line(f: &Finding) -> String {
     format!("{} ({})", parts.join(" · "), s.source.as_str())
 }
 
-fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
+pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     let st = report.stats;
     let mut line = format!("scanned {} files ({}) in {:.2} s", st.files, human_bytes(st.bytes), st.seconds);
     let skipped = st.skipped_binary + st.skipped_large;
@@ -166,7 +188,7 @@ fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     writeln!(out)
 }
 
-fn human_bytes(n: u64) -> String {
+pub(super) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
     let mut value = n as f64;
     let mut unit = 0;

@@ -1,12 +1,16 @@
 //! Sources of bytes and where they came from: [`Origin`] and [`Reach`] (how an agent gets
-//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]) and the git work-tree
-//! classification ([`git`]).
+//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]), the git work-tree
+//! classification ([`git`]), the home credential files ([`home`]), the process environment
+//! ([`env`]) and agent configuration and restrictions ([`agent`]).
 //!
 //! Sources know nothing about rules: they hand on bytes and origins.
 
+pub mod agent;
+pub mod env;
 pub mod fs;
 pub mod git;
 pub mod history;
+pub mod home;
 pub mod staged;
 
 use std::fmt;
@@ -90,4 +94,36 @@ impl Stats {
         self.skipped_large += other.skipped_large;
         self.errors += other.errors;
     }
+}
+
+/// What an audit read besides the workspace walk, for the report's sources section.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// The workspace as given.
+    pub workspace: String,
+    /// The home directory read, if any (`--no-home`: none).
+    pub home: Option<String>,
+    /// Credential files, SSH keys and history files found in the home.
+    pub home_files: Vec<home::HomeFile>,
+    /// Environment variables scanned (`--no-env`: none).
+    pub env_vars: Option<usize>,
+    pub history: HistoryStatus,
+    /// Agent and MCP configuration files, in the workspace and the home.
+    pub agent_configs: Vec<agent::McpConfig>,
+    /// Ignore files and Claude Code settings read for agent restrictions.
+    pub restrictions: Vec<agent::RestrictionFile>,
+    /// Location paths hidden from agents' file tools, with the files hiding them.
+    pub hidden: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Whether git history was scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HistoryStatus {
+    /// Every commit reachable from a ref was read.
+    Scanned,
+    /// `--no-history`.
+    #[default]
+    Off,
+    /// It could not be read (not a repository, a broken object database, ...): why.
+    Unavailable(String),
 }

@@ -204,3 +204,38 @@ fn probe_reads_one_credential_from_stdin() {
     assert!(!text.contains(&secret) && !stderr(&out).contains(&secret));
     fake.assert_clean();
 }
+
+/// `keyreach audit` on the incident (README): the token is in a tracked script and in the
+/// shell environment the agent inherits; one credential, two ways in, critical.
+#[test]
+fn audit_shows_every_way_the_agent_reaches_the_incident_token() {
+    let (dir, labels) = materialize("incident");
+    crate::util::git(dir.path(), &["init", "-q"]);
+    crate::util::git(dir.path(), &["add", "-A"]);
+    crate::util::git(dir.path(), &["commit", "-q", "-m", "staging app"]);
+    let secret = token(&labels);
+    let fake = railway("account", &secret);
+    let home = tempfile::tempdir().unwrap();
+    let out = run(keyreach()
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("RAILWAY_API_TOKEN", &secret)
+        .arg("audit")
+        .arg(dir.path())
+        .args(["--home"])
+        .arg(home.path())
+        .args(["--probe", "--color", "never", "--endpoint", &format!("railway={}", fake.url())]));
+    fake.assert_clean();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("keyreach audit: the agent reaches 1 credential, 1 over policy (1 critical)"));
+    assert_eq!(lines.next(), Some("worst:"));
+    assert!(text.contains("reached   reads scripts/domains.sh:6 (tracked file)"), "{text}");
+    assert!(text.contains("          reads $RAILWAY_API_TOKEN from its environment (printenv, echo)"), "{text}");
+    assert!(text.contains("reaches   railway project pocket (production)"), "{text}");
+    assert!(text.contains("railway environment pocket/production (production)"), "{text}");
+    assert!(!text.contains(&secret));
+    println!("{text}");
+}

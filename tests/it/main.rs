@@ -1,5 +1,6 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
+mod audit;
 mod baseline;
 mod cli;
 mod determinism;
@@ -7,9 +8,11 @@ mod fake;
 mod faults;
 mod fixture;
 mod graphql;
+mod guard;
 mod history;
 mod hostile;
 mod hostile_config;
+mod html;
 mod hygiene;
 mod incident;
 mod pairs;

@@ -157,6 +157,7 @@ fn history_findings_are_valid_sarif_and_name_their_commit() {
         reach,
         commit,
         agent_ignored: false,
+        mcp_server: None,
     };
     let finding = |severity, locations| Finding {
         rule_id: "github.classic-pat".into(),
