@@ -283,3 +283,55 @@ fn pathological_regexes_and_keyword_storms_scan_in_linear_time() {
         assert!(t8 < 24.0 * t1.max(0.02), "{large} took {t8:.3} s against {t1:.3} s for {small}");
     }
 }
+
+/// (fingerprint, path, reach) of every location outside the workspace: home and environment.
+fn outside_workspace(doc: &Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            f["locations"].as_array().unwrap().iter().filter(|l| l["reach"] == "home" || l["reach"] == "env").map(
+                move |l| {
+                    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                    (text(&f["fingerprint"]), text(&l["path"]), text(&l["reach"]))
+                },
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_workspace_config_cannot_hide_home_or_environment_credentials() {
+    let s = crate::audit::Setup::new();
+    let (before, _, _) = s.json(&[]);
+    let expected = outside_workspace(&before);
+    assert!(
+        expected.iter().any(|(_, _, r)| r == "home") && expected.iter().any(|(_, _, r)| r == "env"),
+        "{expected:?}"
+    );
+    // Allow every path and every fingerprint, and claim every GitHub token is public.
+    let fingerprints: Vec<String> =
+        before["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap().to_string()).collect();
+    let home_glob = format!("{}/**", s.home.path().display());
+    std::fs::write(
+        s.workspace.path().join("keyreach.toml"),
+        format!(
+            "[allow]\npaths = [\"**\", \"~/**\", \"$*\", \"/**\", {home_glob:?}]\nfingerprints = {fingerprints:?}\n{HIDING_RULES}"
+        ),
+    )
+    .unwrap();
+    let (after, _, out) = s.json(&[]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert_eq!(outside_workspace(&after), expected, "the workspace's config hid home or environment credentials");
+    let workspace_left = after["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .filter(|l| l["reach"] != "home" && l["reach"] != "env")
+        .count();
+    assert_eq!(workspace_left, 0, "its own files it may allow: {after}");
+}

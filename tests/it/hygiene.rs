@@ -103,7 +103,7 @@ fn no_output_shows_a_secret_unless_asked_and_only_in_the_report() {
     for l in labels.iter().filter(|l| l.label != "aws-id") {
         assert!(secrets.contains(&l.value.as_str()), "{} was not found: {secrets:?}", l.label);
     }
-    for format in ["text", "json", "jsonl", "sarif"] {
+    for format in ["text", "json", "jsonl", "sarif", "html"] {
         for show in [false, true] {
             let file = sandbox.out(&format!("report-{format}-{show}"));
             let mut cmd = sandbox.command();
@@ -261,22 +261,51 @@ fn on_a_terminal(cmd: &mut Command) -> (std::process::Output, String) {
 fn the_progress_bar_on_a_terminal_shows_no_secret() {
     let (dir, labels) = materialize("hygiene");
     let pieces = pieces(&labels);
-    // Enough to scan for the bar to appear (it waits 400 ms).
-    let line = "2026-01-01 INFO request served in 3 ms\n";
-    let mut big = std::io::BufWriter::new(std::fs::File::create(dir.path().join("big.log")).unwrap());
-    for _ in 0..(150_000_000 / line.len()) {
-        std::io::Write::write_all(&mut big, line.as_bytes()).unwrap();
+    // Enough to scan, one thread, file after file, for the bar to appear (it waits 400 ms
+    // and updates as files finish).
+    let log = "2026-01-01 INFO request served in 3 ms\n".repeat(25_000);
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    for i in 0..400 {
+        std::fs::write(dir.path().join(format!("logs/{i:03}.log")), &log).unwrap();
     }
-    drop(big);
     let sandbox = Sandbox::new();
-    let (out, terminal) = on_a_terminal(sandbox.command().arg("scan").arg(dir.path()).args([
-        "--format",
-        "json",
-        "--max-file-size",
-        "200",
-    ]));
+    let (out, terminal) =
+        on_a_terminal(sandbox.command().arg("scan").arg(dir.path()).args(["--format", "json", "--threads", "1"]));
     assert_eq!(out.status.code(), Some(1));
     assert!(terminal.contains("scanning"), "the progress bar was drawn: {terminal:?}");
     let found = leaks(&terminal, &pieces);
     assert!(found.is_empty(), "the terminal showed {found:?}");
+}
+
+#[test]
+fn an_audit_shows_no_secret_from_the_workspace_the_home_or_the_environment() {
+    let s = crate::audit::Setup::new();
+    let mut labels = s.labels.clone();
+    for (label, value) in [("history", &s.history_token), ("env", &s.env_token)] {
+        labels.push(Label { path: String::new(), label: label.into(), value: value.clone() });
+    }
+    for (i, key) in s.ssh_keys.iter().enumerate() {
+        // The body of the key, not its armour lines.
+        let body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+        labels.push(Label { path: String::new(), label: format!("ssh{i}"), value: body });
+    }
+    let pieces = pieces(&labels);
+    let outside = tempfile::tempdir().unwrap();
+    for format in ["text", "json", "html"] {
+        let report = outside.path().join(format!("audit.{format}"));
+        let out = run_within(
+            s.command().env("RUST_LOG", "trace").args(["--format", format]).arg("--output").arg(&report),
+            Duration::from_secs(120),
+        );
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {}", stderr(&out));
+        let text = read(&report) + &stderr(&out);
+        let found = leaks(&text, &pieces);
+        assert!(found.is_empty(), "audit --format {format} shows {found:?}");
+        // Sanity: the audit did find the planted secrets.
+        assert!(text.contains("home") || format == "json", "{format}");
+    }
+    let out = run_within(s.command().args(["--format", "json", "--show-secrets"]), Duration::from_secs(120));
+    let shown = leaks(&String::from_utf8_lossy(&out.stdout), &pieces);
+    assert!(shown.iter().any(|l| l == "env") && shown.iter().any(|l| l == "history"), "{shown:?}");
+    assert!(leaks(&stderr(&out), &pieces).is_empty());
 }

@@ -124,8 +124,8 @@ proptest! {
         let line_start = data[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         // Columns count characters: bytes that do not continue a UTF-8 sequence.
         let column = data[line_start..at].iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64 + 1;
-        let allowed = data[line_start..].split(|&b| b == b'\n').next().unwrap()
-            .windows(14).any(|w| w == b"keyreach:allow");
+        let line_text = data[line_start..].split(|&b| b == b'\n').next().unwrap();
+        let allowed = keyreach::engine::inline_allow(line_text).is_some();
         let rule = engine().rules().find("github.classic-pat").unwrap().0;
         let hits: Vec<(u64, u64)> = whole(&data)
             .into_iter()

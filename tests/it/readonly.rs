@@ -137,3 +137,30 @@ fn the_only_writer_writes_only_where_told() {
     assert_eq!(snapshot(dir.path()), before);
     assert!(outside.path().join("b.json").is_file());
 }
+
+#[test]
+fn an_audit_writes_nothing_in_the_workspace_or_the_home() {
+    let s = crate::audit::Setup::new();
+    for dir in [s.workspace.path(), s.home.path()] {
+        set_writable(dir, false);
+    }
+    let before = (snapshot(s.workspace.path()), snapshot(s.home.path()));
+    let outside = tempfile::tempdir().unwrap();
+    for format in ["text", "json", "html"] {
+        let report = outside.path().join(format!("audit.{format}"));
+        for to_file in [false, true] {
+            let mut cmd = s.command();
+            cmd.args(["--format", format]);
+            if to_file {
+                cmd.arg("--output").arg(&report);
+            }
+            let out = run_within(&mut cmd, Duration::from_secs(120));
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {}", stderr(&out));
+            let after = (snapshot(s.workspace.path()), snapshot(s.home.path()));
+            assert_eq!(after, before, "audit --format {format} changed the workspace or the home");
+        }
+    }
+    for dir in [s.workspace.path(), s.home.path()] {
+        set_writable(dir, true);
+    }
+}
