@@ -422,6 +422,10 @@ impl Engine {
     }
 
     fn push_match(&self, buf: &[u8], id: RuleId, span: Range<usize>, secret: Range<usize>, scratch: &mut Scratch) {
+        if secret.is_empty() {
+            // An empty capture group is no secret.
+            return;
+        }
         let rule = self.rules.get(id);
         let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None };
         if let Some(pair) = &rule.pair {
@@ -613,7 +617,7 @@ fn find_pair(
     let re = pair.pattern.get();
     find_all(re, cache, caps, buf, window, |caps| {
         let secret = spans(caps).1;
-        if overlaps(&secret, primary) {
+        if secret.is_empty() || overlaps(&secret, primary) {
             return;
         }
         let bytes = &buf[secret.clone()];

@@ -385,3 +385,10 @@ fn thousands_of_generic_matches_yield_to_thousands_of_specific_ones() {
     assert_eq!(found.len(), 8000);
     assert_eq!(found.iter().step_by(2).cloned().collect::<Vec<_>>(), tokens, "each token once, by its own rule");
 }
+
+#[test]
+fn an_empty_capture_is_never_a_secret() {
+    let e = engine(vec![rule("p.empty-group", &["acme_"], r"acme_([a-z]*)")]);
+    assert!(secrets(&e, "x = acme_ \n").is_empty());
+    assert_eq!(secrets(&e, "x = acme_kqjxmzpwtr \n"), vec!["kqjxmzpwtr".to_string()]);
+}

@@ -398,15 +398,20 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Checks a regex's syntax without building automata (cheap; done for every rule at load).
-fn check_syntax(pattern: &str) -> Result<(), String> {
-    regex_syntax::ParserBuilder::new()
+/// Checks a regex's syntax without building automata (cheap; done for every user rule at
+/// load). A pattern for secret text must not match the empty string (it would report empty
+/// "secrets" at every keyword).
+fn check_syntax(field: &str, pattern: &str, secret_text: bool) -> Result<(), String> {
+    let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map(|_| ())
-        .map_err(|e| one_line(&e.to_string()))
+        .map_err(|e| format!("{field} does not parse: {}", one_line(&e.to_string())))?;
+    if secret_text && hir.properties().minimum_len() == Some(0) {
+        return Err(format!("{field} matches empty text"));
+    }
+    Ok(())
 }
 
 const LEVELS: &[&str] = &["none", "read", "write", "admin"];
@@ -455,9 +460,11 @@ impl Rule {
         };
         let assignment = spec.assign.is_some();
         let pattern = if assignment { format!("^(?:{})$", spec.pattern) } else { spec.pattern.clone() };
+        // Name matchers (case-insensitive) may match anything; secret patterns may not match
+        // empty text.
         let checked = |field: &str, p: String, ci: bool| -> Result<LazyRegex, String> {
             if check_patterns {
-                check_syntax(&p).map_err(|e| format!("{field} does not parse: {e}"))?;
+                check_syntax(field, &p, !ci)?;
             }
             Ok(LazyRegex::new(p, ci))
         };
@@ -562,6 +569,22 @@ mod tests {
         assert!(Rule::from_spec(s.clone(), "x", true).unwrap_err().contains("at least one keyword"));
         s.keywords = vec!["ab".into()];
         assert!(Rule::from_spec(s, "x", true).unwrap_err().contains("shorter"));
+    }
+
+    #[test]
+    fn secret_patterns_that_match_empty_text_are_refused() {
+        for pattern in ["", "a*", "(?:x|)", "^(?:[a-z]{0,8})$"] {
+            let err = Rule::from_spec(spec("p.empty", pattern), "x", true).unwrap_err();
+            assert_eq!(err, "pattern matches empty text", "{pattern:?}");
+        }
+        assert!(Rule::from_spec(spec("p.ok", "abc_[a-z]*"), "x", true).is_ok());
+        let mut assigned = spec("p.assign", "[a-z]*");
+        assigned.assign = Some(".*".into());
+        assert_eq!(Rule::from_spec(assigned, "x", true).unwrap_err(), "pattern matches empty text");
+        for (_, s) in RuleSet::builtin_specs().unwrap() {
+            let id = s.id.clone();
+            assert!(Rule::from_spec(s, "builtin", true).is_ok(), "{id}");
+        }
     }
 
     #[test]
