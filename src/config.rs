@@ -121,6 +121,10 @@ pub struct RuleSources {
     pub dirs: Vec<PathBuf>,
     /// Rules from the config file, with the file's path.
     pub inline: Vec<(String, RuleSpec)>,
+    /// The config file is the scanned repository's own (not `--config`, no
+    /// `--trust-config`): its rules may add findings but never outrank, hide or downgrade
+    /// what keyreach's own rules find.
+    pub untrusted_inline: bool,
 }
 
 /// Settings for one run, per stage.
@@ -164,10 +168,14 @@ pub fn read_config(path: &Path) -> Result<ConfigFile, ConfigError> {
     let shown = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), cause: e.to_string() })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: shown,
-        cause: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
-    })
+    parse_config(&shown, &text)
+}
+
+/// Parses config text; errors name `shown` and the line, never quoting the file (it may
+/// hold a secret, or terminal escapes from a scanned repository).
+pub fn parse_config(shown: &str, text: &str) -> Result<ConfigFile, ConfigError> {
+    toml::from_str(text)
+        .map_err(|e| ConfigError::Parse { path: shown.to_string(), cause: crate::rules::toml_error(text, &e) })
 }
 
 /// The config file for this run: `--config`, else `keyreach.toml` in the one scanned
@@ -213,6 +221,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         rules: RuleSources {
             dirs: overrides.rules_dirs,
             inline: file.rule.into_iter().map(|r| (shown.clone(), r)).collect(),
+            untrusted_inline: config_path.is_some() && overrides.config.is_none() && !overrides.trust_config,
         },
         policy,
         fail_on: overrides.fail_on.unwrap_or(Severity::Low),

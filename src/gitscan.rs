@@ -48,14 +48,14 @@ pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progre
         let ids: Vec<ObjectId> = paths.keys().copied().collect();
         let scan = BlobScan::new(settings, engine, Reach::Staged, progress);
         history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
-        let found = scan.finish();
+        let mut found = scan.finish();
         out.stats.merge(&found.stats);
-        out.problems.extend(found.problems);
-        for (id, s) in found.hits {
+        out.problems.extend(std::mem::take(&mut found.problems));
+        for (id, s, plain) in found.all() {
             for path in paths.get(&id).into_iter().flatten() {
                 let mut s = s.clone();
                 place(&mut s, path, None);
-                if path_rule_applies(engine, &s, path) {
+                if found.keep(engine, &id, &s, plain, path) {
                     out.sightings.push(s);
                 }
             }
@@ -76,16 +76,16 @@ pub(crate) fn history(settings: &Settings, engine: &Engine, progress: &dyn Progr
             None => {
                 let scan = BlobScan::new(settings, engine, Reach::History, progress);
                 history::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
-                let found = scan.finish();
+                let mut found = scan.finish();
                 out.stats.merge(&found.stats);
-                out.problems.extend(found.problems);
+                out.problems.extend(std::mem::take(&mut found.problems));
                 if found.hits.is_empty() {
                     continue;
                 }
                 let commits = history::commits(&root, None)?;
                 let targets: HashSet<ObjectId> = found.hits.iter().map(|(id, _)| *id).collect();
                 let introduced = history::introductions(&root, &commits, Want::Only(&targets))?;
-                (commits, found.hits, introduced)
+                (commits, found, introduced)
             }
             Some(rev) => {
                 let commits = history::commits(&root, Some(rev))?;
@@ -93,10 +93,10 @@ pub(crate) fn history(settings: &Settings, engine: &Engine, progress: &dyn Progr
                 let ids: Vec<ObjectId> = introduced.keys().copied().collect();
                 let scan = BlobScan::new(settings, engine, Reach::History, progress);
                 history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
-                let found = scan.finish();
+                let mut found = scan.finish();
                 out.stats.merge(&found.stats);
-                out.problems.extend(found.problems);
-                (commits, found.hits, introduced)
+                out.problems.extend(std::mem::take(&mut found.problems));
+                (commits, found, introduced)
             }
         };
         let placed = Placement { settings, engine, excludes: &excludes, root_index: n, root: &root };
@@ -121,12 +121,13 @@ impl Placement<'_> {
     fn first_introductions(
         &self,
         commits: &history::Commits,
-        hits: Vec<(ObjectId, Sighting)>,
+        found: BlobHits,
         introduced: &HashMap<ObjectId, Introduced>,
     ) -> Vec<Sighting> {
         let mut placed: Vec<(usize, Fingerprint, Sighting)> = Vec::new();
         let mut commit_refs: HashMap<usize, CommitRef> = HashMap::new();
-        for (id, mut s) in hits {
+        for (id, s, plain) in found.all() {
+            let mut s = s.clone();
             let Some(intro) = introduced.get(&id) else { continue };
             let Some(rel) = self.root.strip(intro.path.as_bstr()) else { continue };
             if self.excludes.is_match(rel.to_str_lossy().as_ref()) {
@@ -135,7 +136,7 @@ impl Placement<'_> {
             let path = display(self.settings, self.root_index, rel);
             let commit = commit_refs.entry(intro.commit).or_insert_with(|| commits.list[intro.commit].to_ref());
             place(&mut s, &path, Some(commit.clone()));
-            if path_rule_applies(self.engine, &s, &path) {
+            if found.keep(self.engine, &id, &s, plain, &path) {
                 placed.push((intro.commit, Fingerprint::of(s.secret.expose()), s));
             }
         }
@@ -221,8 +222,37 @@ fn path_rule_applies(engine: &Engine, s: &Sighting, path: &str) -> bool {
 #[derive(Default)]
 struct BlobHits {
     hits: Vec<(ObjectId, Sighting)>,
+    /// Blobs where a path-limited rule matched, with those rules. Such a match can make a
+    /// generic one yield, so these blobs are also scanned without path-limited rules
+    /// (`plain`): where none of the rules applies, those sightings count instead.
+    scoped: HashMap<ObjectId, Vec<RuleId>>,
+    plain: Vec<(ObjectId, Sighting)>,
     stats: Stats,
     problems: Vec<String>,
+}
+
+impl BlobHits {
+    /// Every sighting with its blob, marked `true` for a scan without path-limited rules.
+    fn all(&self) -> impl Iterator<Item = (ObjectId, &Sighting, bool)> {
+        let hits = self.hits.iter().map(|(id, s)| (*id, s, false));
+        hits.chain(self.plain.iter().map(|(id, s)| (*id, s, true)))
+    }
+
+    /// Whether a sighting of blob `id` holds at `path`: a path-limited rule's match only
+    /// where its globs match; where none of the blob's path-limited rules applies, the
+    /// plain scan's sightings instead, so no generic match is lost to a rule that does not
+    /// apply there.
+    fn keep(&self, engine: &Engine, id: &ObjectId, s: &Sighting, plain: bool, path: &str) -> bool {
+        match self.scoped.get(id) {
+            None => !plain,
+            Some(rules) => {
+                let mut applying = Vec::new();
+                engine.rules().path_rules(Path::new(path), &mut applying);
+                let applies = rules.iter().any(|r| applying.contains(r));
+                if plain { !applies } else { applies && path_rule_applies(engine, s, path) }
+            }
+        }
+    }
 }
 
 /// Hands out one [`BlobWorker`] per thread a source asks for, and gathers their hits.
@@ -263,6 +293,8 @@ impl<'a> BlobScan<'a> {
 struct BlobWorker<'a> {
     scan: &'a BlobScan<'a>,
     scratch: engine::Scratch,
+    /// Scratch with no path-limited rule enabled, made on first need.
+    plain: Option<engine::Scratch>,
     local: BlobHits,
 }
 
@@ -270,7 +302,7 @@ impl<'a> BlobWorker<'a> {
     fn new(scan: &'a BlobScan<'a>) -> Self {
         let mut scratch = scan.engine.scratch();
         scan.engine.enable_path_rules(&mut scratch, &scan.path_scoped);
-        BlobWorker { scan, scratch, local: BlobHits::default() }
+        BlobWorker { scan, scratch, plain: None, local: BlobHits::default() }
     }
 
     fn handle(&mut self, event: BlobEvent<'_>) {
@@ -298,8 +330,20 @@ impl<'a> BlobWorker<'a> {
         self.local.stats.files += 1;
         self.local.stats.bytes += data.len() as u64;
         self.scan.progress.file_done(data.len() as u64);
-        for m in self.scan.engine.scan(data, Position::START, &mut self.scratch) {
+        let engine = self.scan.engine;
+        let mut scoped = Vec::new();
+        for m in engine.scan(data, Position::START, &mut self.scratch) {
+            if !engine.rules().get(m.rule).paths.is_empty() {
+                scoped.push(m.rule);
+            }
             self.local.hits.push((id.to_owned(), sighting(m, data, &self.scan.origin)));
+        }
+        if !scoped.is_empty() {
+            let plain = self.plain.get_or_insert_with(|| engine.scratch());
+            for m in engine.scan(data, Position::START, plain) {
+                self.local.plain.push((id.to_owned(), sighting(m, data, &self.scan.origin)));
+            }
+            self.local.scoped.insert(id.to_owned(), scoped);
         }
     }
 }
@@ -310,6 +354,8 @@ impl Drop for BlobWorker<'_> {
         let mut shared = self.scan.shared.lock().unwrap_or_else(|p| p.into_inner());
         shared.stats.merge(&local.stats);
         shared.hits.extend(local.hits);
+        shared.scoped.extend(local.scoped);
+        shared.plain.extend(local.plain);
         shared.problems.extend(local.problems);
     }
 }

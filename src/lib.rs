@@ -64,7 +64,15 @@ pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
     }
     specs.extend(sources.inline.iter().cloned());
     let user_ids: Vec<String> = specs[builtin..].iter().map(|(_, s)| s.id.clone()).collect();
-    let set = Arc::new(RuleSet::from_specs_trusting(specs, builtin)?);
+    let mut set = RuleSet::from_specs_trusting(specs, builtin)?;
+    if sources.untrusted_inline {
+        for (_, spec) in &sources.inline {
+            if let Some(id) = set.find(&spec.id) {
+                set.distrust(id);
+            }
+        }
+    }
+    let set = Arc::new(set);
     let is_user = |r: &rules::Rule| user_ids.contains(&r.id);
     set.compile_all(is_user)?;
     if !user_ids.is_empty() {
@@ -434,8 +442,11 @@ impl<'a> Worker<'a> {
     }
 
     fn scan_file(&mut self, entry: FileEntry) {
+        // Read no further than the size limit (or the size the walk saw, if larger): a file
+        // growing while it is read must not keep the scan going.
+        let limit = self.settings.walk.max_file_size.map_or(u64::MAX, |max| max.max(entry.size));
         let mut file = match source::fs::open(&entry.path) {
-            Ok(f) => f,
+            Ok(f) => source::fs::Capped::new(f, limit),
             Err(e) => return self.problem(&entry.display, &e.to_string()),
         };
         let rules = self.engine.rules();
@@ -451,6 +462,12 @@ impl<'a> Worker<'a> {
                 self.local.stats.files += 1;
                 self.local.stats.bytes += bytes;
                 self.progress.file_done(bytes);
+                if file.was_cut() {
+                    self.problem(
+                        &entry.display,
+                        &format!("grew while being read: only its first {bytes} bytes were scanned"),
+                    );
+                }
             }
             Ok(StreamOutcome::Binary) => self.local.stats.skipped_binary += 1,
             Err(e) => self.problem(&entry.display, &e.to_string()),

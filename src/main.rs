@@ -303,6 +303,7 @@ const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| eprintln!("{}", panic_message(info.location()))));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
@@ -316,10 +317,17 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("keyreach: {}", one_line(&format!("{err:#}")));
+            eprintln!("keyreach: {}", report::escape(&one_line(&format!("{err:#}"))));
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// What a panic prints: where, never the payload (a panic message can quote the string
+/// being handled, and keyreach handles secrets).
+fn panic_message(location: Option<&std::panic::Location<'_>>) -> String {
+    let at = location.map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+    format!("keyreach: internal error{at} (the message is withheld: it may quote scanned content); please report it")
 }
 
 fn one_line(text: &str) -> String {
@@ -357,7 +365,7 @@ fn scan_overrides(args: &ScanArgs) -> Overrides {
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let settings = config::resolve(scan_overrides(&args))?;
     for warning in &settings.warnings {
-        eprintln!("keyreach: warning: {warning}");
+        eprintln!("keyreach: warning: {}", report::escape(warning));
     }
     let rules = keyreach::load_rules(&settings.rules)?;
     let progress = Bar::new();
@@ -524,7 +532,7 @@ fn run_rules(action: RulesAction, args: RuleArgs) -> anyhow::Result<u8> {
         Some(path) => config::read_config(path)?.rule.into_iter().map(|r| (path.display().to_string(), r)).collect(),
         None => Vec::new(),
     };
-    let sources = RuleSources { dirs: args.rules, inline };
+    let sources = RuleSources { dirs: args.rules, inline, ..RuleSources::default() };
     let mut out = io::stdout().lock();
     match action {
         RulesAction::List => {
@@ -537,7 +545,7 @@ fn run_rules(action: RulesAction, args: RuleArgs) -> anyhow::Result<u8> {
         RulesAction::Check => {
             let (count, errors) = keyreach::check_rules(&sources);
             for e in &errors {
-                eprintln!("keyreach: {e}");
+                eprintln!("keyreach: {}", report::escape(&e.to_string()));
             }
             if errors.is_empty() {
                 writeln!(out, "{count} rules checked: every example matches, no negative example does")?;
@@ -583,5 +591,17 @@ impl keyreach::Progress for Bar {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
             self.bar.enable_steady_tick(Duration::from_millis(120));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_name_the_place_never_the_payload() {
+        let shown = panic_message(Some(std::panic::Location::caller()));
+        assert!(shown.starts_with("keyreach: internal error at src/main.rs:"), "{shown}");
+        assert_eq!(shown.lines().count(), 1);
     }
 }

@@ -97,6 +97,12 @@ pub struct AllowSpec {
 /// One `[environments.<name>]` table: what that environment means here.
 pub type EnvironmentSpec = BTreeMap<String, Vec<String>>;
 
+/// Whether a location is in the scanned workspace (its files, index or history), where
+/// the workspace's `[allow]` applies.
+fn in_workspace(location: &Location) -> bool {
+    matches!(location.reach, Reach::Tracked | Reach::Untracked | Reach::Ignored | Reach::Staged | Reach::History)
+}
+
 /// The resolved policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -197,13 +203,13 @@ impl Policy {
         })
     }
 
-    /// Drops locations under allowed paths; `None` when nothing is left or the
-    /// fingerprint is allowed.
+    /// Drops the workspace locations the allow-list covers (an allowed fingerprint covers
+    /// them all); `None` when nothing is left. `[allow]` speaks for the scanned workspace
+    /// only: a home credential file or an environment variable is never allowed by it, so
+    /// a repository's `keyreach.toml` cannot hide what lies outside the repository.
     pub fn allowed(&self, mut credential: Credential) -> Option<Credential> {
-        if self.allow_fingerprints.contains(&credential.fingerprint) {
-            return None;
-        }
-        credential.locations.retain(|l| !self.path_allowed(l));
+        let fingerprint = self.allow_fingerprints.contains(&credential.fingerprint);
+        credential.locations.retain(|l| !(in_workspace(l) && (fingerprint || self.path_allowed(l))));
         (!credential.locations.is_empty()).then_some(credential)
     }
 
@@ -379,6 +385,43 @@ mod tests {
 
     fn scope(level: Level) -> Scope {
         Scope { level, source: ScopeSource::Offline, ..Scope::unknown() }
+    }
+
+    #[test]
+    fn the_allow_list_never_reaches_outside_the_workspace() {
+        use crate::credentials::Secret;
+        let at = |path: &str, reach: Reach| Location {
+            path: path.into(),
+            line: Some(1),
+            column: Some(1),
+            reach,
+            commit: None,
+            agent_ignored: false,
+            mcp_server: None,
+        };
+        let fingerprint = Fingerprint::of(b"s3cr3t-value");
+        let credential = Credential {
+            rule: crate::rules::RuleId(0),
+            secret: Secret::new(b"s3cr3t-value"),
+            fingerprint,
+            locations: vec![
+                at(".env", Reach::Ignored),
+                at("old.txt", Reach::History),
+                at("~/.aws/credentials", Reach::Home),
+                at("$GITHUB_TOKEN", Reach::Env),
+            ],
+            companion: None,
+        };
+        let everything = AllowSpec {
+            paths: vec!["**".into(), "~/**".into(), "$*".into(), "/**".into(), "../**".into()],
+            fingerprints: vec![fingerprint.to_string()],
+        };
+        let policy = Policy::from_spec(&PolicySpec::default(), &everything, BTreeMap::new()).unwrap();
+        let kept = policy.allowed(credential.clone()).expect("home and env stay reported");
+        let paths: Vec<&str> = kept.locations.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(paths, vec!["~/.aws/credentials", "$GITHUB_TOKEN"]);
+        let workspace_only = Credential { locations: credential.locations[..2].to_vec(), ..credential };
+        assert!(policy.allowed(workspace_only).is_none());
     }
 
     #[test]

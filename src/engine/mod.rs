@@ -64,13 +64,24 @@ pub struct Match {
     pub decoded: Option<Decoded>,
 }
 
-/// A secret found by decoding a base64 blob and scanning it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A secret found by decoding a base64 blob and scanning it again. `Debug` shows lengths,
+/// never the decoded bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Decoded {
     pub secret: Box<[u8]>,
     pub companion: Option<Box<[u8]>>,
     /// The decoder rule that found the blob.
     pub via: RuleId,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("secret_len", &self.secret.len())
+            .field("companion_len", &self.companion.as_ref().map(|c| c.len()))
+            .field("via", &self.via)
+            .finish()
+    }
 }
 
 impl Match {
@@ -105,7 +116,7 @@ pub struct Companion {
 pub struct Position {
     /// 1-based line of the buffer's first byte.
     pub line: u64,
-    /// Bytes on that line before the buffer's first byte.
+    /// Characters on that line before the buffer's first byte ([`count_chars`]).
     pub column_offset: u64,
 }
 
@@ -411,6 +422,10 @@ impl Engine {
     }
 
     fn push_match(&self, buf: &[u8], id: RuleId, span: Range<usize>, secret: Range<usize>, scratch: &mut Scratch) {
+        if secret.is_empty() {
+            // An empty capture group is no secret.
+            return;
+        }
         let rule = self.rules.get(id);
         let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None };
         if let Some(pair) = &rule.pair {
@@ -437,28 +452,35 @@ impl Engine {
         });
         matches.dedup_by(|b, a| a.rule == b.rule && a.secret == b.secret && a.decoded == b.decoded);
         // Matches found by decoding explain the encoded text better than a catch-all match
-        // of the encoded text itself.
+        // of the encoded text itself. A scanned repository's own rules explain nothing away.
         let specific: Vec<Range<usize>> = matches
             .iter()
-            .filter(|m| !self.rules.get(m.rule).generic || m.decoded.is_some())
+            .filter(|m| {
+                let rule = self.rules.get(m.rule);
+                !rule.from_scanned_repo && (!rule.generic || m.decoded.is_some())
+            })
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
             .collect();
         // `specific` also holds companions, so its length says nothing about generic matches.
         if matches.iter().any(|m| self.rules.get(m.rule).generic) {
-            matches.retain(|m| {
-                !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.iter().any(|s| overlaps(s, &m.span))
-            });
+            let specific = Spans::new(specific);
+            matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
         }
-        if self.options.inline_allow {
+        if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
             matches.retain(|m| !line_has_allow(buf, m.secret.start));
         }
         let mut lines = LineCounter::new(buf, at);
         for m in matches.iter_mut() {
             (m.line, m.column) = lines.position(m.secret.start);
         }
-        for m in matches.iter_mut() {
-            if let Some(c) = m.companion.as_mut() {
-                (c.line, c.column) = LineCounter::new(buf, at).position(c.span.start);
+        // Companions in offset order, so one counter serves them all (linear, not quadratic).
+        let mut companions: Vec<(usize, usize)> =
+            matches.iter().enumerate().filter_map(|(i, m)| m.companion.as_ref().map(|c| (c.span.start, i))).collect();
+        companions.sort_unstable();
+        let mut lines = LineCounter::new(buf, at);
+        for (offset, i) in companions {
+            if let Some(c) = matches[i].companion.as_mut() {
+                (c.line, c.column) = lines.position(offset);
             }
         }
     }
@@ -484,6 +506,34 @@ fn contained_rules(keywords: &[String], rules: &[Vec<RuleId>]) -> Vec<Vec<RuleId
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
+}
+
+/// Ranges sorted by start with a running maximum of their ends: overlap queries in
+/// O(log n), so many generic matches against many specific ones stay cheap.
+struct Spans {
+    starts: Vec<usize>,
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    fn new(mut ranges: Vec<Range<usize>>) -> Spans {
+        ranges.sort_unstable_by_key(|r| r.start);
+        let max_end = ranges
+            .iter()
+            .scan(0, |m, r| {
+                *m = (*m).max(r.end);
+                Some(*m)
+            })
+            .collect();
+        Spans { starts: ranges.iter().map(|r| r.start).collect(), max_end }
+    }
+
+    /// Whether any non-empty range overlaps `span` (both half-open).
+    fn overlaps(&self, span: &Range<usize>) -> bool {
+        // Ranges starting before `span` ends; one of them overlaps iff it ends after its start.
+        let n = self.starts.partition_point(|&s| s < span.end);
+        n > 0 && self.max_end[n - 1] > span.start
+    }
 }
 
 /// Runs `re` over `window` of `buf` (look-around sees outside it), handing every match's
@@ -567,7 +617,7 @@ fn find_pair(
     let re = pair.pattern.get();
     find_all(re, cache, caps, buf, window, |caps| {
         let secret = spans(caps).1;
-        if overlaps(&secret, primary) {
+        if secret.is_empty() || overlaps(&secret, primary) {
             return;
         }
         let bytes = &buf[secret.clone()];
@@ -632,6 +682,13 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(stream::SNIFF)]).is_some()
 }
 
+/// Characters in `bytes`: UTF-8 bytes that do not continue a character. Additive, so a
+/// line split across stream chunks gets the same columns as a whole scan; for invalid
+/// UTF-8 each stray lead byte counts one.
+pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
+    bytecount::num_chars(bytes) as u64
+}
+
 /// Turns increasing offsets into 1-based (line, column); columns count characters.
 struct LineCounter<'b> {
     buf: &'b [u8],
@@ -657,8 +714,7 @@ impl<'b> LineCounter<'b> {
             self.line_start = self.offset + memchr::memrchr(b'\n', span).map_or(0, |p| p + 1);
         }
         self.offset = offset;
-        let prefix = &self.buf[self.line_start..offset];
-        let chars = String::from_utf8_lossy(prefix).chars().count() as u64;
+        let chars = count_chars(&self.buf[self.line_start..offset]);
         let carried = if self.line == self.at.line { self.at.column_offset } else { 0 };
         (self.line, chars + carried + 1)
     }

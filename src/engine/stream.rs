@@ -105,7 +105,7 @@ fn fill(reader: &mut dyn Read, buf: &mut [u8], mut len: usize) -> io::Result<(us
 fn advance(at: Position, consumed: &[u8]) -> Position {
     let newlines = bytecount::count(consumed, b'\n') as u64;
     match memchr::memrchr(b'\n', consumed) {
-        Some(last) => Position { line: at.line + newlines, column_offset: (consumed.len() - last - 1) as u64 },
-        None => Position { line: at.line, column_offset: at.column_offset + consumed.len() as u64 },
+        Some(last) => Position { line: at.line + newlines, column_offset: super::count_chars(&consumed[last + 1..]) },
+        None => Position { line: at.line, column_offset: at.column_offset + super::count_chars(consumed) },
     }
 }

@@ -240,6 +240,19 @@ fn streaming_a_long_line_without_newlines_keeps_columns() {
 }
 
 #[test]
+fn streaming_a_long_non_ascii_line_counts_characters_like_a_whole_scan() {
+    // The part of a line before a chunk boundary used to count bytes, the rest characters.
+    let e = engine(vec![gh_rule()]);
+    let token = expand("{{gen:github-crc32:ghp_}}", "wide").unwrap();
+    let mut data = "é€".repeat(100_000).into_bytes();
+    data.push(b' ');
+    data.extend_from_slice(token.as_bytes());
+    let found = stream_secrets(&e, &data, 0);
+    assert_eq!(found, vec![(token, 1, 200_002)]);
+    assert_eq!(stream_secrets(&e, &data, 0), stream_secrets(&e, &data, 4 << 20));
+}
+
+#[test]
 fn streaming_skips_binary_input() {
     let e = engine(vec![gh_rule()]);
     let mut scratch = e.scratch();
@@ -336,4 +349,46 @@ fn decoded_user_password_is_a_credential_of_the_decoder_rule() {
     assert_eq!(secrets(&e, &text), vec!["deploy:Xk9qL2vmR7wP".to_string()]);
     let placeholder = expand(r#"{"auth": "{{base64:deploy:password}}"}"#, "d").unwrap();
     assert!(secrets(&e, &placeholder).is_empty());
+}
+
+#[test]
+fn span_overlap_queries_agree_with_pairwise_checks() {
+    let mut rng = crate::rules::template::Rng::from_seed("spans");
+    let mut range = |max: u64| {
+        let a = (rng.next_u64() % max) as usize;
+        a..a + (rng.next_u64() % 12) as usize
+    };
+    for n in 0..200 {
+        let ranges: Vec<Range<usize>> = (0..n % 20).map(|_| range(100)).collect();
+        let spans = Spans::new(ranges.clone());
+        for _ in 0..50 {
+            let q = range(110);
+            assert_eq!(spans.overlaps(&q), ranges.iter().any(|r| overlaps(r, &q)), "{ranges:?} {q:?}");
+        }
+    }
+}
+
+#[test]
+fn thousands_of_generic_matches_yield_to_thousands_of_specific_ones() {
+    let mut password = rule("generic.password", &["passw"], r"[\x21-\x7e]{8,64}");
+    password.assign = Some("password$".into());
+    password.generic = true;
+    let e = engine(vec![gh_rule(), password]);
+    let mut text = String::new();
+    let mut tokens = Vec::new();
+    for i in 0..4000 {
+        let token = expand("{{gen:github-crc32:ghp_}}", &format!("m{i}")).unwrap();
+        text.push_str(&format!("password = \"{token}\"\npassword = \"Xk9#qL2v{i}mR7\"\n"));
+        tokens.push(token);
+    }
+    let found = secrets(&e, &text);
+    assert_eq!(found.len(), 8000);
+    assert_eq!(found.iter().step_by(2).cloned().collect::<Vec<_>>(), tokens, "each token once, by its own rule");
+}
+
+#[test]
+fn an_empty_capture_is_never_a_secret() {
+    let e = engine(vec![rule("p.empty-group", &["acme_"], r"acme_([a-z]*)")]);
+    assert!(secrets(&e, "x = acme_ \n").is_empty());
+    assert_eq!(secrets(&e, "x = acme_kqjxmzpwtr \n"), vec!["kqjxmzpwtr".to_string()]);
 }

@@ -86,12 +86,12 @@ pub(super) fn heading(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor
     write!(out, "  ")?;
     styled(out, &bold(), &escape(&f.title))?;
     write!(out, "  ")?;
-    styled(out, &dim(), &f.rule_id)?;
+    styled(out, &dim(), &escape(&f.rule_id))?;
     writeln!(out)?;
     let secret = if report.show_secrets {
         escape(&String::from_utf8_lossy(f.credential.secret.expose()))
     } else {
-        f.credential.secret.redacted()
+        escape(&f.credential.secret.redacted())
     };
     field(out, "secret", &format!("{secret}  {}", f.credential.fingerprint))
 }
@@ -119,7 +119,7 @@ pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn Writ
     }
     if let Some(part) = &f.credential.companion {
         let at = part.locations.first().map(location).unwrap_or_default();
-        field(out, "with", &format!("{} {} at {at}", escape(&part.name), part.value.redacted()))?;
+        field(out, "with", &format!("{} {} at {at}", escape(&part.name), escape(&part.value.redacted())))?;
     }
     field(out, "scope", &scope_line(f))?;
     for (i, reason) in f.reasons.iter().enumerate() {
@@ -169,7 +169,7 @@ pub(super) fn scope_line(f: &Finding) -> String {
         parts.push(escape(&s.permissions.join(",")));
     }
     if let Some(exp) = &s.expires {
-        parts.push(format!("expires {exp}"));
+        parts.push(format!("expires {}", escape(exp)));
     }
     format!("{} ({})", parts.join(" · "), s.source.as_str())
 }

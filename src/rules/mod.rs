@@ -71,7 +71,10 @@ impl LazyRegex {
                     .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
             )
             .build(&self.pattern)
-            .map_err(|e| e.to_string().replace('\n', " "))
+            .map_err(|e| match e.size_limit() {
+                Some(limit) => format!("compiles to more than the {limit}-byte limit (simplify its repetitions)"),
+                None => one_line(&e.to_string()),
+            })
     }
 
     /// The compiled regex. Built-in patterns are compiled by the test suite, so a failure
@@ -138,6 +141,9 @@ pub struct Rule {
     pub remedy: Option<String>,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
+    /// From a scanned repository's own config ([`RuleSet::distrust`]): it may add findings
+    /// but never outranks or silences keyreach's own rules.
+    pub from_scanned_repo: bool,
 }
 
 impl Rule {
@@ -145,10 +151,10 @@ impl Rule {
         self.assign.is_some()
     }
 
-    /// Rank when several rules report the same secret: generic rules lowest, then
-    /// `priority`, then the earlier rule.
-    pub fn rank(&self) -> (bool, i32) {
-        (!self.generic, self.priority)
+    /// Rank when several rules report the same secret: untrusted rules lowest, then
+    /// generic ones, then `priority`, then the earlier rule.
+    pub fn rank(&self) -> (bool, bool, i32) {
+        (!self.from_scanned_repo, !self.generic, self.priority)
     }
 
     fn regexes(&self) -> impl Iterator<Item = (&'static str, &LazyRegex)> {
@@ -273,6 +279,13 @@ impl RuleSet {
         if errors.is_empty() { Ok(()) } else { Err(RuleErrors(errors)) }
     }
 
+    /// Marks rule `id` as coming from a scanned repository's own config: it may add
+    /// findings, but never names a credential a trusted rule also found, nor makes a
+    /// generic match of a trusted rule yield.
+    pub fn distrust(&mut self, id: RuleId) {
+        self.rules[id.index()].from_scanned_repo = true;
+    }
+
     pub fn len(&self) -> usize {
         self.rules.len()
     }
@@ -336,8 +349,23 @@ pub fn parse_file(source: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> 
     toml::from_str::<RuleFile>(text).map(|f| f.rule).map_err(|e| RuleError {
         source: source.to_string(),
         id: None,
-        cause: one_line(&e.to_string()),
+        cause: toml_error(text, &e),
     })
+}
+
+/// A TOML error as one line: position and message, without the quoted source line (a
+/// scanned repository's file may hold a secret or terminal escapes).
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message: String = one_line(e.message()).chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+            format!("TOML parse error at line {line}, column {column}: {message}")
+        }
+        None => format!("TOML parse error: {message}"),
+    }
 }
 
 /// Reads every `*.toml` file in `dir` (sorted) as rule files.
@@ -370,15 +398,20 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Checks a regex's syntax without building automata (cheap; done for every rule at load).
-fn check_syntax(pattern: &str) -> Result<(), String> {
-    regex_syntax::ParserBuilder::new()
+/// Checks a regex's syntax without building automata (cheap; done for every user rule at
+/// load). A pattern for secret text must not match the empty string (it would report empty
+/// "secrets" at every keyword).
+fn check_syntax(field: &str, pattern: &str, secret_text: bool) -> Result<(), String> {
+    let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map(|_| ())
-        .map_err(|e| one_line(&e.to_string()))
+        .map_err(|e| format!("{field} does not parse: {}", one_line(&e.to_string())))?;
+    if secret_text && hir.properties().minimum_len() == Some(0) {
+        return Err(format!("{field} matches empty text"));
+    }
+    Ok(())
 }
 
 const LEVELS: &[&str] = &["none", "read", "write", "admin"];
@@ -427,9 +460,11 @@ impl Rule {
         };
         let assignment = spec.assign.is_some();
         let pattern = if assignment { format!("^(?:{})$", spec.pattern) } else { spec.pattern.clone() };
+        // Name matchers (case-insensitive) may match anything; secret patterns may not match
+        // empty text.
         let checked = |field: &str, p: String, ci: bool| -> Result<LazyRegex, String> {
             if check_patterns {
-                check_syntax(&p).map_err(|e| format!("{field} does not parse: {e}"))?;
+                check_syntax(field, &p, !ci)?;
             }
             Ok(LazyRegex::new(p, ci))
         };
@@ -470,6 +505,7 @@ impl Rule {
             remedy: spec.remedy,
             examples: spec.examples,
             negative_examples: spec.negative_examples,
+            from_scanned_repo: false,
         })
     }
 }
@@ -536,9 +572,34 @@ mod tests {
     }
 
     #[test]
+    fn secret_patterns_that_match_empty_text_are_refused() {
+        for pattern in ["", "a*", "(?:x|)", "^(?:[a-z]{0,8})$"] {
+            let err = Rule::from_spec(spec("p.empty", pattern), "x", true).unwrap_err();
+            assert_eq!(err, "pattern matches empty text", "{pattern:?}");
+        }
+        assert!(Rule::from_spec(spec("p.ok", "abc_[a-z]*"), "x", true).is_ok());
+        let mut assigned = spec("p.assign", "[a-z]*");
+        assigned.assign = Some(".*".into());
+        assert_eq!(Rule::from_spec(assigned, "x", true).unwrap_err(), "pattern matches empty text");
+        for (_, s) in RuleSet::builtin_specs().unwrap() {
+            let id = s.id.clone();
+            assert!(Rule::from_spec(s, "builtin", true).is_ok(), "{id}");
+        }
+    }
+
+    #[test]
     fn toml_errors_are_one_line_with_file() {
         let err = parse_file("bad.toml", "[[rule]]\nid = ").unwrap_err();
         assert!(err.to_string().starts_with("bad.toml: "));
         assert!(!err.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn toml_errors_give_the_place_without_quoting_the_file() {
+        // The offending line may hold a secret or terminal escapes.
+        let text = "[[rule]]\nid = \"a.b\"\npattern = \x1b[2J sk_live_notquoted\n";
+        let err = parse_file("bad.toml", text).unwrap_err().to_string();
+        assert!(err.starts_with("bad.toml: TOML parse error at line 3, column 12: "), "{err}");
+        assert!(!err.contains("notquoted") && !err.contains('\x1b'), "{err}");
     }
 }

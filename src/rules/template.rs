@@ -74,6 +74,13 @@ pub struct TemplateError {
     pub cause: String,
 }
 
+/// Longest run a length directive (`{{alnum:N}}`, ...) may produce.
+pub const MAX_LENGTH: usize = 64 * 1024;
+/// Deepest nesting of directives.
+pub const MAX_DEPTH: usize = 16;
+/// Largest expansion: a hostile example cannot make keyreach allocate without bound.
+pub const MAX_OUTPUT: usize = 1 << 20;
+
 /// Expands every directive in `text`, drawing randomness from a generator seeded by `seed`.
 pub fn expand(text: &str, seed: &str) -> Result<String, TemplateError> {
     expand_with(text, &mut Rng::from_seed(seed))
@@ -88,15 +95,26 @@ pub fn is_template(text: &str) -> bool {
 /// the secrets a labelled test file expects to be found.
 pub fn expand_labelled(text: &str, seed: &str) -> Result<(String, Vec<(String, String)>), TemplateError> {
     let mut labels = Vec::new();
-    let out = expand_inner(text, &mut Rng::from_seed(seed), &mut labels)?;
+    let out = expand_inner(text, &mut Rng::from_seed(seed), &mut labels, 0)?;
     Ok((out, labels))
 }
 
 pub fn expand_with(text: &str, rng: &mut Rng) -> Result<String, TemplateError> {
-    expand_inner(text, rng, &mut Vec::new())
+    expand_inner(text, rng, &mut Vec::new(), 0)
 }
 
-fn expand_inner(text: &str, rng: &mut Rng, labels: &mut Vec<(String, String)>) -> Result<String, TemplateError> {
+fn expand_inner(
+    text: &str,
+    rng: &mut Rng,
+    labels: &mut Vec<(String, String)>,
+    depth: usize,
+) -> Result<String, TemplateError> {
+    if depth > MAX_DEPTH {
+        return Err(TemplateError {
+            directive: text.chars().take(20).collect(),
+            cause: format!("nested deeper than {MAX_DEPTH} levels"),
+        });
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
@@ -115,7 +133,7 @@ fn expand_inner(text: &str, rng: &mut Rng, labels: &mut Vec<(String, String)>) -
             rest = &after[close + 2..];
             continue;
         }
-        let inner = expand_inner(raw, rng, labels)?;
+        let inner = expand_inner(raw, rng, labels, depth + 1)?;
         match inner.strip_prefix("secret:").and_then(|rest| rest.split_once(':')) {
             Some((label, value)) => {
                 labels.push((label.to_string(), value.to_string()));
@@ -124,6 +142,12 @@ fn expand_inner(text: &str, rng: &mut Rng, labels: &mut Vec<(String, String)>) -
             None => out.push_str(&directive(&inner, rng)?),
         }
         rest = &after[close + 2..];
+        if out.len() > MAX_OUTPUT {
+            return Err(TemplateError {
+                directive: "…".into(),
+                cause: format!("expands to more than {MAX_OUTPUT} bytes"),
+            });
+        }
     }
     out.push_str(rest);
     Ok(out)
@@ -151,9 +175,13 @@ fn matching_close(text: &str) -> Option<usize> {
 }
 
 fn directive(inner: &str, rng: &mut Rng) -> Result<String, TemplateError> {
-    let err = |cause: &str| TemplateError { directive: inner.to_string(), cause: cause.to_string() };
+    let err = |cause: &str| TemplateError { directive: inner.chars().take(40).collect(), cause: cause.to_string() };
     let (name, arg) = inner.split_once(':').unwrap_or((inner, ""));
-    let count = || arg.parse::<usize>().map_err(|_| err("expects a length"));
+    let count = || match arg.parse::<usize>() {
+        Ok(n) if n <= MAX_LENGTH => Ok(n),
+        Ok(_) => Err(err(&format!("length over {MAX_LENGTH}"))),
+        Err(_) => Err(err("expects a length")),
+    };
     Ok(match name {
         "" => String::new(),
         "nl" => "\n".into(),
@@ -280,6 +308,20 @@ mod tests {
         );
         assert!(expand("{{bogus:1}}", "t").is_err());
         assert!(expand("{{alnum:3", "t").is_err());
+    }
+
+    #[test]
+    fn hostile_templates_are_refused_not_expanded() {
+        // A scanned repository's rule examples are templates: no huge allocation, no
+        // unbounded recursion.
+        let err = expand("{{alnum:99999999999}}", "t").unwrap_err().to_string();
+        assert!(err.contains("length over 65536"), "{err}");
+        let deep = format!("{}x{}", "{{base64:".repeat(10_000), "}}".repeat(10_000));
+        let err = expand(&deep, "t").unwrap_err().to_string();
+        assert!(err.contains("nested deeper than 16 levels"), "{err}");
+        let err = expand(&"{{alnum:65536}}".repeat(40), "t").unwrap_err().to_string();
+        assert!(err.contains("expands to more than 1048576 bytes"), "{err}");
+        assert_eq!(expand("{{alnum:65536}}", "t").unwrap().len(), 65536);
     }
 
     #[test]

@@ -179,8 +179,9 @@ pub struct Request {
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Paths may carry a credential part (a bot token, an account SID): root only.
         let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
-        write!(f, "Request({} {}{} headers={names:?})", self.method.as_str(), self.root, self.path_only())
+        write!(f, "Request({} {} headers={names:?})", self.method.as_str(), self.root)
     }
 }
 
@@ -213,12 +214,21 @@ impl Request {
     }
 }
 
-/// A response: status, lower-cased headers and a size-capped body.
-#[derive(Debug, Clone)]
+/// A response: status, lower-cased headers and a size-capped body. `Debug` shows the
+/// status, header names and body length: a provider may echo the credential.
+#[derive(Clone)]
 pub struct Response {
     pub status: u16,
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.headers.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        write!(f, "Response({} headers={names:?} body={} bytes)", self.status, self.body.len())
+    }
 }
 
 impl Response {

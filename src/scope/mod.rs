@@ -137,6 +137,26 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Replaces `secret` wherever it appears in the scope's text (a provider that echoes the
+    /// credential back must not put it in a report).
+    pub fn scrub(&mut self, secret: &[u8]) {
+        let Ok(secret) = std::str::from_utf8(secret) else { return };
+        let secret = secret.trim();
+        if secret.len() < 8 {
+            return;
+        }
+        let clean = |text: &mut String| {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[the credential]");
+            }
+        };
+        self.identity.iter_mut().chain(self.expires.iter_mut()).chain(self.remedy.iter_mut()).for_each(clean);
+        self.permissions.iter_mut().chain(self.resources.iter_mut()).chain(self.notes.iter_mut()).for_each(clean);
+        if let Activity::Indeterminate(why) = &mut self.active {
+            clean(why);
+        }
+    }
+
     pub fn unknown() -> Scope {
         Scope {
             source: ScopeSource::Unknown,

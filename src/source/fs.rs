@@ -6,6 +6,7 @@
 //! and reading is left to the caller, which owns the per-thread buffers.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -169,6 +170,40 @@ pub fn open(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
+/// Reads at most `limit` bytes, then notes whether the input had more: a file that grows
+/// while it is read (a log being written) ends at the limit instead of never.
+pub struct Capped<R> {
+    inner: R,
+    left: u64,
+    cut: bool,
+}
+
+impl<R: Read> Capped<R> {
+    pub fn new(inner: R, limit: u64) -> Capped<R> {
+        Capped { inner, left: limit, cut: false }
+    }
+
+    /// Whether reading stopped at the limit with more input left.
+    pub fn was_cut(&self) -> bool {
+        self.cut
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            if !self.cut && !buf.is_empty() {
+                self.cut = self.inner.read(&mut [0u8; 1])? > 0;
+            }
+            return Ok(0);
+        }
+        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
 #[cfg(all(unix, any(target_os = "linux", target_os = "android")))]
 fn nonblock_flag() -> i32 {
     0o4000
@@ -286,6 +321,18 @@ mod tests {
             follow_links: false,
         };
         assert_eq!(events(&options), vec!["file keep"]);
+    }
+
+    #[test]
+    fn reads_of_a_growing_input_end_at_the_cap() {
+        let mut endless = Capped::new(std::io::repeat(b'x'), 10_000);
+        let mut out = Vec::new();
+        endless.read_to_end(&mut out).unwrap();
+        assert_eq!(out.len(), 10_000);
+        assert!(endless.was_cut());
+        let mut exact = Capped::new(&[1u8; 10][..], 10);
+        exact.read_to_end(&mut out).unwrap();
+        assert!(!exact.was_cut());
     }
 
     #[test]

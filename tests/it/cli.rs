@@ -285,7 +285,7 @@ fn large_files_are_skipped_by_default_and_scanned_in_bounded_memory_when_allowed
 /// Runs `cmd` and returns its output with the peak RSS of that one child, in KiB. (The
 /// RUSAGE_CHILDREN total would also count other tests' children, such as `rules check`.)
 #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also reports its rusage
-fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64) {
+pub fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64) {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();

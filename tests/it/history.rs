@@ -221,3 +221,23 @@ fn a_subdirectory_root_sees_the_history_below_it_and_excludes_apply() {
     let (_, report) = scan_json(dir.path(), &["scan", "--history", "--show-secrets", "--exclude", "vendor", "svc"]);
     assert_eq!(locations(&report), vec![loc(&inside, "keys.txt", 1, "history", Some(&added))]);
 }
+
+#[test]
+fn a_generic_secret_only_in_history_or_the_index_is_not_lost_to_a_path_limited_rule() {
+    // Blobs are scanned before their paths are known, with every path-limited rule on; a
+    // match of such a rule used to make the generic password match yield even where the
+    // rule does not apply, and the password was reported nowhere.
+    let dir = repo();
+    let password = fake("{{alnum:6}}#{{alnum:8}}", "history-generic");
+    write(dir.path(), "config/app.yml", &format!("config:\n  password: {password}\n"));
+    let added = commit_all(dir.path(), "add");
+    std::fs::remove_file(dir.path().join("config/app.yml")).unwrap();
+    commit_all(dir.path(), "remove");
+    let (_, found, _) = history(dir.path(), &[]);
+    assert_eq!(found, vec![loc(&password, "config/app.yml", 2, "history", Some(&added))]);
+    write(dir.path(), "config/next.yml", &format!("config:\n  password: {password}x\n"));
+    git(dir.path(), &["add", "config/next.yml"]);
+    let (_, report) = scan_json(dir.path(), &["scan", "--staged", "--show-secrets"]);
+    let staged = locations(&report);
+    assert_eq!(staged, vec![loc(&format!("{password}x"), "config/next.yml", 2, "staged", None)]);
+}

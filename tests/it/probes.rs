@@ -15,10 +15,10 @@ use crate::fake::{Fake, raw_request};
 use crate::util::fake;
 
 /// One credential kind of one provider, and what its probe must learn.
-struct Case {
-    provider: &'static str,
+pub struct Case {
+    pub provider: &'static str,
     rule: &'static str,
-    kind: &'static str,
+    pub kind: &'static str,
     secret: String,
     companion: Option<String>,
     level: Level,
@@ -145,7 +145,7 @@ fn assert_no_secret(case: &Case, scope: &Scope) {
 }
 
 /// Runs every case in parallel threads (the fakes are independent).
-fn each(mode: Mode, timeout: Duration, check: impl Fn(&Case, &Scope, &Fake) + Sync) {
+pub fn each(mode: Mode, timeout: Duration, check: impl Fn(&Case, &Scope, &Fake) + Sync) {
     let cases = cases();
     std::thread::scope(|s| {
         for case in &cases {
@@ -188,7 +188,7 @@ fn a_rejected_credential_is_inactive() {
     });
 }
 
-fn indeterminate(c: &Case, scope: &Scope) {
+pub fn indeterminate(c: &Case, scope: &Scope) {
     assert!(matches!(scope.active, Activity::Indeterminate(_)), "{}/{}: {:?}", c.provider, c.kind, scope.active);
     assert_eq!(scope.active.as_bool(), None, "indeterminate is neither active nor inactive");
     assert_ne!(scope.source, ScopeSource::Probe);

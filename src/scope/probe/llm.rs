@@ -43,7 +43,9 @@ impl Probe for Openai {
             return Ok(());
         }
         let response = s.send(&Request::get(OPENAI, "/v1/models").bearer(key))?;
-        let restricted = response.status == 403;
+        // A restricted key without model access gets 403 naming the missing scope; any other
+        // 403 (a WAF or proxy page) proves nothing.
+        let restricted = response.status == 403 && names_missing_scope(&response);
         let response = if restricted { response } else { response.ok()? };
         if !restricted && response.json()?.get("data").is_none() {
             return Err(ProbeError::Unexpected("no model list".into()));
@@ -61,6 +63,18 @@ impl Probe for Openai {
         });
         Ok(())
     }
+}
+
+/// OpenAI's answer to a key lacking a permission: `{"error": {"message": "... Missing
+/// scopes: api.model.read"}}`.
+fn names_missing_scope(response: &crate::scope::http::Response) -> bool {
+    response
+        .json()
+        .ok()
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(|e| str_of(e, "message"))
+        .is_some_and(|m| m.contains("Missing scopes") || m.contains("insufficient permissions"))
 }
 
 impl Probe for Anthropic {
@@ -104,5 +118,32 @@ impl Probe for Anthropic {
         scope.destructive = Some(true);
         scope.notes.push("API key: spends money and can delete stored files and batches".into());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Secret;
+    use crate::scope::Activity;
+    use crate::scope::http::Response;
+    use crate::scope::probe::replay::{Replay, probe};
+
+    fn openai(status: u16, body: &str) -> Scope {
+        let replay =
+            Replay::new(vec![Ok(Response { status, headers: Default::default(), body: body.as_bytes().to_vec() })]);
+        let secret = Secret::new(b"sk-proj-keyreachtestkeyreachtestkeyreachtest");
+        let target = Target { provider: "openai", rule_id: "openai.project-key", secret: &secret, companion: None };
+        probe(&target, Scope::unknown(), &replay)
+    }
+
+    #[test]
+    fn only_openais_missing_scope_answer_makes_a_403_active() {
+        let missing = r#"{"error": {"message": "You have insufficient permissions for this operation. Missing scopes: api.model.read", "type": "invalid_request_error"}}"#;
+        assert_eq!(openai(403, missing).active, Activity::Active);
+        for body in ["<html>Access denied by the WAF</html>", "{}", r#"{"error": {"message": "Forbidden"}}"#] {
+            let scope = openai(403, body);
+            assert!(matches!(scope.active, Activity::Indeterminate(_)), "{body}: {:?}", scope.active);
+        }
     }
 }

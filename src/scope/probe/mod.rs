@@ -27,6 +27,8 @@ mod npm;
 mod pypi;
 mod railway;
 mod render;
+#[cfg(any(test, fuzzing))]
+pub mod replay;
 mod sendgrid;
 mod shopify;
 mod slack;
@@ -127,13 +129,27 @@ impl Target<'_> {
 
 /// One probe's access to the client: every request is checked against its shapes.
 pub struct Session<'a> {
-    client: &'a Client,
+    transport: Transport<'a>,
     probe: &'a dyn Probe,
+}
+
+/// Where a session's requests go: the HTTP client, or (fuzzing and property tests only)
+/// recorded responses answered in order.
+enum Transport<'a> {
+    Http(&'a Client),
+    #[cfg(any(test, fuzzing))]
+    Replay(&'a replay::Replay),
 }
 
 impl Session<'_> {
     pub fn send(&self, request: &Request) -> Result<Response, ProbeError> {
-        self.client.send(self.probe.provider(), self.probe.shapes(), self.probe.rate(), request)
+        match self.transport {
+            Transport::Http(client) => {
+                client.send(self.probe.provider(), self.probe.shapes(), self.probe.rate(), request)
+            }
+            #[cfg(any(test, fuzzing))]
+            Transport::Replay(replay) => replay.send(self.probe.shapes(), request),
+        }
     }
 
     /// Sends, requires a 2xx (401 → unauthorized, 403 → forbidden) and parses JSON.
@@ -143,12 +159,22 @@ impl Session<'_> {
 
     /// The host requests for `root` reach (configured endpoint or official root).
     pub fn host_for(&self, root: &str) -> String {
-        self.client.host_for(self.probe.provider(), root)
+        match self.transport {
+            Transport::Http(client) => client.host_for(self.probe.provider(), root),
+            #[cfg(any(test, fuzzing))]
+            Transport::Replay(_) => {
+                root.split_once("://").map_or(root, |(_, r)| r).split('/').next().unwrap_or("").into()
+            }
+        }
     }
 
     /// Whether the provider has an endpoint configured (tests, enterprise hosts).
     pub fn has_endpoint(&self) -> bool {
-        self.client.options().endpoints.contains_key(self.probe.provider())
+        match self.transport {
+            Transport::Http(client) => client.options().endpoints.contains_key(self.probe.provider()),
+            #[cfg(any(test, fuzzing))]
+            Transport::Replay(_) => false,
+        }
     }
 }
 
@@ -165,43 +191,7 @@ impl Prober {
 
     /// The scope of one credential: the offline scope refined by its provider's probe.
     pub fn probe(&self, target: &Target<'_>, offline: Scope) -> Scope {
-        let Some(probe) = find(target.provider) else {
-            return offline;
-        };
-        if !probe.kinds().contains(&target.rule_id) {
-            let mut scope = offline;
-            scope.notes.push(format!("not probed: no read-only check for {} credentials", target.rule_id));
-            return scope;
-        }
-        let session = Session { client: &self.client, probe };
-        let mut scope = offline.clone();
-        match probe.run(&session, target, &mut scope) {
-            Ok(()) => {
-                scope.source = ScopeSource::Probe;
-                if scope.active == Activity::Unknown {
-                    scope.active = Activity::Active;
-                }
-                scope
-            }
-            Err(ProbeError::Unauthorized(why)) => {
-                let mut scope = offline;
-                scope.source = ScopeSource::Probe;
-                scope.active = Activity::Inactive;
-                scope.notes.push(format!("probe: {} rejected it as revoked or invalid ({why})", target.provider));
-                scope
-            }
-            Err(ProbeError::NotProbed(why)) => {
-                let mut scope = offline;
-                scope.notes.push(format!("not probed: {why}"));
-                scope
-            }
-            Err(e) => {
-                let mut scope = offline;
-                scope.notes.push(format!("probe could not tell whether it is active: {e}"));
-                scope.active = Activity::Indeterminate(e.to_string());
-                scope
-            }
-        }
+        run_probe(Transport::Http(&self.client), target, offline)
     }
 
     /// Probes each item once, `concurrency` at a time, keeping the order.
@@ -214,6 +204,49 @@ impl Prober {
             Err(_) => run(),
         }
     }
+}
+
+/// Runs `target`'s probe over `transport`, turning its answer or error into a scope.
+fn run_probe(transport: Transport<'_>, target: &Target<'_>, offline: Scope) -> Scope {
+    let Some(probe) = find(target.provider) else {
+        return offline;
+    };
+    if !probe.kinds().contains(&target.rule_id) {
+        let mut scope = offline;
+        scope.notes.push(format!("not probed: no read-only check for {} credentials", target.rule_id));
+        return scope;
+    }
+    let session = Session { transport, probe };
+    let mut scope = offline.clone();
+    let mut scope = match probe.run(&session, target, &mut scope) {
+        Ok(()) => {
+            scope.source = ScopeSource::Probe;
+            if scope.active == Activity::Unknown {
+                scope.active = Activity::Active;
+            }
+            scope
+        }
+        Err(ProbeError::Unauthorized(why)) => {
+            let mut scope = offline;
+            scope.source = ScopeSource::Probe;
+            scope.active = Activity::Inactive;
+            scope.notes.push(format!("probe: {} rejected it as revoked or invalid ({why})", target.provider));
+            scope
+        }
+        Err(ProbeError::NotProbed(why)) => {
+            let mut scope = offline;
+            scope.notes.push(format!("not probed: {why}"));
+            scope
+        }
+        Err(e) => {
+            let mut scope = offline;
+            scope.notes.push(format!("probe could not tell whether it is active: {e}"));
+            scope.active = Activity::Indeterminate(e.to_string());
+            scope
+        }
+    };
+    scope.scrub(target.secret.expose());
+    scope
 }
 
 /// `provider:kind/name`, the resource form the policy's `[environments.*]` tables match.
@@ -304,6 +337,18 @@ mod tests {
                 for never in ["refresh", "webhook", "deploy-hook", "publishable", "client-secret", "api-key-public"] {
                     assert!(!kind.contains(never), "{kind}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn security_md_names_every_host_a_probe_may_contact() {
+        let doc = include_str!("../../../SECURITY.md");
+        for p in PROBES {
+            for shape in p.shapes() {
+                let host = shape.root.trim_start_matches("https://").split('/').next().unwrap();
+                let shown = host.replace("*.blob.", "ACCOUNT.blob.").replace("*.myshopify.", "SHOP.myshopify.");
+                assert!(doc.contains(&shown), "SECURITY.md does not list {shown} ({})", p.provider());
             }
         }
     }

@@ -2,6 +2,9 @@
 //! records every request, answers with a handler, and springs **traps**: a revoke, rotate,
 //! delete or mint endpoint, a GraphQL mutation, a non-read AWS action or a method other
 //! than GET/POST is answered 418 and recorded, and [`Fake::assert_clean`] fails the test.
+//!
+//! A reply can carry a network [`Fault`] (a reset mid-body, a stall, a drip-fed or endless
+//! body); a TLS client is answered in plain HTTP, as a misconfigured endpoint would.
 
 pub mod providers;
 
@@ -73,6 +76,22 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub delay: Duration,
+    pub fault: Fault,
+}
+
+/// How the connection misbehaves while answering.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Headers and half the body, then a TCP reset.
+    ResetMidBody,
+    /// Reads the request, then says nothing for this long and closes.
+    Stall(Duration),
+    /// Headers at once, then one body byte every interval.
+    Drip(Duration),
+    /// A body without a length that never ends (until the client hangs up).
+    Endless,
 }
 
 impl Reply {
@@ -86,7 +105,13 @@ impl Reply {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
             delay: Duration::ZERO,
+            fault: Fault::None,
         }
+    }
+
+    pub fn fault(mut self, fault: Fault) -> Reply {
+        self.fault = fault;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -212,6 +237,14 @@ impl Drop for Fake {
 
 fn serve(stream: TcpStream, log: &Mutex<Vec<Req>>, traps: &Mutex<Vec<String>>, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    // A TLS ClientHello (record type 22): this server only speaks plain HTTP.
+    let mut first = [0u8; 1];
+    if stream.peek(&mut first).is_ok_and(|n| n == 1) && first[0] == 0x16 {
+        log.lock().unwrap().push(Req { method: "TLS".into(), path: String::new(), headers: vec![], body: vec![] });
+        let mut out = &stream;
+        let _ = out.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return;
+    }
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -247,15 +280,59 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Req>>, traps: &Mutex<Vec<String>>, h
     };
     std::thread::sleep(reply.delay);
     let mut out = stream;
-    let mut head =
-        format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+    if let Fault::Stall(d) = reply.fault {
+        std::thread::sleep(d);
+        return;
+    }
+    let length = match reply.fault {
+        Fault::Endless => String::new(),
+        _ => format!("Content-Length: {}\r\n", reply.body.len()),
+    };
+    let mut head = format!("HTTP/1.1 {} X\r\n{length}Connection: close\r\n", reply.status);
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     let _ = out.write_all(head.as_bytes());
-    let _ = out.write_all(&reply.body);
-    let _ = out.flush();
+    match reply.fault {
+        Fault::ResetMidBody => {
+            let _ = out.write_all(&reply.body[..reply.body.len() / 2]);
+            let _ = out.flush();
+            reset(&out);
+        }
+        Fault::Drip(every) => {
+            for b in &reply.body {
+                if out.write_all(&[*b]).and_then(|_| out.flush()).is_err() {
+                    return;
+                }
+                std::thread::sleep(every);
+            }
+        }
+        Fault::Endless => {
+            let block = vec![b' '; 64 * 1024];
+            while out.write_all(&block).is_ok() {}
+        }
+        Fault::None | Fault::Stall(_) => {
+            let _ = out.write_all(&reply.body);
+            let _ = out.flush();
+        }
+    }
+}
+
+/// Closes `stream` with a TCP reset (SO_LINGER zero) instead of an orderly FIN.
+fn reset(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: a valid socket and a properly sized option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
 }
 
 /// Sends a raw request (tests of the trap machinery itself).

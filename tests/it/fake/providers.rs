@@ -27,6 +27,10 @@ pub enum Mode {
     ServerError,
     Malformed,
     Slow(Duration),
+    /// The provider's normal answer, delivered with a network fault.
+    Fault(super::Fault),
+    /// Every request redirected (this status) to another server on this port.
+    Redirect(u16, u16),
 }
 
 /// The handler for `world` in `mode`.
@@ -40,6 +44,10 @@ pub fn handler(world: World, mode: Mode) -> impl Fn(&Req) -> Reply + Send + Sync
         Mode::ServerError => Reply::raw(500, "text/html", "<html>internal error</html>"),
         Mode::Malformed => Reply::raw(200, "text/html", "<html><body>Request blocked by WAF</body></html>"),
         Mode::Slow(d) => respond(&world, req).slow(d),
+        Mode::Fault(f) => respond(&world, req).fault(f),
+        Mode::Redirect(status, port) => {
+            Reply::json(status, json!({})).header("Location", &format!("http://127.0.0.1:{port}{}", req.path))
+        }
     }
 }
 
