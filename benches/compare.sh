@@ -34,7 +34,7 @@ print("\n".join(sorted(words)))
 PY
 
 if [ "$mode" = dir ]; then
-  bytes=$(find "$target" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+  bytes=$(find "$target" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
   declare -A cmd=(
     [keyreach]="$kr scan $target --format json --output $out/keyreach.json"
     [kingfisher]="kingfisher scan $target --no-validate --git-history none --format json --output $out/kingfisher.json"
@@ -44,7 +44,7 @@ if [ "$mode" = dir ]; then
   )
   order=(keyreach kingfisher gitleaks rg cat)
 else
-  bytes=$(git -C "$target" rev-list --all --objects | git -C "$target" cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob"{s+=$2} END {print s}')
+  bytes=$(git -C "$target" rev-list --all --objects | cut -d' ' -f1 | git -C "$target" cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob"{s+=$2} END {printf "%.0f\n", s}')
   declare -A cmd=(
     [keyreach]="$kr scan $target --history --format json --output $out/keyreach.json"
     [kingfisher]="kingfisher scan $target --no-validate --format json --output $out/kingfisher.json"
