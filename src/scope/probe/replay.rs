@@ -13,13 +13,19 @@ pub struct Replay {
     answers: Mutex<VecDeque<Result<Response, ProbeError>>>,
     /// Requests the probe built that the client refused (not a declared shape).
     refused: Mutex<Vec<String>>,
-    /// Whether a 2xx answer was handed out.
-    success: std::sync::atomic::AtomicBool,
+    /// Whether an answer only the provider gives a known key was handed out: a 2xx, or a
+    /// 403 carrying a structured permission error (a JSON `error` object, or Azure's
+    /// `x-ms-error-code` header), not a proxy page.
+    authenticated: std::sync::atomic::AtomicBool,
 }
 
 impl Replay {
     pub fn new(answers: Vec<Result<Response, ProbeError>>) -> Replay {
-        Replay { answers: Mutex::new(answers.into()), refused: Mutex::new(Vec::new()), success: Default::default() }
+        Replay {
+            answers: Mutex::new(answers.into()),
+            refused: Mutex::new(Vec::new()),
+            authenticated: Default::default(),
+        }
     }
 
     /// The text form used by the fuzz seeds: answers separated by a line `--`; each is a
@@ -46,9 +52,10 @@ impl Replay {
         self.refused.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Whether the probe was handed a 2xx answer (a credential is never active without one).
-    pub fn answered_success(&self) -> bool {
-        self.success.load(std::sync::atomic::Ordering::Relaxed)
+    /// Whether the probe was handed a 2xx or a JSON permission error (a credential is
+    /// never active without one).
+    pub fn answered_authenticated(&self) -> bool {
+        self.authenticated.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(super) fn send(&self, shapes: &[Shape], request: &Request) -> Result<Response, ProbeError> {
@@ -58,12 +65,17 @@ impl Replay {
         }
         let next = self.answers.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
         if let Some(Ok(r)) = &next {
-            if r.is_success() {
-                self.success.store(true, std::sync::atomic::Ordering::Relaxed);
+            if r.is_success() || (r.status == 403 && is_permission_error(r)) {
+                self.authenticated.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         next.unwrap_or_else(|| Err(ProbeError::Network("no more recorded answers".into())))
     }
+}
+
+fn is_permission_error(r: &Response) -> bool {
+    r.header("x-ms-error-code").is_some()
+        || r.json().ok().is_some_and(|v| v.get("error").is_some_and(|e| e.is_object()))
 }
 
 /// One answer in the text form.
@@ -256,7 +268,7 @@ mod tests {
             let target = Target { provider: probe.provider(), rule_id, secret: &s, companion: c.as_ref() };
             let scope = super::probe(&target, Scope::unknown(), &replay);
             if scope.active == Activity::Active {
-                prop_assert!(replay.answered_success(), "{}: active without a 2xx answer", probe.provider());
+                prop_assert!(replay.answered_authenticated(), "{}: active without a 2xx or permission error", probe.provider());
             }
             prop_assert!(!format!("{scope:?}").contains(&secret), "{}: the credential is in the scope", probe.provider());
             prop_assert!(replay.refused().is_empty(), "{}: built {:?}", probe.provider(), replay.refused());

@@ -66,6 +66,11 @@ fn name_account(account: &serde_json::Value, scope: &mut Scope) {
     }
 }
 
+/// Stripe's error envelope: `{"error": {"type": "...", "message": "..."}}`.
+fn is_stripe_error(response: &crate::scope::http::Response) -> bool {
+    response.json().ok().as_ref().and_then(|v| v.get("error")).and_then(|e| str_of(e, "type")).is_some()
+}
+
 fn restricted(
     get: &dyn Fn(&str) -> Result<crate::scope::http::Response, ProbeError>,
     live: bool,
@@ -83,7 +88,9 @@ fn restricted(
                 readable.push(format!("{name}:read"));
             }
             401 => return Err(ProbeError::Unauthorized("HTTP 401".into())),
-            403 => answered = true,
+            // A restricted key lacking a permission gets Stripe's JSON error envelope; any
+            // other 403 (a WAF or proxy page) proves nothing about the key.
+            403 if is_stripe_error(&r) => answered = true,
             _ => {}
         }
     }
@@ -102,4 +109,35 @@ fn restricted(
     ));
     scope.permissions = readable;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Secret;
+    use crate::scope::Activity;
+    use crate::scope::http::Response;
+    use crate::scope::probe::replay::{Replay, probe};
+
+    /// A restricted key whose three read probes all get `status` with `body`.
+    fn restricted_key(status: u16, body: &str) -> Scope {
+        let answer = || Ok(Response { status, headers: Default::default(), body: body.as_bytes().to_vec() });
+        let replay = Replay::new(vec![answer(), answer(), answer()]);
+        let secret = Secret::new(b"rk_test_keyreachtestkeyreachtestkeyreach");
+        let target =
+            Target { provider: "stripe", rule_id: "stripe.restricted-key-test", secret: &secret, companion: None };
+        probe(&target, Scope::unknown(), &replay)
+    }
+
+    #[test]
+    fn only_stripes_permission_error_makes_a_403_active() {
+        let denied = r#"{"error": {"type": "invalid_request_error", "message": "The provided key does not have the required permissions for this endpoint."}}"#;
+        let scope = restricted_key(403, denied);
+        assert_eq!(scope.active, Activity::Active);
+        assert_eq!(scope.level, Level::None);
+        for body in ["<html>Access denied by the WAF</html>", "{}", r#"{"message": "Forbidden"}"#] {
+            let scope = restricted_key(403, body);
+            assert!(matches!(scope.active, Activity::Indeterminate(_)), "{body}: {:?}", scope.active);
+        }
+    }
 }
