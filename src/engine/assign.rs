@@ -74,6 +74,10 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     if op.is_none() && quoted_name && !quoted {
         return None;
     }
+    // `"Postmark": {` or `key = [` opens an object or a list: a section, not a value.
+    if !quoted && matches!(buf[value.start], b'{' | b'[') {
+        return None;
+    }
     let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
     if !quoted && !continues && !ends_line(buf, value.end) {
         return None;
@@ -229,6 +233,124 @@ fn xml_element(buf: &[u8], name: Range<usize>, i: usize) -> Option<Assignment> {
     Some(Assignment { name, value: start..end, quoted: true })
 }
 
+/// How far past a section's name its keys are looked for.
+const MAX_SECTION: usize = 4096;
+
+/// A keyword hit that names a section rather than a value: `"Postmark": {` (JSON, HCL),
+/// `postmark:` ending its line with indented keys below (YAML), or a `[postmark]` table
+/// header (TOML, INI). Returns the section's name and pushes the assignments of its direct
+/// keys (`"ServerToken": "..."`) to `out`; a rule then reads `postmark_servertoken`.
+pub fn section(buf: &[u8], hit: Range<usize>, out: &mut Vec<Assignment>) -> Option<Range<usize>> {
+    let start = name_start(buf, hit.start);
+    let end = name_end(buf, hit.start);
+    if end <= start {
+        return None;
+    }
+    let before = start.checked_sub(1).map(|i| buf[i]);
+    let mut i = end;
+    if before == Some(b'[') {
+        if buf.get(i) != Some(&b']') || !ends_line(buf, i + 1) || line_start(buf, start) != start - 1 {
+            return None;
+        }
+        table_keys(buf, next_line(buf, i), out);
+        return Some(start..end);
+    }
+    if let Some(q) = before.filter(|&b| is_quote(b)) {
+        if buf.get(i) != Some(&q) {
+            return None;
+        }
+        i += 1;
+    }
+    i = skip_blanks(buf, i);
+    if operator(buf, i) != Some(1) {
+        return None;
+    }
+    let i = skip_blanks(buf, i + 1);
+    if buf.get(i) == Some(&b'{') && ends_line(buf, i + 1) {
+        braced_keys(buf, next_line(buf, i), out);
+    } else if buf[i - 1] != b'=' && ends_line(buf, i) {
+        let indent = start - line_start(buf, start) - usize::from(before.is_some_and(is_quote));
+        indented_keys(buf, next_line(buf, i), indent, out);
+    } else {
+        return None;
+    }
+    Some(start..end)
+}
+
+fn next_line(buf: &[u8], i: usize) -> usize {
+    let ceil = (i + MAX_VALUE).min(buf.len());
+    memchr::memchr(b'\n', &buf[i..ceil]).map_or(ceil, |p| i + p + 1)
+}
+
+/// The assignment a line starts with, if any (`key = v`, `"key": v`, `- ` is not a key).
+fn line_key(buf: &[u8], line: usize, out: &mut Vec<Assignment>) {
+    let mut p = skip_blanks(buf, line);
+    if buf.get(p).is_some_and(|&b| is_quote(b)) {
+        p += 1;
+    }
+    if buf.get(p).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+        if let Some(a) = at(buf, p..p + 1) {
+            out.push(a);
+        }
+    }
+}
+
+/// Lines of a `[table]` up to the next header.
+fn table_keys(buf: &[u8], mut line: usize, out: &mut Vec<Assignment>) {
+    let ceil = (line + MAX_SECTION).min(buf.len());
+    while line < ceil && buf[skip_blanks(buf, line)] != b'[' {
+        line_key(buf, line, out);
+        line = next_line(buf, line);
+    }
+}
+
+/// Lines directly inside `{ ... }` (nested objects skipped) up to the closing brace.
+fn braced_keys(buf: &[u8], mut line: usize, out: &mut Vec<Assignment>) {
+    let ceil = (line + MAX_SECTION).min(buf.len());
+    let mut depth = 1usize;
+    while line < ceil {
+        if depth == 1 {
+            line_key(buf, line, out);
+        }
+        let end = next_line(buf, line);
+        let mut quote = None;
+        for &b in &buf[line..end] {
+            match (quote, b) {
+                (Some(q), b) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b) if is_quote(b) => quote = Some(b),
+                (None, b'{' | b'[') => depth += 1,
+                (None, b'}' | b']') => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                return;
+            }
+        }
+        line = end;
+    }
+}
+
+/// YAML: the lines indented one level deeper than the section's key.
+fn indented_keys(buf: &[u8], mut line: usize, indent: usize, out: &mut Vec<Assignment>) {
+    let ceil = (line + MAX_SECTION).min(buf.len());
+    let mut child = None;
+    while line < ceil {
+        let p = skip_blanks(buf, line);
+        let blank = matches!(buf.get(p), None | Some(b'\n' | b'\r' | b'#'));
+        if !blank {
+            let at_indent = p - line;
+            if at_indent <= indent || child.is_some_and(|c| at_indent < c) {
+                return;
+            }
+            if *child.get_or_insert(at_indent) == at_indent {
+                line_key(buf, line, out);
+            }
+        }
+        line = next_line(buf, line);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +446,42 @@ mod tests {
     fn name_covers_the_whole_identifier() {
         let (name, _) = pair("MY_RAILWAY_API_TOKEN=x", "RAILWAY").unwrap();
         assert_eq!(name, "MY_RAILWAY_API_TOKEN");
+    }
+
+    fn section_of(text: &str, kw: &str) -> Option<(String, Vec<(String, String)>)> {
+        let i = text.find(kw)?;
+        let mut out = Vec::new();
+        let name = section(text.as_bytes(), i..i + kw.len(), &mut out)?;
+        let keys = out.into_iter().map(|a| (text[a.name].to_string(), text[a.value].to_string())).collect();
+        Some((text[name].to_string(), keys))
+    }
+
+    #[test]
+    fn reads_the_direct_keys_of_a_section() {
+        let json = "{\n  \"Postmark\": {\n    \"ServerToken\": \"abc123\",\n    \"Nested\": {\n      \"Token\": \"deep\"\n    },\n    \"Stream\": \"outbound\"\n  },\n  \"Other\": \"x\"\n}";
+        let (name, keys) = section_of(json, "Postmark").unwrap();
+        assert_eq!(name, "Postmark");
+        let names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["ServerToken", "Stream"]);
+        assert_eq!(keys[0].1, "abc123");
+
+        let yaml = "postmark:\n  server_token: abc123\n  nested:\n    token: deep\n  stream: outbound\nother: x\n";
+        let (_, keys) = section_of(yaml, "postmark").unwrap();
+        assert_eq!(keys, [("server_token".into(), "abc123".into()), ("stream".into(), "outbound".into())]);
+
+        let toml = "[postmark]\nserver_token = \"abc123\"\n\n[other]\ntoken = \"x\"\n";
+        let (_, keys) = section_of(toml, "postmark").unwrap();
+        assert_eq!(keys, [("server_token".into(), "abc123".into())]);
+    }
+
+    #[test]
+    fn a_value_or_a_one_line_object_is_no_section() {
+        for text in ["postmark: abc123\n  token: x", "a [postmark] b\ntoken = x", "{\"postmark\": {\"token\": \"x\"}}"]
+        {
+            assert_eq!(section_of(text, "postmark").map(|(n, _)| n), None, "{text}");
+        }
+        // HCL's `name = {` opens a block; only a YAML key may end its line with `:`.
+        assert!(section_of("postmark = {\n  token = \"x\"\n}", "postmark").is_some());
+        assert_eq!(section_of("postmark =\n  token: x", "postmark").map(|(n, _)| n), None);
     }
 }

@@ -390,34 +390,61 @@ impl Engine {
         }
     }
 
-    /// Assignment rules: read the assignment around each hit, check name and value.
+    /// Assignment rules: read the assignment around each hit, check name and value. A hit
+    /// naming a section (`"Postmark": {`, `postmark:` over indented keys, `[postmark]`)
+    /// reads its direct keys as `section_key` names; catch-all rules skip sections.
     fn confirm_assignments(&self, buf: &[u8], id: RuleId, hits: &[Hit], scratch: &mut Scratch) {
         let rule = self.rules.get(id);
         let mut last_value: Option<Range<usize>> = None;
+        let mut keys = Vec::new();
+        let mut name = Vec::new();
         for h in hits {
-            let Some(a) = assign::at(buf, h.start..h.end) else { continue };
-            if last_value.as_ref() == Some(&a.value) {
+            if let Some(a) = assign::at(buf, h.start..h.end) {
+                if last_value.as_ref() != Some(&a.value) {
+                    last_value = Some(a.value.clone());
+                    self.confirm_assignment(buf, id, &buf[a.name.clone()], &a, scratch);
+                }
                 continue;
             }
-            last_value = Some(a.value.clone());
-            let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
-            if !name_allowed(rule, state, &buf[a.name.clone()]) {
+            if rule.generic {
                 continue;
             }
-            let value = &buf[a.value.clone()];
-            let (cache, caps) = &mut state.pattern;
-            if !capture(rule.pattern.get(), cache, caps, value, 0..value.len()) {
-                continue;
+            keys.clear();
+            let Some(section) = assign::section(buf, h.start..h.end, &mut keys) else { continue };
+            for a in &keys {
+                if last_value.as_ref() == Some(&a.value) {
+                    continue;
+                }
+                last_value = Some(a.value.clone());
+                name.clear();
+                name.extend_from_slice(&buf[section.clone()]);
+                name.push(b'_');
+                name.extend_from_slice(&buf[a.name.clone()]);
+                self.confirm_assignment(buf, id, &name, a, scratch);
             }
-            let secret = spans(caps).1;
-            let secret = secret.start + a.value.start..secret.end + a.value.start;
-            let words_ok = rule.classes.is_some();
-            if rule.generic && !filter::plausible_generic_secret(&buf[secret.clone()], a.quoted, words_ok) {
-                continue;
-            }
-            if accept(rule, rule.entropy, &buf[secret.clone()]) {
-                self.push_match(buf, id, a.name.start..a.value.end, secret, scratch);
-            }
+        }
+    }
+
+    /// One assignment: the rule's name check on `name`, then its pattern and filters on the value.
+    fn confirm_assignment(&self, buf: &[u8], id: RuleId, name: &[u8], a: &assign::Assignment, scratch: &mut Scratch) {
+        let rule = self.rules.get(id);
+        let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+        if !name_allowed(rule, state, name) {
+            return;
+        }
+        let value = &buf[a.value.clone()];
+        let (cache, caps) = &mut state.pattern;
+        if !capture(rule.pattern.get(), cache, caps, value, 0..value.len()) {
+            return;
+        }
+        let secret = spans(caps).1;
+        let secret = secret.start + a.value.start..secret.end + a.value.start;
+        let words_ok = rule.classes.is_some();
+        if rule.generic && !filter::plausible_generic_secret(&buf[secret.clone()], a.quoted, words_ok) {
+            return;
+        }
+        if accept(rule, rule.entropy, &buf[secret.clone()]) {
+            self.push_match(buf, id, a.name.start..a.value.end, secret, scratch);
         }
     }
 

@@ -88,6 +88,29 @@ fn assignment_rules_read_name_and_value() {
 }
 
 #[test]
+fn keys_nested_under_a_provider_section_are_read_with_its_name() {
+    let uuid_pattern = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+    let mut r = rule("postmark.server-token", &["postmark"], uuid_pattern);
+    r.assign = Some("postmark[_.-]?server[_.-]?token$".into());
+    let mut generic = rule("generic.assign", &["settings"], uuid_pattern);
+    generic.assign = Some("settings_servertoken".into());
+    generic.generic = true;
+    let e = engine(vec![r, generic]);
+    let uuid = expand("{{uuid}}", "s").unwrap();
+    for text in [
+        format!("{{\n  \"Postmark\": {{\n    \"ServerToken\": \"{uuid}\",\n    \"Stream\": \"outbound\"\n  }}\n}}"),
+        format!("postmark:\n  server_token: {uuid}\n"),
+        format!("[postmark]\nserver-token = \"{uuid}\"\n"),
+    ] {
+        assert_eq!(secrets(&e, &text), vec![uuid.clone()], "{text}");
+    }
+    // Only direct keys of the section count, and catch-all rules never read sections.
+    assert!(secrets(&e, &format!("postmark:\n  other:\n    server_token: {uuid}\n")).is_empty());
+    assert!(secrets(&e, &format!("postmark:\n  stream: x\nserver_token: {uuid}\n")).is_empty());
+    assert!(secrets(&e, &format!("settings:\n  servertoken: {uuid}\n")).is_empty());
+}
+
+#[test]
 fn placeholders_and_low_entropy_are_dropped() {
     let mut r = rule("p.key", &["key_"], r"key_([A-Za-z0-9]{20})");
     r.entropy = Some(3.0);
