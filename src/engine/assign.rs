@@ -298,7 +298,7 @@ fn line_key(buf: &[u8], line: usize, out: &mut Vec<Assignment>) {
 /// Lines of a `[table]` up to the next header.
 fn table_keys(buf: &[u8], mut line: usize, out: &mut Vec<Assignment>) {
     let ceil = (line + MAX_SECTION).min(buf.len());
-    while line < ceil && buf[skip_blanks(buf, line)] != b'[' {
+    while line < ceil && buf.get(skip_blanks(buf, line)) != Some(&b'[') {
         line_key(buf, line, out);
         line = next_line(buf, line);
     }
@@ -472,6 +472,8 @@ mod tests {
         let toml = "[postmark]\nserver_token = \"abc123\"\n\n[other]\ntoken = \"x\"\n";
         let (_, keys) = section_of(toml, "postmark").unwrap();
         assert_eq!(keys, [("server_token".into(), "abc123".into())]);
+        // A table that ends the input on a blank line.
+        assert_eq!(section_of("[postmark]\n   ", "postmark").unwrap().1, []);
     }
 
     #[test]
