@@ -30,32 +30,43 @@ fn is_quote(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`')
 }
 
-/// Finds the assignment whose name contains `hit`, if the text there is one.
-pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+/// The name a keyword hit sits in: its range, the byte before it, and where the text
+/// after it starts (past a closing quote of a quoted key).
+struct Key {
+    name: Range<usize>,
+    before: Option<u8>,
+    after: usize,
+}
+
+fn key_at(buf: &[u8], hit: Range<usize>) -> Option<Key> {
     let start = name_start(buf, hit.start);
     // From the hit's start: a keyword may run past the name (`token:`).
     let end = name_end(buf, hit.start);
     if end <= start {
         return None;
     }
-    let name = start..end;
     let before = start.checked_sub(1).map(|i| buf[i]);
     // `scheme://user:password@host` is a URL, read by URL rules, not an assignment.
     if start >= 2 && &buf[start - 2..start] == b"//" {
         return None;
     }
-    let mut i = end;
-    // A quoted key (`"api_key": ...`, `'token' => ...`) or an XML element (`<password>`).
-    if let Some(q) = before.filter(|&b| is_quote(b)) {
-        if buf.get(i) != Some(&q) {
-            return None;
-        }
-        i += 1;
-    } else if before == Some(b'<') {
-        return xml_element(buf, name, i);
+    // A quoted key (`"api_key": ...`, `'token' => ...`) ends at its closing quote.
+    let after = match before.filter(|&b| is_quote(b)) {
+        Some(q) if buf.get(end) != Some(&q) => return None,
+        Some(_) => end + 1,
+        None => end,
+    };
+    Some(Key { name: start..end, before, after })
+}
+
+/// Finds the assignment whose name contains `hit`, if the text there is one.
+pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    let Key { name, before, after } = key_at(buf, hit)?;
+    // An XML element (`<password>`).
+    if before == Some(b'<') {
+        return xml_element(buf, name, after);
     }
-    let after_name = i;
-    i = skip_blanks(buf, i);
+    let i = skip_blanks(buf, after);
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
     let i = match op {
@@ -63,7 +74,7 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
         // `("API_KEY", "value")`: a quoted name followed by a comma.
         Some(_) => return None,
         None if quoted_name && buf.get(i) == Some(&b',') => skip_blanks(buf, i + 1),
-        None if i > after_name && whitespace_form_allowed(buf, &name) => i,
+        None if i > after && whitespace_form_allowed(buf, &name) => i,
         None => return None,
     };
     let (value, quoted) = value_at(buf, i)?;
@@ -241,40 +252,29 @@ const MAX_SECTION: usize = 4096;
 /// header (TOML, INI). Returns the section's name and pushes the assignments of its direct
 /// keys (`"ServerToken": "..."`) to `out`; a rule then reads `postmark_servertoken`.
 pub fn section(buf: &[u8], hit: Range<usize>, out: &mut Vec<Assignment>) -> Option<Range<usize>> {
-    let start = name_start(buf, hit.start);
-    let end = name_end(buf, hit.start);
-    if end <= start {
-        return None;
-    }
-    let before = start.checked_sub(1).map(|i| buf[i]);
-    let mut i = end;
+    let Key { name, before, after } = key_at(buf, hit)?;
     if before == Some(b'[') {
-        if buf.get(i) != Some(&b']') || !ends_line(buf, i + 1) || line_start(buf, start) != start - 1 {
+        let header = line_start(buf, name.start) == name.start - 1;
+        if !header || buf.get(after) != Some(&b']') || !ends_line(buf, after + 1) {
             return None;
         }
-        table_keys(buf, next_line(buf, i), out);
-        return Some(start..end);
+        table_keys(buf, next_line(buf, after), out);
+        return Some(name);
     }
-    if let Some(q) = before.filter(|&b| is_quote(b)) {
-        if buf.get(i) != Some(&q) {
-            return None;
-        }
-        i += 1;
-    }
-    i = skip_blanks(buf, i);
-    if operator(buf, i) != Some(1) {
+    let op = skip_blanks(buf, after);
+    if operator(buf, op) != Some(1) {
         return None;
     }
-    let i = skip_blanks(buf, i + 1);
+    let i = skip_blanks(buf, op + 1);
     if buf.get(i) == Some(&b'{') && ends_line(buf, i + 1) {
         braced_keys(buf, next_line(buf, i), out);
-    } else if buf[i - 1] != b'=' && ends_line(buf, i) {
-        let indent = start - line_start(buf, start) - usize::from(before.is_some_and(is_quote));
+    } else if buf[op] == b':' && ends_line(buf, i) {
+        let indent = name.start - line_start(buf, name.start) - usize::from(before.is_some_and(is_quote));
         indented_keys(buf, next_line(buf, i), indent, out);
     } else {
         return None;
     }
-    Some(start..end)
+    Some(name)
 }
 
 fn next_line(buf: &[u8], i: usize) -> usize {
