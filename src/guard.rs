@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 
 use crate::config::{self, Overrides};
 use crate::credentials::Sighting;
-use crate::engine::{Engine, Position};
+use crate::engine::Engine;
+use crate::pipeline::Scanner;
 use crate::policy::{Finding, Severity};
-use crate::rules::RuleId;
 use crate::source::{Origin, Reach, env};
 
 /// How the guard decides.
@@ -404,7 +404,7 @@ fn decide(action: &Action, exposure: &Exposure, project: &Path, options: &GuardO
     let rules = crate::load_rules(&settings.rules)?;
     let engine = Engine::new(Arc::clone(&rules), settings.engine.clone())?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let mut scanner = Scanner { engine: &engine, scratch: engine.scratch(), ids: Vec::new(), excluded: Vec::new() };
+    let mut scanner = Scanner::new(&engine, &settings.stream);
     let mut sightings = Vec::new();
     for path in &exposure.files {
         let display = display(path, project, home.as_deref());
@@ -416,17 +416,13 @@ fn decide(action: &Action, exposure: &Exposure, project: &Path, options: &GuardO
                 None => continue,
             },
         };
-        sightings.extend(scanner.scan(&content, &display, reach));
+        let origin = Origin { path: display, reach, commit: None };
+        sightings.extend(scanner.text(&content, &origin));
     }
     if exposure.all_env || !exposure.vars.is_empty() {
         for var in env::current() {
             if exposure.all_env || exposure.vars.contains(&var.name) {
-                let mut found = scanner.scan(&var.text, &var.display(), Reach::Env);
-                for s in &mut found {
-                    s.location.line = None;
-                    s.location.column = None;
-                }
-                sightings.extend(found);
+                sightings.extend(scanner.env(&var));
             }
         }
     }
@@ -444,8 +440,8 @@ fn decide(action: &Action, exposure: &Exposure, project: &Path, options: &GuardO
 /// Credentials in the project's git history (nothing when it is not a repository). The
 /// one slow path: it runs only for commands that print past commits.
 fn history(settings: &crate::config::Settings, engine: &Engine) -> Vec<Sighting> {
-    match crate::gitscan::history(settings, engine, &crate::NoProgress) {
-        Ok(git) => crate::gitscan::fold(Vec::new(), git.sightings),
+    match crate::pipeline::git::history(settings, engine, &crate::NoProgress) {
+        Ok(git) => crate::pipeline::git::fold(Vec::new(), git.sightings),
         Err(_) => Vec::new(),
     }
 }
@@ -466,30 +462,6 @@ fn display(path: &Path, project: &Path, home: Option<&Path>) -> String {
     match home {
         Some(home) if path.starts_with(home) => crate::source::home::display(home, path),
         _ => crate::source::fs::display_path(path),
-    }
-}
-
-/// The engine with one scratch, applying path-limited rules to each display path.
-struct Scanner<'a> {
-    engine: &'a Engine,
-    scratch: crate::engine::Scratch,
-    ids: Vec<RuleId>,
-    excluded: Vec<RuleId>,
-}
-
-impl Scanner<'_> {
-    fn scan(&mut self, bytes: &[u8], display: &str, reach: Reach) -> Vec<Sighting> {
-        let rules = self.engine.rules();
-        rules.path_rules(Path::new(display), &mut self.ids);
-        rules.excluded_rules(Path::new(display), &mut self.excluded);
-        self.engine.enable_path_rules(&mut self.scratch, &self.ids);
-        self.engine.disable_rules(&mut self.scratch, &self.excluded);
-        let origin = Origin { path: display.to_string(), reach, commit: None };
-        self.engine
-            .scan(bytes, Position::START, &mut self.scratch)
-            .iter()
-            .map(|m| crate::sighting(m, bytes, &origin))
-            .collect()
     }
 }
 

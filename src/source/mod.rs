@@ -72,6 +72,14 @@ pub struct Origin {
     pub commit: Option<CommitRef>,
 }
 
+/// Something that could not be scanned: the path as shown (or `blob <id>`, `git`) and the
+/// cause in plain words. Data, not text: printers escape both.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub path: String,
+    pub cause: String,
+}
+
 /// What the sources read during a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
