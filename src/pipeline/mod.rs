@@ -5,6 +5,7 @@
 //! Printing is left to [`crate::report`] and the binary.
 
 pub mod audit;
+mod exposed;
 pub mod git;
 mod input;
 mod judge;
@@ -24,6 +25,7 @@ use crate::policy::blast::{self, BlastRadius};
 use crate::rules::RuleSet;
 use crate::source::{Inventory, Problem, Stats};
 
+pub use exposed::{Exposed, Exposures, exposed};
 pub use input::probe_input;
 pub use judge::judge;
 pub use load::{check_rules, load_rules};
