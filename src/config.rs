@@ -12,7 +12,7 @@ use crate::policy::{AllowSpec, EnvironmentSpec, Policy, PolicySpec, Severity};
 use crate::rules::RuleSpec;
 use crate::scope::http::{HttpOptions, check_endpoint};
 use crate::source::fs::WalkOptions;
-use crate::source::history::GitOptions;
+use crate::source::git::GitOptions;
 
 /// Default `--max-file-size`, in megabytes.
 pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 25;

@@ -160,7 +160,7 @@ fn mcp_values(root: &Path, configs: &[McpConfig], scanner: &mut Scanner<'_>, sig
         sightings.iter().map(|s| (s.location.path.clone(), Fingerprint::of(s.secret.expose()))).collect();
     let in_workspace: Vec<&Path> =
         configs.iter().filter(|c| c.scope == agent::Scope::Workspace).map(|c| c.path.as_path()).collect();
-    let labels = crate::source::git::Classifier::for_root(root).classify(in_workspace);
+    let labels = crate::source::git::worktree::Classifier::for_root(root).classify(in_workspace);
     for config in configs {
         let reach = match config.scope {
             agent::Scope::Home => Reach::Home,

@@ -17,8 +17,10 @@ use crate::config::Settings;
 use crate::credentials::{Fingerprint, Sighting};
 use crate::engine::Engine;
 use crate::rules::RuleId;
-use crate::source::history::{self, BlobEvent, GitRoot, Introduced, Want};
-use crate::source::{CommitRef, Reach, staged};
+use crate::source::git::blobs::{self, BlobEvent};
+use crate::source::git::commits::{self, Introduced, Want};
+use crate::source::git::{GitRoot, index};
+use crate::source::{CommitRef, Reach};
 
 use super::Progress;
 use super::scanner::{Gathered, Scanner};
@@ -30,7 +32,7 @@ pub fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> 
     let excludes = crate::source::fs::check(&settings.walk)?;
     for (n, root_path) in settings.walk.roots.iter().enumerate() {
         let root = GitRoot::discover(root_path)?;
-        let files = staged::staged_files(&root)?;
+        let files = index::staged_files(&root)?;
         let mut paths: HashMap<ObjectId, Vec<String>> = HashMap::new();
         for file in &files {
             if let Some(rel) = root.strip(file.path.as_bstr()) {
@@ -41,7 +43,7 @@ pub fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> 
         }
         let ids: Vec<ObjectId> = paths.keys().copied().collect();
         let scan = BlobScan::new(settings, engine, Reach::Staged, progress);
-        history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+        blobs::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
         let mut found = scan.finish();
         out.merge(std::mem::take(&mut found.found));
         for (id, s, plain) in found.all() {
@@ -68,23 +70,23 @@ pub fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) ->
         let (commits, hits, introduced) = match settings.git.since.as_deref() {
             None => {
                 let scan = BlobScan::new(settings, engine, Reach::History, progress);
-                history::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
+                blobs::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
                 let mut found = scan.finish();
                 out.merge(std::mem::take(&mut found.found));
                 if found.hits.is_empty() {
                     continue;
                 }
-                let commits = history::commits(&root, None)?;
+                let commits = commits::commits(&root, None)?;
                 let targets: HashSet<ObjectId> = found.hits.iter().map(|(id, _)| *id).collect();
-                let introduced = history::introductions(&root, &commits, Want::Only(&targets))?;
+                let introduced = commits::introductions(&root, &commits, Want::Only(&targets))?;
                 (commits, found, introduced)
             }
             Some(rev) => {
-                let commits = history::commits(&root, Some(rev))?;
-                let introduced = history::introductions(&root, &commits, Want::All)?;
+                let commits = commits::commits(&root, Some(rev))?;
+                let introduced = commits::introductions(&root, &commits, Want::All)?;
                 let ids: Vec<ObjectId> = introduced.keys().copied().collect();
                 let scan = BlobScan::new(settings, engine, Reach::History, progress);
-                history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+                blobs::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
                 let mut found = scan.finish();
                 out.merge(std::mem::take(&mut found.found));
                 (commits, found, introduced)
@@ -111,7 +113,7 @@ impl Placement<'_> {
     /// commit.
     fn first_introductions(
         &self,
-        commits: &history::Commits,
+        commits: &commits::Commits,
         found: BlobHits,
         introduced: &HashMap<ObjectId, Introduced>,
     ) -> Vec<Sighting> {

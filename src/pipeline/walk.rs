@@ -104,7 +104,8 @@ fn label_reach(roots: &[PathBuf], sightings: Vec<(PathBuf, Sighting)>) -> Vec<Si
     }
     let mut out = Vec::new();
     for (root, group) in by_root {
-        let labels = source::git::Classifier::for_root(&roots[root]).classify(group.iter().map(|(p, _)| p.as_path()));
+        let labels =
+            source::git::worktree::Classifier::for_root(&roots[root]).classify(group.iter().map(|(p, _)| p.as_path()));
         for (path, mut s) in group {
             let reach = labels.get(&path).copied().unwrap_or(Reach::Untracked);
             s.location.reach = reach;
