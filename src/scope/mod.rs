@@ -12,6 +12,7 @@ pub mod formats;
 pub mod http;
 pub mod probe;
 pub mod time;
+pub mod words;
 
 use std::fmt;
 
