@@ -6,6 +6,7 @@
 //! Only [`probe`] (through [`http`]) touches the network, and only when a
 //! [`probe::Prober`] is built, which happens only under `--probe`.
 
+pub mod db;
 pub mod decode;
 pub mod formats;
 pub mod http;
