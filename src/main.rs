@@ -162,6 +162,10 @@ struct ProbeFlags {
     /// Seconds each probe request may take [default: 10].
     #[arg(long, value_name = "SECONDS")]
     probe_timeout: Option<f64>,
+    /// Let database probes connect to HOST (a name, an address or a CIDR block) even at a
+    /// private, loopback or link-local address; only public hosts otherwise (repeatable).
+    #[arg(long, value_name = "HOST")]
+    probe_allow_host: Vec<String>,
 }
 
 #[derive(Args)]
@@ -359,6 +363,7 @@ fn scan_overrides(args: &ScanArgs) -> Overrides {
         endpoints: args.probe.endpoint.clone(),
         trust_config: args.probe.trust_config,
         probe_timeout: args.probe.probe_timeout,
+        allow_hosts: args.probe.probe_allow_host.clone(),
     }
 }
 
@@ -468,6 +473,7 @@ fn run_probe(args: ProbeArgs) -> anyhow::Result<u8> {
         endpoints: args.probe.endpoint,
         trust_config: args.probe.trust_config,
         probe_timeout: args.probe.probe_timeout,
+        allow_hosts: args.probe.probe_allow_host,
         paths: vec![PathBuf::from("-")],
         ..Overrides::default()
     };

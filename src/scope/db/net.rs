@@ -189,7 +189,7 @@ pub fn resolve(host: &str, port: u16, options: &NetOptions) -> Result<Vec<Socket
             if !allowed(bare, addr.ip(), &options.allow_hosts) {
                 let what =
                     if bare.parse::<IpAddr>().is_ok() { kind.to_string() } else { format!("{} ({kind})", addr.ip()) };
-                return Err(ProbeError::Refused(format!(
+                return Err(ProbeError::NotProbed(format!(
                     "{bare} is {what}; database probes connect only to public hosts unless you allow one \
 (--probe-allow-host {bare})"
                 )));
