@@ -469,7 +469,7 @@ mod tests {
     fn private_hosts_are_refused_unless_allowed() {
         let err = resolve("127.0.0.1", 5432, &opts(&[])).unwrap_err();
         assert!(
-            matches!(&err, ProbeError::Refused(why) if why.contains("loopback") && why.contains("--probe-allow-host 127.0.0.1")),
+            matches!(&err, ProbeError::NotProbed(why) if why.contains("loopback") && why.contains("--probe-allow-host 127.0.0.1")),
             "{err}"
         );
         let err = resolve("localhost", 5432, &opts(&[])).unwrap_err();
