@@ -113,6 +113,10 @@ pub struct Facts {
     pub schemas: Vec<(String, String)>,
     /// The database the session was in (PostgreSQL).
     pub current: Option<String>,
+    /// The databases whose names say whether it is production, when not all of
+    /// `databases` (PostgreSQL lets every role connect to most databases: only the current
+    /// one, the owned ones, or all of them for a superuser count).
+    pub focus: Vec<String>,
     /// Roles whose privileges could not be read (MySQL).
     pub roles: Vec<String>,
     pub notes: Vec<String>,
@@ -130,6 +134,7 @@ impl Default for Facts {
             databases: Vec::new(),
             schemas: Vec::new(),
             current: None,
+            focus: Vec::new(),
             roles: Vec::new(),
             notes: Vec::new(),
             version: None,
@@ -181,7 +186,8 @@ fn apply(login: &DbLogin, facts: Facts, scope: &mut Scope) {
     };
     scope.notes.push(format!("probe: {server} on {host} accepts {who}: {summary}"));
     scope.notes.extend(facts.notes);
-    let prod_db = facts.databases.iter().chain(facts.current.iter()).find(|d| super::looks_production(d));
+    let named = if facts.focus.is_empty() { &facts.databases } else { &facts.focus };
+    let prod_db = named.iter().chain(facts.current.iter()).find(|d| super::looks_production(d));
     if super::looks_production(&host) {
         scope.notes.push(format!("host {host} reads as production"));
         set_production(scope, true);

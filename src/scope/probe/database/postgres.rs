@@ -185,6 +185,8 @@ fn read(session: &mut Session) -> Result<Facts, ProbeError> {
     if facts.destructive == Some(true) && own + truncate > 0 && facts.level != Level::Admin {
         facts.notes.push(format!("role {name} can drop or truncate tables in {current_db}"));
     }
+    facts.focus = if flag(1) { facts.databases.clone() } else { owned };
+    facts.focus.push(current_db.clone());
     facts.current = Some(current_db);
     Ok(facts)
 }
