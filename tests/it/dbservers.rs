@@ -18,7 +18,11 @@ use std::time::{Duration, Instant};
 
 /// Fails the test, in one line, when a server binary is missing.
 fn need(found: Option<PathBuf>, what: &str, package: &str) -> PathBuf {
-    found.unwrap_or_else(|| panic!("{what} not found: install it with `apt-get install {package}` (the database probe tests run real servers)"))
+    found.unwrap_or_else(|| {
+        panic!(
+            "{what} not found: install it with `apt-get install {package}` (the database probe tests run real servers)"
+        )
+    })
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -34,9 +38,8 @@ fn pg_bin(name: &str) -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.is_file()).collect())
         .unwrap_or_default();
-    versions.sort_by_key(|p| {
-        p.components().nth(4).and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok()).unwrap_or(0)
-    });
+    versions
+        .sort_by_key(|p| p.components().nth(4).and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok()).unwrap_or(0));
     versions.pop().or_else(|| on_path(name))
 }
 
@@ -131,8 +134,9 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// Starts a server; `extra` lines go into `postgresql.conf` (TLS settings).
-    pub fn start(extra: &str) -> Postgres {
+    /// Starts a server; `extra` lines go into `postgresql.conf` and `files` (name, content)
+    /// into its data directory, private to the server (TLS key and certificate).
+    pub fn start(extra: &str, files: &[(&str, Vec<u8>)]) -> Postgres {
         let initdb = need(pg_bin("initdb"), "PostgreSQL (initdb)", "postgresql");
         let postgres = need(pg_bin("postgres"), "PostgreSQL (postgres)", "postgresql");
         need(pg_bin("psql").or_else(|| on_path("psql")), "PostgreSQL client (psql)", "postgresql-client");
@@ -143,8 +147,15 @@ impl Postgres {
         }
         let data = dir.path().join("data");
         run(
-            as_user(Command::new(&initdb), user)
-                .args(["-D", data.to_str().unwrap(), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"])
+            as_user(&mut Command::new(&initdb), user)
+                .args([
+                    "-D",
+                    data.to_str().unwrap(),
+                    "-U",
+                    "postgres",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                ])
                 .env("LC_ALL", "C"),
             "initdb",
         );
@@ -157,12 +168,17 @@ impl Postgres {
         let mut text = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
         text.push_str(&conf);
         std::fs::write(data.join("postgresql.conf"), text).unwrap();
+        for (name, content) in files {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::write(data.join(name), content).unwrap();
+            std::fs::set_permissions(data.join(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         let log = dir.path().join("server.log");
         let log_file = std::fs::File::create(&log).unwrap();
         if let Some((uid, gid)) = user {
             chown_tree(dir.path(), uid, gid);
         }
-        let mut child = as_user(Command::new(&postgres), user)
+        let mut child = as_user(&mut Command::new(&postgres), user)
             .args(["-D", data.to_str().unwrap()])
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
@@ -170,9 +186,29 @@ impl Postgres {
             .spawn()
             .expect("postgres starts");
         wait_for_port(port, &mut child, &log);
-        let version = String::from_utf8_lossy(&run(Command::new(&postgres).arg("--version"), "postgres --version").stdout)
-            .trim()
-            .to_string();
+        // Listening is not ready: wait until a session can start.
+        let psql = pg_bin("psql").or_else(|| on_path("psql")).unwrap();
+        let start = Instant::now();
+        while !Command::new(&psql)
+            .args(["-X", "-q", "-h"])
+            .arg(dir.path())
+            .args(["-p", &port.to_string(), "-U", "postgres", "-d", "postgres", "-c", "SELECT 1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "PostgreSQL did not accept sessions: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let version =
+            String::from_utf8_lossy(&run(Command::new(&postgres).arg("--version"), "postgres --version").stdout)
+                .trim()
+                .to_string();
         Postgres { port, dir, child, version }
     }
 
@@ -225,7 +261,8 @@ pub struct Mariadb {
 
 impl Mariadb {
     pub fn start() -> Mariadb {
-        let server = need(on_path("mariadbd").or_else(|| on_path("mysqld")), "MariaDB server (mariadbd)", "mariadb-server");
+        let server =
+            need(on_path("mariadbd").or_else(|| on_path("mysqld")), "MariaDB server (mariadbd)", "mariadb-server");
         let install = need(
             on_path("mariadb-install-db").or_else(|| on_path("mysql_install_db")),
             "MariaDB (mariadb-install-db)",
@@ -236,10 +273,9 @@ impl Mariadb {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let mut install_cmd = Command::new(&install);
-        install_cmd.args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db"]).arg(format!(
-            "--datadir={}",
-            data.display()
-        ));
+        install_cmd
+            .args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db"])
+            .arg(format!("--datadir={}", data.display()));
         if let Some((uid, gid)) = user {
             chown_tree(dir.path(), uid, gid);
         }
@@ -263,9 +299,10 @@ impl Mariadb {
             .spawn()
             .expect("mariadbd starts");
         wait_for_port(port, &mut child, &log);
-        let version = String::from_utf8_lossy(&run(Command::new(&server).arg("--version"), "mariadbd --version").stdout)
-            .trim()
-            .to_string();
+        let version =
+            String::from_utf8_lossy(&run(Command::new(&server).arg("--version"), "mariadbd --version").stdout)
+                .trim()
+                .to_string();
         Mariadb { port, dir, child, version }
     }
 
@@ -290,7 +327,9 @@ impl Mariadb {
     /// Every command of every TCP session in the general log, by session: (user, [(command,
     /// argument)]). Setup runs over the Unix socket and is left out.
     pub fn tcp_sessions(&self) -> Vec<(String, Vec<(String, String)>)> {
-        let mut sessions: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+        // (session id, user, commands)
+        type Session = (String, String, Vec<(String, String)>);
+        let mut sessions: Vec<Session> = Vec::new();
         for line in self.general_log().lines() {
             // "[date time]\t<id> <Command>\t<argument>"; the date is only on some lines.
             let fields: Vec<&str> = line.split('\t').filter(|f| !f.trim().is_empty()).collect();
@@ -361,9 +400,10 @@ impl Redis {
             .spawn()
             .expect("redis-server starts");
         wait_for_port(port, &mut child, &log);
-        let version = String::from_utf8_lossy(&run(Command::new(&server).arg("--version"), "redis-server --version").stdout)
-            .trim()
-            .to_string();
+        let version =
+            String::from_utf8_lossy(&run(Command::new(&server).arg("--version"), "redis-server --version").stdout)
+                .trim()
+                .to_string();
         Redis { port, dir, child, version, admin_password: admin_password.to_string() }
     }
 
@@ -371,21 +411,31 @@ impl Redis {
     pub fn cli(&self, args: &[&str]) -> String {
         let out = run(
             Command::new(on_path("redis-cli").unwrap())
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "--no-auth-warning", "-a", &self.admin_password])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "--no-auth-warning",
+                    "-a",
+                    &self.admin_password,
+                ])
                 .args(args),
             "redis-cli",
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    /// `INFO commandstats` as (command, calls).
+    /// `INFO commandstats` as (command, calls that reached the server).
     pub fn command_calls(&self) -> Vec<(String, u64)> {
         self.cli(&["INFO", "commandstats"])
             .lines()
             .filter_map(|l| {
                 let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
-                let calls = rest.split(',').find_map(|f| f.strip_prefix("calls="))?.parse().ok()?;
-                Some((name.to_string(), calls))
+                // Calls that ran (failed ones included) and calls refused before running (NOPERM).
+                let field =
+                    |key: &str| rest.split(',').find_map(|f| f.strip_prefix(key)).and_then(|n| n.parse::<u64>().ok());
+                Some((name.to_string(), field("calls=")? + field("rejected_calls=").unwrap_or(0)))
             })
             .collect()
     }

@@ -3,6 +3,8 @@
 mod audit;
 mod baseline;
 mod cli;
+mod databases;
+mod dbservers;
 mod determinism;
 mod fake;
 mod faults;

@@ -35,6 +35,7 @@ pub struct Received {
     pub connection: usize,
     pub command: String,
     pub keys: Vec<String>,
+    /// The command's `$db`.
     pub db: String,
 }
 
@@ -144,15 +145,22 @@ fn serve(mut stream: TcpStream, connection: usize, users: &[MongoUser], log: &Mu
             "saslStart" => {
                 let first = payload_text(&command);
                 let bare = first.strip_prefix("n,,").unwrap_or("").to_string();
-                let user_name = bare.split(',').find_map(|f| f.strip_prefix("n=")).unwrap_or("").replace("=2C", ",").replace("=3D", "=");
+                let user_name = bare
+                    .split(',')
+                    .find_map(|f| f.strip_prefix("n="))
+                    .unwrap_or("")
+                    .replace("=2C", ",")
+                    .replace("=3D", "=");
                 let client_nonce = bare.split(',').find_map(|f| f.strip_prefix("r=")).unwrap_or("").to_string();
                 let db = command.get_str("$db").unwrap_or("");
                 match users.iter().find(|u| u.name == user_name && u.db == db) {
                     Some(user) if command.get_str("mechanism") == Ok("SCRAM-SHA-256") && !client_nonce.is_empty() => {
                         let nonce = format!("{client_nonce}fakeServerNonce{connection}");
                         let server_first = format!("r={nonce},s={},i={ITERATIONS}", b64(SALT));
-                        let reply = doc! {"conversationId": 1, "done": false, "payload": binary(&server_first), "ok": 1.0};
-                        conversation = Some(Conversation { user: user.clone(), client_first_bare: bare, server_first, nonce });
+                        let reply =
+                            doc! {"conversationId": 1, "done": false, "payload": binary(&server_first), "ok": 1.0};
+                        conversation =
+                            Some(Conversation { user: user.clone(), client_first_bare: bare, server_first, nonce });
                         reply
                     }
                     _ => failure(18, "AuthenticationFailed"),
@@ -203,7 +211,13 @@ fn verify(c: &Conversation, client_final: &str) -> Option<Vec<u8>> {
     }
     let proof = base64::engine::general_purpose::STANDARD.decode(proof).ok()?;
     let mut salted = [0u8; 32];
-    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, NonZeroU32::new(ITERATIONS).unwrap(), SALT, c.user.password.as_bytes(), &mut salted);
+    pbkdf2::derive(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        NonZeroU32::new(ITERATIONS).unwrap(),
+        SALT,
+        c.user.password.as_bytes(),
+        &mut salted,
+    );
     let key = hmac::Key::new(hmac::HMAC_SHA256, &salted);
     let client_key = hmac::sign(&key, b"Client Key");
     let stored_key = digest::digest(&digest::SHA256, client_key.as_ref());
