@@ -6,11 +6,14 @@
 //! Only [`probe`] (through [`http`]) touches the network, and only when a
 //! [`probe::Prober`] is built, which happens only under `--probe`.
 
+pub mod codec;
 pub mod db;
 pub mod decode;
 pub mod formats;
 pub mod http;
 pub mod probe;
+pub mod time;
+pub mod words;
 
 use std::fmt;
 
