@@ -142,7 +142,7 @@ pub enum PolicyError {
     #[error("allow.fingerprints {0:?} is not of the form sha256:<64 hex digits>")]
     Fingerprint(String),
     #[error(
-        "environments.{0}.{1}: expected `names` or `<provider>_<kind>s` (aws_accounts, railway_projects, github_orgs, vercel_teams, gcp_projects, ...)"
+        "environments.{0}.{1}: expected `names`, `databases` or `<provider>_<kind>s` (aws_accounts, railway_projects, github_orgs, vercel_teams, gcp_projects, database_hosts, ...)"
     )]
     EnvironmentKey(String, String),
 }
@@ -150,9 +150,31 @@ pub enum PolicyError {
 /// Environment names that mean production when `[environments.production]` sets no `names`.
 pub const DEFAULT_PRODUCTION_NAMES: &[&str] = &["production", "prod"];
 
+/// `databases = [...]` in an `[environments.*]` table is short for `database_databases`
+/// (resources `database:database/<name>` of the database probes).
+const DATABASES_KEY: &str = "databases";
+
+/// Whether a value of an `[environments.*]` table is a glob (`*.prod.internal`, `shop_*`).
+fn is_glob(value: &str) -> bool {
+    value.contains(['*', '?', '['])
+}
+
+/// Whether `name` is `value`, lies under it (`value/...`), or matches it as a glob
+/// (case-insensitive, `*` crossing dots and slashes).
+fn name_matches(value: &str, name: &str) -> bool {
+    if is_glob(value) {
+        return globset::GlobBuilder::new(value)
+            .case_insensitive(true)
+            .build()
+            .is_ok_and(|g| g.compile_matcher().is_match(name));
+    }
+    name == value || name.starts_with(&format!("{value}/"))
+}
+
 /// Whether `key` in an `[environments.*]` table is understood.
 fn environment_key_ok(key: &str) -> bool {
     key == "names"
+        || key == DATABASES_KEY
         || key.split_once('_').is_some_and(|(provider, kinds)| {
             !provider.is_empty()
                 && kinds.len() > 1
@@ -179,9 +201,21 @@ impl Policy {
             let g = Glob::new(glob).map_err(|e| PolicyError::Glob { glob: glob.clone(), cause: e.to_string() })?;
             globs.add(g);
         }
-        for (env, table) in &environments {
+        let mut environments = environments;
+        for (env, table) in environments.iter_mut() {
             if let Some(key) = table.keys().find(|k| !environment_key_ok(k)) {
                 return Err(PolicyError::EnvironmentKey(env.clone(), key.clone()));
+            }
+            for (key, values) in table.iter() {
+                if let Some(bad) = values.iter().find(|v| is_glob(v) && Glob::new(v).is_err()) {
+                    return Err(PolicyError::Glob {
+                        glob: format!("environments.{env}.{key}: {bad}"),
+                        cause: "not a glob".into(),
+                    });
+                }
+            }
+            if let Some(names) = table.remove(DATABASES_KEY) {
+                table.entry("database_databases".into()).or_default().extend(names);
             }
         }
         let allow_fingerprints = allow
@@ -220,8 +254,9 @@ impl Policy {
     /// The resources of `scope` that `[environments.production]` calls production, in
     /// plain words ("railway project pocket-prod"). Resources are `provider:kind/name`;
     /// `<provider>_<kind>s = ["name"]` matches a resource of that kind with that name (or
-    /// anything under it: `name/...`), and `names` matches environments by their last
-    /// segment (default: production, prod).
+    /// anything under it: `name/...`; a value with `*`, `?` or `[` is a case-insensitive
+    /// glob), `databases` is short for `database_databases`, and `names` matches
+    /// environments by their last segment (default: production, prod).
     pub fn production_hits(&self, scope: &Scope) -> Vec<String> {
         let table = self.environments.get("production");
         let default_names: Vec<String> = DEFAULT_PRODUCTION_NAMES.iter().map(|s| s.to_string()).collect();
@@ -231,14 +266,13 @@ impl Policy {
             let Some((provider, rest)) = resource.split_once(':') else { continue };
             let Some((kind, name)) = rest.split_once('/') else { continue };
             let key = format!("{provider}_{kind}s");
-            let listed = table
-                .and_then(|t| t.get(&key))
-                .is_some_and(|values| values.iter().any(|v| name == v || name.starts_with(&format!("{v}/"))));
+            let listed =
+                table.and_then(|t| t.get(&key)).is_some_and(|values| values.iter().any(|v| name_matches(v, name)));
             let parent_listed = table.is_some_and(|t| {
                 t.iter().any(|(k, values)| {
                     k.starts_with(&format!("{provider}_"))
                         && *k != key
-                        && values.iter().any(|v| name.starts_with(&format!("{v}/")))
+                        && values.iter().any(|v| !is_glob(v) && name.starts_with(&format!("{v}/")))
                 })
             });
             let last = name.rsplit('/').next().unwrap_or(name);

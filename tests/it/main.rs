@@ -4,6 +4,8 @@ mod architecture;
 mod audit;
 mod baseline;
 mod cli;
+mod databases;
+mod dbservers;
 mod determinism;
 mod fake;
 mod faults;
