@@ -19,7 +19,7 @@ use crate::policy::blast::{self, BlastRadius};
 use crate::rules::{RuleId, RuleSet};
 use crate::source::agent::{self, McpConfig, RestrictionFile, Restrictions};
 use crate::source::{HistoryStatus, Inventory, Origin, Reach, Stats, env, home};
-use crate::{Progress, sighting};
+use crate::{Progress, sighting_with_parts};
 
 /// Which sources an audit reads besides the workspace.
 #[derive(Debug, Clone, Default)]
@@ -277,7 +277,9 @@ impl<'a> Reader<'a> {
         }
         self.limit_rules(display);
         let origin = Origin { path: display.to_string(), reach, commit: None };
-        let mut emit = |m: &engine::Match, chunk: &[u8]| sightings.push(sighting(m, chunk, &origin));
+        let rules = self.engine.rules();
+        let mut emit =
+            |m: &engine::Match, chunk: &[u8]| sightings.push(sighting_with_parts(m, chunk, &origin, Some(rules)));
         match self.engine.scan_reader(&mut file, &self.settings.stream, &mut self.scratch, &mut self.buf, &mut emit) {
             Ok(StreamOutcome::Scanned { bytes }) => {
                 stats.files += 1;
@@ -292,7 +294,9 @@ impl<'a> Reader<'a> {
     fn bytes(&mut self, text: &[u8], display: &str, reach: Reach) -> Vec<Sighting> {
         self.limit_rules(display);
         let origin = Origin { path: display.to_string(), reach, commit: None };
-        self.engine.scan(text, Position::START, &mut self.scratch).iter().map(|m| sighting(m, text, &origin)).collect()
+        let rules = self.engine.rules();
+        let found = self.engine.scan(text, Position::START, &mut self.scratch);
+        found.iter().map(|m| sighting_with_parts(m, text, &origin, Some(rules))).collect()
     }
 
     /// Scans one environment variable: location `$NAME`, no line or column.

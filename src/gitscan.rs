@@ -19,7 +19,7 @@ use crate::engine::{self, Engine, Position};
 use crate::rules::RuleId;
 use crate::source::history::{self, BlobEvent, GitRoot, Introduced, Want};
 use crate::source::{CommitRef, Origin, Reach, Stats, staged};
-use crate::{Progress, sighting};
+use crate::{Progress, sighting, sighting_with_parts};
 
 /// What a git scan produced, before judging.
 #[derive(Default)]
@@ -336,7 +336,9 @@ impl<'a> BlobWorker<'a> {
             if !engine.rules().get(m.rule).paths.is_empty() {
                 scoped.push(m.rule);
             }
-            self.local.hits.push((id.to_owned(), sighting(m, data, &self.scan.origin)));
+            self.local
+                .hits
+                .push((id.to_owned(), sighting_with_parts(m, data, &self.scan.origin, Some(engine.rules()))));
         }
         if !scoped.is_empty() {
             let plain = self.plain.get_or_insert_with(|| engine.scratch());

@@ -236,6 +236,7 @@ fn probe_scopes(
                 rule_id: &rule.id,
                 secret: &c.secret,
                 companion: c.companion.as_ref().map(|p| &p.value),
+                parts: &c.parts,
             };
             (target, s)
         })
@@ -260,7 +261,7 @@ pub fn probe_input(
         .iter()
         .filter(|m| provider.is_none_or(|p| rules.get(m.rule).provider == p))
         .max_by_key(|m| (rules.get(m.rule).rank(), std::cmp::Reverse(m.rule)))
-        .map(|m| sighting(m, input, &origin));
+        .map(|m| sighting_with_parts(m, input, &origin, Some(&rules)));
     let (rules, sighting) = match (best, provider) {
         (Some(s), _) => (rules, s),
         (None, Some(p)) => raw_sighting(p, input, &origin)?,
@@ -277,6 +278,7 @@ pub fn probe_input(
             rule_id: &rule.id,
             secret: &credential.secret,
             companion: credential.companion.as_ref().map(|p| &p.value),
+            parts: &credential.parts,
         };
         scope::probe::Prober::new(settings.probe.http.clone()).probe(&target, offline)
     } else {
@@ -325,6 +327,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         secret: Secret::new(secret.as_bytes()),
         companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
         location,
+        parts: Vec::new(),
     };
     Ok((set, sighting))
 }
@@ -456,7 +459,9 @@ impl<'a> Worker<'a> {
         self.engine.disable_rules(&mut self.scratch, &self.excluded_rules);
         let origin = Origin { path: entry.display.clone(), reach: Reach::Untracked, commit: None };
         let sightings = &mut self.local.sightings;
-        let mut emit = |m: &Match, chunk: &[u8]| sightings.push((entry.path.clone(), sighting(m, chunk, &origin)));
+        let mut emit = |m: &Match, chunk: &[u8]| {
+            sightings.push((entry.path.clone(), sighting_with_parts(m, chunk, &origin, Some(rules))))
+        };
         match self.engine.scan_reader(&mut file, &self.settings.stream, &mut self.scratch, &mut self.buf, &mut emit) {
             Ok(StreamOutcome::Scanned { bytes }) => {
                 self.local.stats.files += 1;
@@ -486,9 +491,25 @@ impl Drop for Worker<'_> {
     }
 }
 
-/// Turns an engine match in `chunk` into a sighting at `origin`.
+/// Turns an engine match in `chunk` into a sighting at `origin`; `rules` finds the parts
+/// its probe reads around it.
 pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
+    sighting_with_parts(m, chunk, origin, None)
+}
+
+/// [`sighting`], with the values the rule's probe reads (`[[rule.part]]`) found around the
+/// match when `rules` is given.
+pub fn sighting_with_parts(m: &Match, chunk: &[u8], origin: &Origin, rules: Option<&RuleSet>) -> Sighting {
+    let parts = match rules.map(|r| r.get(m.rule)) {
+        Some(rule) if !rule.parts.is_empty() && m.decoded.is_none() => rule
+            .find_parts(chunk, m.span.clone())
+            .into_iter()
+            .map(|(name, value, secret)| credentials::ProbePart { name, value: Secret::new(&value), secret })
+            .collect(),
+        _ => Vec::new(),
+    };
     Sighting {
+        parts,
         rule: m.rule,
         secret: Secret::new(m.secret_bytes(chunk)),
         location: Location::at(origin, m.line, m.column),

@@ -411,6 +411,7 @@ mod tests {
                 at("$GITHUB_TOKEN", Reach::Env),
             ],
             companion: None,
+            parts: Vec::new(),
         };
         let everything = AllowSpec {
             paths: vec!["**".into(), "~/**".into(), "$*".into(), "/**".into(), "../**".into()],
@@ -491,6 +492,7 @@ mod tests {
             fingerprint: Fingerprint::of(b"x"),
             locations: Vec::new(),
             companion: None,
+            parts: Vec::new(),
         };
         let read = Scope { resources: vec!["github:org/acme".into()], production: Some(false), ..scope(Level::Read) };
         let f = judge(&p, rule, credential, read);

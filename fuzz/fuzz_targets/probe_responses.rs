@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
     let companion = fields.next().and_then(expand);
     let secret = Secret::new(secret.as_bytes());
     let companion = companion.map(|c| Secret::new(c.as_bytes()));
-    let target = Target { provider, rule_id, secret: &secret, companion: companion.as_ref() };
+    let target = Target { provider, rule_id, secret: &secret, companion: companion.as_ref(), parts: &[] };
     let replay = Replay::from_text(answers);
     let scope = probe::replay::probe(&target, Scope::unknown(), &replay);
     if scope.active == Activity::Active {

@@ -677,6 +677,7 @@ mod tests {
                 fingerprint: Fingerprint::of(secret.as_bytes()),
                 locations,
                 companion: None,
+                parts: Vec::new(),
             },
             scope: Scope::unknown(),
             severity,

@@ -135,7 +135,8 @@ fn run(case: &Case, mode: Mode, timeout: Duration) -> (Scope, Fake) {
     let companion = case.companion.as_ref().map(|c| Secret::new(c.as_bytes()));
     let rule_id =
         if case.rule.is_empty() { keyreach::scope::probe::find(case.provider).unwrap().kinds()[0] } else { case.rule };
-    let target = Target { provider: case.provider, rule_id, secret: &secret, companion: companion.as_ref() };
+    let target =
+        Target { provider: case.provider, rule_id, secret: &secret, companion: companion.as_ref(), parts: &[] };
     (prober.probe(&target, Scope::unknown()), fake)
 }
 
@@ -300,7 +301,7 @@ fn oversized_responses_are_refused() {
     let prober = Prober::new(options(&fake, "github", Duration::from_secs(10)));
     let secret = Secret::new(c.secret.as_bytes());
     let scope = prober.probe(
-        &Target { provider: "github", rule_id: "github.classic-pat", secret: &secret, companion: None },
+        &Target { provider: "github", rule_id: "github.classic-pat", secret: &secret, companion: None, parts: &[] },
         Scope::unknown(),
     );
     assert_eq!(scope.active, Activity::Indeterminate("unexpected response: response larger than 1048576 bytes".into()));

@@ -41,7 +41,7 @@ use serde_json::Value;
 
 use super::http::{Client, HttpOptions, ProbeError, Request, Response, Shape};
 use super::{Activity, Scope, ScopeSource};
-use crate::credentials::Secret;
+use crate::credentials::{ProbePart, Secret};
 
 /// A provider's probe.
 pub trait Probe: Sync {
@@ -56,6 +56,12 @@ pub trait Probe: Sync {
     /// Requests a second it may send to the provider.
     fn rate(&self) -> f64 {
         5.0
+    }
+    /// Whether the companion is itself a secret (a Datadog API key next to its application
+    /// key), scrubbed from answers like the secret; most companions are identifiers (a key
+    /// id, an account name, an email) that the scope may name.
+    fn companion_is_secret(&self) -> bool {
+        false
     }
     /// Refines `scope` (a copy of the offline scope) from the provider's answers.
     fn run(&self, session: &Session<'_>, target: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError>;
@@ -112,9 +118,22 @@ pub struct Target<'a> {
     pub secret: &'a Secret,
     /// The paired part: AWS key id, Twilio account SID, Shopify shop domain, GCP email.
     pub companion: Option<&'a Secret>,
+    /// Values found near it that only its probe reads (`[[rule.part]]`: an Entra tenant
+    /// id, an Atlassian site, an AWS session token, the host a token was filed under).
+    pub parts: &'a [ProbePart],
 }
 
 impl Target<'_> {
+    /// Part `name` as text, if it was found.
+    pub fn part(&self, name: &str) -> Option<&str> {
+        self.parts
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| std::str::from_utf8(p.value.expose()).ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+
     /// The secret as text; a credential that is not UTF-8 cannot be sent.
     pub fn secret_text(&self) -> Result<&str, ProbeError> {
         std::str::from_utf8(self.secret.expose())
@@ -144,6 +163,12 @@ enum Transport<'a> {
 impl Session<'_> {
     pub fn send(&self, request: &Request) -> Result<Response, ProbeError> {
         match self.transport {
+            Transport::Http(_) if request.root == USER_ENDPOINT && self.endpoint().is_none() => {
+                Err(ProbeError::Refused(format!(
+                    "{} has no official host and no endpoint was given",
+                    self.probe.provider()
+                )))
+            }
             Transport::Http(client) => {
                 client.send(self.probe.provider(), self.probe.shapes(), self.probe.rate(), request)
             }
@@ -170,12 +195,77 @@ impl Session<'_> {
 
     /// Whether the provider has an endpoint configured (tests, enterprise hosts).
     pub fn has_endpoint(&self) -> bool {
+        self.endpoint().is_some()
+    }
+
+    /// The endpoint the user configured for the provider (`--endpoint`, the user's config).
+    pub fn endpoint(&self) -> Option<&str> {
         match self.transport {
-            Transport::Http(client) => client.options().endpoints.contains_key(self.probe.provider()),
+            Transport::Http(client) => client.options().endpoints.get(self.probe.provider()).map(String::as_str),
             #[cfg(any(test, fuzzing))]
-            Transport::Replay(_) => false,
+            Transport::Replay(_) => None,
         }
     }
+
+    /// For a provider without an official host (Vault, a Kubernetes cluster): requests go
+    /// to [`USER_ENDPOINT`], which only the user's own endpoint can stand for. Without one
+    /// the credential is not probed, `why` says how to allow its host. An address written
+    /// next to the credential (`VAULT_ADDR`, a kubeconfig's `server`) never stands for it:
+    /// when `found` names a host, the endpoint must name the same host.
+    pub fn user_endpoint(&self, found: Option<&str>, why: &str) -> Result<(), ProbeError> {
+        #[cfg(any(test, fuzzing))]
+        if matches!(self.transport, Transport::Replay(_)) {
+            return Ok(());
+        }
+        let Some(endpoint) = self.endpoint() else {
+            return Err(ProbeError::NotProbed(why.to_string()));
+        };
+        match found.map(host_name) {
+            Some(host) if !host.eq_ignore_ascii_case(host_name(endpoint)) => Err(ProbeError::NotProbed(format!(
+                "it belongs to {host}, and the endpoint given for {} names another host",
+                self.probe.provider()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// For a credential filed under a host of its own (a GitHub Enterprise or self-managed
+    /// GitLab host in `hosts.yml`, a git credential URL): it goes to the provider's
+    /// official API only when that host is an `official` one (or none is known), and to a
+    /// configured endpoint only when the endpoint names that very host. Otherwise it is not
+    /// probed, and `how` (with `{host}`) says how the user can allow its host.
+    pub fn own_host(&self, found: Option<&str>, official: &[&str], how: &str) -> Result<(), ProbeError> {
+        let Some(found) = found.map(host_name).filter(|h| !h.is_empty()) else { return Ok(()) };
+        let is_official = official.iter().any(|o| o.eq_ignore_ascii_case(found));
+        match self.endpoint().map(host_name) {
+            Some(endpoint) if endpoint.eq_ignore_ascii_case(found) => Ok(()),
+            Some(_) if is_official => Err(ProbeError::NotProbed(format!(
+                "it was filed under {found}, and the endpoint given for {} names another host",
+                self.probe.provider()
+            ))),
+            None if is_official => Ok(()),
+            _ => Err(ProbeError::NotProbed(format!(
+                "it was filed under {found}, which is not {}: {}",
+                official.first().copied().unwrap_or("the provider's own host"),
+                how.replace("{host}", found)
+            ))),
+        }
+    }
+}
+
+/// The root of requests that only a user's endpoint can receive (providers without an
+/// official host: Vault, Kubernetes). The client refuses it when no endpoint is set.
+pub const USER_ENDPOINT: &str = "https://user-endpoint.invalid";
+
+/// The host of a URL or `host[:port]`, without scheme, user, port or path.
+pub fn host_name(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
 }
 
 /// Runs probes with one shared client, at most `concurrency` at once.
@@ -245,7 +335,11 @@ fn run_probe(transport: Transport<'_>, target: &Target<'_>, offline: Scope) -> S
             scope
         }
     };
-    scope.scrub(target.secret.expose());
+    let companion_secret = probe.companion_is_secret();
+    let mut secrets: Vec<&[u8]> = vec![target.secret.expose()];
+    secrets.extend(target.companion.filter(|_| companion_secret).map(Secret::expose));
+    secrets.extend(target.parts.iter().filter(|p| p.secret).map(|p| p.value.expose()));
+    scope.scrub_all(&secrets);
     scope
 }
 

@@ -265,7 +265,7 @@ mod tests {
             let answers = answers.into_iter().map(|a| echo(a, &secret)).collect();
             let replay = Replay::new(answers);
             let (s, c) = (Secret::new(secret.as_bytes()), companion.map(|c| Secret::new(c.as_bytes())));
-            let target = Target { provider: probe.provider(), rule_id, secret: &s, companion: c.as_ref() };
+            let target = Target { provider: probe.provider(), rule_id, secret: &s, companion: c.as_ref(), parts: &[] };
             let scope = super::probe(&target, Scope::unknown(), &replay);
             if scope.active == Activity::Active {
                 prop_assert!(replay.answered_authenticated(), "{}: active without a 2xx or permission error", probe.provider());
@@ -286,7 +286,8 @@ mod tests {
         };
         let replay = Replay::new(vec![Ok(answer)]);
         let s = Secret::new(secret.as_bytes());
-        let target = Target { provider: "github", rule_id: "github.classic-pat", secret: &s, companion: None };
+        let target =
+            Target { provider: "github", rule_id: "github.classic-pat", secret: &s, companion: None, parts: &[] };
         let scope = super::probe(&target, Scope::unknown(), &replay);
         assert_eq!(scope.identity.as_deref(), Some("Bearer [the credential]"));
         assert!(!format!("{scope:?}").contains(&secret), "{scope:?}");
