@@ -15,6 +15,7 @@ mod hostile_config;
 mod html;
 mod hygiene;
 mod incident;
+mod own_host;
 mod pairs;
 mod probes;
 mod props;

@@ -44,6 +44,11 @@ impl Probe for Algolia {
         scope.identity = Some(format!("application {app}"));
         push_unique(&mut scope.resources, resource("algolia", "application", &app));
         let own = s.send(&get(&format!("/1/keys/{}", encode(key))))?;
+        // Algolia answers an unknown key (or application) with 403 and this message.
+        let invalid = own.json().ok().and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string));
+        if own.status == 403 && invalid.as_deref().is_some_and(|m| m.contains("Invalid Application-ID or API key")) {
+            return Err(ProbeError::Unauthorized("invalid application id or API key".into()));
+        }
         if own.status == 404 {
             let all = s.json(&get("/1/keys"))?;
             if all.get("keys").is_none() {

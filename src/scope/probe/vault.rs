@@ -61,7 +61,13 @@ impl Probe for Vault {
                 _ => r,
             }
         };
-        let info = s.json(&with_headers(Request::get(USER_ENDPOINT, "/v1/auth/token/lookup-self")))?;
+        // Vault answers an unknown, expired or revoked token with 403 "permission denied":
+        // every valid token may look itself up.
+        let info = s.send(&with_headers(Request::get(USER_ENDPOINT, "/v1/auth/token/lookup-self")))?;
+        if info.status == 403 && info.json().ok().is_some_and(|v| v.get("errors").is_some()) {
+            return Err(ProbeError::Unauthorized("permission denied".into()));
+        }
+        let info = info.ok()?.json()?;
         let data = info
             .get("data")
             .filter(|d| d.is_object())
