@@ -182,8 +182,9 @@ impl Rule {
     }
 
     /// The parts found around `span` of `buf`: for each declared part, the nearest match
-    /// within its distance (before `span` only when the part says so), as (name, value,
-    /// secret). Parts that are not found are left out.
+    /// within its distance (before `span` only when the part says so) that is no
+    /// placeholder (`your_email@example.com`), as (name, value, secret). Parts that are not
+    /// found are left out.
     pub fn find_parts(&self, buf: &[u8], span: std::ops::Range<usize>) -> Vec<(String, Vec<u8>, bool)> {
         let mut found = Vec::new();
         for part in &self.parts {
@@ -195,7 +196,10 @@ impl Rule {
             for caps in re.captures_iter(regex_automata::Input::new(buf).range(window)) {
                 let Some(value) = caps.get_group(1).or_else(|| caps.get_match().map(|m| m.span())) else { continue };
                 let value = value.range();
-                if value.is_empty() || (value.start < span.end && span.start < value.end) {
+                if value.is_empty()
+                    || (value.start < span.end && span.start < value.end)
+                    || crate::engine::filter::is_placeholder(&buf[value.clone()])
+                {
                     continue;
                 }
                 let distance = if value.start >= span.end { value.start - span.end } else { span.start - value.end };

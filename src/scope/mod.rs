@@ -10,6 +10,7 @@ pub mod decode;
 pub mod formats;
 pub mod http;
 pub mod probe;
+pub mod tokens;
 
 use std::fmt;
 
@@ -304,6 +305,7 @@ pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
         None => decode::apply_default(&rule.provider, credential, &mut scope),
     }
     formats::prefix(&rule.provider, credential.secret.expose(), &mut scope);
+    tokens::facts(&rule.provider, credential.secret.expose(), &mut scope);
     scope
 }
 

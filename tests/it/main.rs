@@ -17,6 +17,7 @@ mod hygiene;
 mod incident;
 mod own_host;
 mod pairs;
+mod probe_parts;
 mod probes;
 mod props;
 mod quality;

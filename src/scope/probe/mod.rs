@@ -103,6 +103,9 @@ pub trait Probe: Sync {
     fn run(&self, session: &Session<'_>, target: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError>;
 }
 
+/// The payload a Sentry organization token carries (its org and Sentry URL).
+pub use sentry::org_token_payload as sentry_payload;
+
 /// The GraphQL documents the Railway probe sends (checked against Railway's schema in tests).
 pub use railway::QUERIES as RAILWAY_QUERIES;
 
@@ -292,7 +295,10 @@ impl Session<'_> {
             return Ok(());
         }
         let Some(endpoint) = self.endpoint() else {
-            return Err(ProbeError::NotProbed(why.to_string()));
+            return Err(ProbeError::NotProbed(match found.map(host_name).filter(|h| !h.is_empty()) {
+                Some(host) => format!("{why} (the address next to it names {host}, which only you can allow)"),
+                None => why.to_string(),
+            }));
         };
         match found.map(host_name) {
             Some(host) if !host.eq_ignore_ascii_case(host_name(endpoint)) => Err(ProbeError::NotProbed(format!(
