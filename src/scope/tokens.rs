@@ -31,7 +31,7 @@ pub fn facts(provider: &str, token: &[u8], scope: &mut Scope) {
             }
         }
         "discord" => {
-            let id = t.split('.').next().and_then(|p| crate::rules::validate::b64url_decode(p.as_bytes()));
+            let id = t.split('.').next().and_then(|p| super::codec::b64url_decode(p.as_bytes()));
             if let Some(id) =
                 id.and_then(|b| String::from_utf8(b).ok()).filter(|i| i.bytes().all(|b| b.is_ascii_digit()))
             {
@@ -114,7 +114,7 @@ fn grafana_cloud(t: &str, scope: &mut Scope) {
 
 /// Mapbox tokens: `sk.<base64url JSON {u: user, a: token id}>.<signature>`.
 fn mapbox(t: &str, scope: &mut Scope) {
-    let payload = t.split('.').nth(1).and_then(|p| crate::rules::validate::b64url_decode(p.as_bytes()));
+    let payload = t.split('.').nth(1).and_then(|p| super::codec::b64url_decode(p.as_bytes()));
     let Some(payload) = payload.and_then(|p| serde_json::from_slice::<Value>(&p).ok()) else { return };
     if let Some(user) = payload.get("u").and_then(Value::as_str) {
         scope.identity.get_or_insert_with(|| user.to_string());

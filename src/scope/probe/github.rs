@@ -230,7 +230,7 @@ fn app(s: &Session<'_>, root: &str, t: &Target<'_>, scope: &mut Scope) -> Result
         t.part("app_id").filter(|a| a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')).ok_or_else(|| {
             ProbeError::NotProbed("the app id (or client id) was not found next to the private key".into())
         })?;
-    let jwt = app_jwt(t.secret_text()?, app_id, now())?;
+    let jwt = app_jwt(t.secret_text()?, app_id, crate::scope::time::now())?;
     let info = s.json(&get(root, "/app", &jwt))?;
     let slug = str_of(&info, "slug").ok_or_else(|| ProbeError::Unexpected("no app slug".into()))?;
     let owner = info.get("owner").and_then(|o| str_of(o, "login")).unwrap_or("?");
@@ -306,10 +306,6 @@ fn app_jwt(pem: &str, app_id: &str, now: i64) -> Result<String, ProbeError> {
     key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut signature)
         .map_err(|_| ProbeError::NotProbed("signing with the private key failed".into()))?;
     Ok(format!("{input}.{}", b64url(&signature)))
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

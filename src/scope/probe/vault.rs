@@ -11,8 +11,8 @@
 use serde_json::{Value, json};
 
 use super::{Probe, Session, Target, USER_ENDPOINT, push_unique, resource, str_of, strings};
-use crate::scope::decode::rfc3339;
 use crate::scope::http::{Body, BodyKind, ProbeError, Request, Shape};
+use crate::scope::time::{now, rfc3339};
 use crate::scope::{Level, Scope};
 
 pub struct Vault;
@@ -148,10 +148,6 @@ fn classify(answer: &Value, scope: &mut Scope) {
         super::set_production(scope, true);
         scope.notes.push("reads secrets in the KV engine at secret/".into());
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
