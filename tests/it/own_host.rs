@@ -68,7 +68,7 @@ fn gitlab(secret: &str) -> Fake {
 #[test]
 fn a_github_enterprise_token_is_not_sent_to_another_host() {
     let token = fake("{{gen:github-crc32:gho_}}", "ghe");
-    let hosts = format!("ghe.example.invalid:\n    oauth_token: {token}\n    user: dev\n    git_protocol: https\n");
+    let hosts = format!("ghe.acme-corp.test:\n    oauth_token: {token}\n    user: dev\n    git_protocol: https\n");
     let dir = tree(".config/gh/hosts.yml", &hosts);
     // An endpoint configured for GitHub that is not the token's own host never receives it.
     let elsewhere = github(&token);
@@ -77,14 +77,14 @@ fn a_github_enterprise_token_is_not_sent_to_another_host() {
     let f = &findings[0];
     assert_eq!(f["scope"]["active"], Value::Null, "{f}");
     assert!(
-        reasons(f).iter().any(|r| r.starts_with("not probed: it was filed under ghe.example.invalid")
-            && r.contains("--endpoint github=https://ghe.example.invalid/api/v3")),
+        reasons(f).iter().any(|r| r.starts_with("not probed: it was filed under ghe.acme-corp.test")
+            && r.contains("--endpoint github=https://ghe.acme-corp.test/api/v3")),
         "{:?}",
         reasons(f)
     );
     // Without any endpoint it is not sent to api.github.com either.
     let findings = scan(dir.path(), &[]);
-    assert!(reasons(&findings[0]).iter().any(|r| r.starts_with("not probed: it was filed under ghe.example.invalid")));
+    assert!(reasons(&findings[0]).iter().any(|r| r.starts_with("not probed: it was filed under ghe.acme-corp.test")));
 }
 
 #[test]
@@ -103,14 +103,14 @@ fn a_github_enterprise_token_is_probed_at_its_own_host_when_allowed() {
 #[test]
 fn a_self_managed_gitlab_token_goes_only_to_its_own_host() {
     let token = fake("glpat-{{alnum:20}}", "glab");
-    let config = format!("hosts:\n    gitlab.example.invalid:\n        token: {token}\n        api_protocol: https\n");
+    let config = format!("hosts:\n    gitlab.acme-corp.test:\n        token: {token}\n        api_protocol: https\n");
     let dir = tree(".config/glab-cli/config.yml", &config);
     let elsewhere = gitlab(&token);
     let findings = scan(dir.path(), &[format!("gitlab={}", elsewhere.url())]);
     assert!(elsewhere.requests().is_empty(), "the self-managed token went to another host");
     assert!(
-        reasons(&findings[0]).iter().any(|r| r.starts_with("not probed: it was filed under gitlab.example.invalid")
-            && r.contains("--endpoint gitlab=https://gitlab.example.invalid/api/v4")),
+        reasons(&findings[0]).iter().any(|r| r.starts_with("not probed: it was filed under gitlab.acme-corp.test")
+            && r.contains("--endpoint gitlab=https://gitlab.acme-corp.test/api/v4")),
         "{:?}",
         reasons(&findings[0])
     );
