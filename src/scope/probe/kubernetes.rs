@@ -6,7 +6,10 @@
 //! A cluster has no official host: the token is sent only to the API server the user
 //! gives (`--endpoint kubernetes=https://CLUSTER:6443` or the user's own config). The
 //! kubeconfig's own `server:` never stands for it, and must name the same host if found.
-//! Client certificates, exec plugins and auth-provider refresh flows are never used.
+//! Client certificates, exec plugins and auth-provider refresh flows are never used, and
+//! the kubeconfig's `certificate-authority-data` is not trusted either: a cluster whose
+//! certificate only a private CA signs ends the probe indeterminate (TLS), unless the
+//! endpoint is a loopback tunnel (`kubectl proxy`, `http://127.0.0.1:8001`).
 
 use serde_json::{Value, json};
 
