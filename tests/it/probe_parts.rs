@@ -220,3 +220,26 @@ fn a_vault_or_cluster_address_in_a_scanned_file_never_becomes_an_allowed_host() 
     vault.assert_clean();
     cluster.assert_clean();
 }
+
+#[test]
+fn keyreach_probe_reads_the_parts_from_the_lines_pasted_with_a_credential() {
+    let planted = planted();
+    let entra = planted.iter().find(|p| p.rule == "azure.client-secret").unwrap();
+    let server = Fake::start(handler(entra.world.clone(), Mode::Ok));
+    let home = tempfile::tempdir().unwrap();
+    let mut child = keyreach()
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["probe", "--format", "json", "--endpoint", &format!("azure={}", server.url())])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), entra.text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let f = doc.get("findings").and_then(|f| f.get(0)).unwrap_or(&doc);
+    assert_eq!(f["scope"]["source"], "probe", "{doc}");
+    assert_eq!(f["scope"]["level"], "write", "{doc}");
+    server.assert_clean();
+}
