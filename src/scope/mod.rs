@@ -13,6 +13,7 @@ pub mod http;
 pub mod probe;
 pub mod time;
 pub mod tokens;
+pub mod words;
 
 use std::fmt;
 
