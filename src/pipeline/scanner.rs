@@ -234,7 +234,7 @@ pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
 pub fn sighting_with_parts(m: &Match, chunk: &[u8], origin: &Origin, rules: Option<&RuleSet>) -> Sighting {
     let parts = match rules.map(|r| r.get(m.rule)) {
         Some(rule) if !rule.parts.is_empty() && m.decoded.is_none() => rule
-            .find_parts(chunk, m.span.clone())
+            .find_parts(chunk, m.span.clone(), |v| !engine::filter::is_placeholder(v))
             .into_iter()
             .map(|(name, value, secret)| ProbePart { name, value: Secret::new(&value), secret })
             .collect(),

@@ -182,10 +182,15 @@ impl Rule {
     }
 
     /// The parts found around `span` of `buf`: for each declared part, the nearest match
-    /// within its distance (before `span` only when the part says so) that is no
-    /// placeholder (`your_email@example.com`), as (name, value, secret). Parts that are not
-    /// found are left out.
-    pub fn find_parts(&self, buf: &[u8], span: std::ops::Range<usize>) -> Vec<(String, Vec<u8>, bool)> {
+    /// within its distance (before `span` only when the part says so) that `accept`
+    /// takes (the caller skips placeholders such as `your_email@example.com`), as (name,
+    /// value, secret). Parts that are not found are left out.
+    pub fn find_parts(
+        &self,
+        buf: &[u8],
+        span: std::ops::Range<usize>,
+        accept: impl Fn(&[u8]) -> bool,
+    ) -> Vec<(String, Vec<u8>, bool)> {
         let mut found = Vec::new();
         for part in &self.parts {
             let start = span.start.saturating_sub(part.within);
@@ -198,7 +203,7 @@ impl Rule {
                 let value = value.range();
                 if value.is_empty()
                     || (value.start < span.end && span.start < value.end)
-                    || crate::engine::filter::is_placeholder(&buf[value.clone()])
+                    || !accept(&buf[value.clone()])
                 {
                     continue;
                 }
