@@ -128,6 +128,16 @@ pub struct CompanionPart {
     pub locations: Vec<Location>,
 }
 
+/// A value only the credential's probe reads, found near it (a rule's `[[rule.part]]`:
+/// an Entra tenant id, an Atlassian site, an AWS session token). Never reported.
+#[derive(Debug, Clone)]
+pub struct ProbePart {
+    pub name: String,
+    pub value: Secret,
+    /// The value is itself secret (a session token): scrubbed from probe answers.
+    pub secret: bool,
+}
+
 /// One engine match with where it was seen, before deduplication.
 #[derive(Debug, Clone)]
 pub struct Sighting {
@@ -135,6 +145,7 @@ pub struct Sighting {
     pub secret: Secret,
     pub location: Location,
     pub companion: Option<(Secret, Location)>,
+    pub parts: Vec<ProbePart>,
 }
 
 /// One distinct credential and every place it was seen.
@@ -145,6 +156,8 @@ pub struct Credential {
     pub fingerprint: Fingerprint,
     pub locations: Vec<Location>,
     pub companion: Option<CompanionPart>,
+    /// Values its probe reads, the first seen of each name.
+    pub parts: Vec<ProbePart>,
 }
 
 /// Deduplicates sightings by fingerprint. When two rules report the same secret, the
@@ -163,11 +176,17 @@ impl Collector {
             fingerprint,
             locations: Vec::new(),
             companion: None,
+            parts: Vec::new(),
         });
         if better(rules, sighting.rule, credential.rule) {
             credential.rule = sighting.rule;
         }
         credential.locations.push(sighting.location);
+        for part in sighting.parts {
+            if !credential.parts.iter().any(|p| p.name == part.name) {
+                credential.parts.push(part);
+            }
+        }
         if let Some((value, location)) = sighting.companion {
             let name = rules.get(sighting.rule).pair.as_ref().map_or_else(String::new, companion_name);
             let part = credential.companion.get_or_insert_with(|| CompanionPart { name, value, locations: Vec::new() });

@@ -85,6 +85,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         secret: Secret::new(secret.as_bytes()),
         companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
         location,
+        parts: Vec::new(),
     };
     Ok((set, sighting))
 }

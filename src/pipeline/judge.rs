@@ -65,5 +65,6 @@ pub(super) fn target<'a>(rules: &'a RuleSet, c: &'a Credential, skip: bool) -> s
         rule_id: &rule.id,
         secret: &c.secret,
         companion: c.companion.as_ref().map(|p| &p.value),
+        parts: &c.parts,
     }
 }

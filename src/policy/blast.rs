@@ -284,6 +284,7 @@ mod tests {
                 fingerprint: Fingerprint::of(secret.as_bytes()),
                 locations,
                 companion: None,
+                parts: Vec::new(),
             },
             scope: Scope {
                 level: Level::Admin,

@@ -114,6 +114,16 @@ pub struct Pair {
     pub around: bool,
 }
 
+/// A value a probe needs besides the secret and its companion, compiled ([`PartSpec`]).
+#[derive(Debug)]
+pub struct Part {
+    pub name: String,
+    pub pattern: LazyRegex,
+    pub within: usize,
+    pub before: bool,
+    pub secret: bool,
+}
+
 /// A validated rule.
 #[derive(Debug)]
 pub struct Rule {
@@ -136,6 +146,8 @@ pub struct Rule {
     pub window_before: usize,
     pub window_after: usize,
     pub pair: Option<Pair>,
+    /// Values only its probe reads, found near the match.
+    pub parts: Vec<Part>,
     /// Decoder rule: the match is base64 content to decode and scan again.
     pub encoded: bool,
     pub userinfo: bool,
@@ -168,6 +180,45 @@ impl Rule {
         ]
         .into_iter()
         .flatten()
+        .chain(self.parts.iter().map(|p| ("part.pattern", &p.pattern)))
+    }
+
+    /// The parts found around `span` of `buf`: for each declared part, the nearest match
+    /// within its distance (before `span` only when the part says so) that `accept`
+    /// takes (the caller skips placeholders such as `your_email@example.com`), as (name,
+    /// value, secret). Parts that are not found are left out.
+    pub fn find_parts(
+        &self,
+        buf: &[u8],
+        span: std::ops::Range<usize>,
+        accept: impl Fn(&[u8]) -> bool,
+    ) -> Vec<(String, Vec<u8>, bool)> {
+        let mut found = Vec::new();
+        for part in &self.parts {
+            let start = span.start.saturating_sub(part.within);
+            let end = if part.before { span.start } else { (span.end + part.within).min(buf.len()) };
+            let window = start..end.max(start);
+            let re = part.pattern.get();
+            let mut best: Option<(usize, std::ops::Range<usize>)> = None;
+            for caps in re.captures_iter(regex_automata::Input::new(buf).range(window)) {
+                let Some(value) = caps.get_group(1).or_else(|| caps.get_match().map(|m| m.span())) else { continue };
+                let value = value.range();
+                if value.is_empty()
+                    || (value.start < span.end && span.start < value.end)
+                    || !accept(&buf[value.clone()])
+                {
+                    continue;
+                }
+                let distance = if value.start >= span.end { value.start - span.end } else { span.start - value.end };
+                if best.as_ref().is_none_or(|(d, _)| distance < *d) {
+                    best = Some((distance, value));
+                }
+            }
+            if let Some((_, value)) = best {
+                found.push((part.name.clone(), buf[value].to_vec(), part.secret));
+            }
+        }
+        found
     }
 }
 
@@ -482,8 +533,22 @@ impl Rule {
             }),
             None => None,
         };
+        let parts = spec
+            .parts
+            .into_iter()
+            .map(|p| {
+                Ok(Part {
+                    pattern: checked("part.pattern", p.pattern, false)?,
+                    name: p.name,
+                    within: p.within.unwrap_or(1024).min(MAX_WINDOW),
+                    before: p.before,
+                    secret: p.secret,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let _ = source;
         Ok(Rule {
+            parts,
             pattern: checked("pattern", pattern, false)?,
             assign: spec.assign.map(|a| checked("assign", a, true)).transpose()?,
             assign_exclude: spec.assign_exclude.map(|a| checked("assign_exclude", a, true)).transpose()?,
@@ -535,6 +600,7 @@ mod tests {
             exclude_paths: vec![],
             window: None,
             pair: None,
+            parts: vec![],
             encoded: None,
             userinfo: false,
             scope: None,

@@ -70,6 +70,9 @@ pub struct RuleSpec {
     /// A second part the credential needs (AWS key id + secret key, ...).
     #[serde(default)]
     pub pair: Option<PairSpec>,
+    /// Values a probe needs besides the secret and its companion (`[[rule.part]]`).
+    #[serde(default, rename = "part")]
+    pub parts: Vec<PartSpec>,
     /// What the format alone tells about the credential's power.
     #[serde(default)]
     pub scope: Option<ScopeSpec>,
@@ -107,6 +110,26 @@ pub struct PairSpec {
     /// password sits among); otherwise it never overlaps it.
     #[serde(default)]
     pub around: bool,
+}
+
+/// A value found near the credential that only its probe reads: an Entra tenant id, an
+/// Atlassian site, an AWS session token. Never reported and never fingerprinted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartSpec {
+    /// The name the probe asks for (`tenant`, `site`, `session_token`).
+    pub name: String,
+    /// Regex; group 1 (or the whole match) is the value.
+    pub pattern: String,
+    /// Bytes searched on each side of the match (default 1024).
+    #[serde(default)]
+    pub within: Option<usize>,
+    /// Only before the match, nearest first (a YAML host key above its token).
+    #[serde(default)]
+    pub before: bool,
+    /// The value is itself secret: scrubbed from a provider's answer like the secret.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// Offline scope facts a rule's format fixes (DESIGN.md scope object, offline source).

@@ -171,7 +171,13 @@ fn nothing_in_a_scanned_tree_is_ever_executed() {
         git(root, &["config", key, &value]);
     }
     let sts = Fake::start(handler(
-        World { provider: "aws", kind: "readonly", secret: secret_key.clone(), companion: Some(key_id.clone()) },
+        World {
+            provider: "aws",
+            kind: "readonly",
+            secret: secret_key.clone(),
+            companion: Some(key_id.clone()),
+            parts: vec![],
+        },
         Mode::Ok,
     ));
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
@@ -199,7 +205,7 @@ fn nothing_in_a_scanned_tree_is_ever_executed() {
 fn proxies_from_the_environment_are_never_used() {
     let secret = token("proxy");
     let github = Fake::start(handler(
-        World { provider: "github", kind: "classic", secret: secret.clone(), companion: None },
+        World { provider: "github", kind: "classic", secret: secret.clone(), companion: None, parts: vec![] },
         Mode::Ok,
     ));
     let proxy = Fake::start(|_| crate::fake::Reply::json(200, serde_json::json!({})));
