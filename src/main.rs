@@ -372,7 +372,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let outcome = keyreach::scan(&settings, rules, &progress)?;
     progress.finish();
     for problem in &outcome.problems {
-        eprintln!("keyreach: {problem}");
+        eprintln!("keyreach: {}", report::problem_line(problem));
     }
     let report = Report { findings: &outcome.findings, stats: &outcome.stats, show_secrets: settings.show_secrets };
     write_report(args.format.into(), &report, args.output.as_ref(), args.color)?;
@@ -401,7 +401,7 @@ fn run_audit(args: AuditArgs) -> anyhow::Result<u8> {
     let outcome = keyreach::audit::audit(&settings, &options, rules, &progress)?;
     progress.finish();
     for problem in &outcome.problems {
-        eprintln!("keyreach: {problem}");
+        eprintln!("keyreach: {}", report::problem_line(problem));
     }
     let audit = AuditReport {
         report: Report { findings: &outcome.findings, stats: &outcome.stats, show_secrets: settings.show_secrets },
@@ -447,7 +447,7 @@ fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     let (baseline, outcome) = keyreach::make_baseline(&settings, rules, &progress, previous.as_ref())?;
     progress.finish();
     for problem in &outcome.problems {
-        eprintln!("keyreach: {problem}");
+        eprintln!("keyreach: {}", report::problem_line(problem));
     }
     let union_added = keyreach::baseline::save(&baseline, &output, &root)
         .with_context(|| format!("{}: cannot write the baseline", output.display()))?;

@@ -80,6 +80,11 @@ pub fn write_audit(format: Format, audit: &AuditReport<'_>, out: &mut dyn WriteC
     }
 }
 
+/// A problem as one line for standard error: `path: cause`, both escaped.
+pub fn problem_line(problem: &crate::source::Problem) -> String {
+    format!("{}: {}", escape(&problem.path), escape(&problem.cause))
+}
+
 /// Escapes text from scanned repositories before it reaches a terminal: control
 /// characters (ANSI escapes included), DEL, C1 controls, bidi overrides and zero-width
 /// characters become visible `\u{..}` forms.

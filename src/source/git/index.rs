@@ -14,7 +14,7 @@ use gix::hash::ObjectId;
 use gix::index::entry::{Mode, Stage};
 use gix::objs::{FindExt, Kind};
 
-use super::history::{GitError, GitRoot};
+use super::{GitError, GitRoot};
 
 /// A staged file: its path in the repository and the blob the index holds for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,5 +165,63 @@ fn split(path: &BStr) -> (&BStr, &BStr) {
     match path.rfind_byte(b'/') {
         Some(i) => (path[..i].as_bstr(), path[i + 1..].as_bstr()),
         None => (b"".as_bstr(), path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testrepo::{blob_id, commit, git, repo, write};
+    use super::*;
+
+    fn staged(dir: &std::path::Path) -> Vec<(String, ObjectId)> {
+        let root = GitRoot::discover(dir).unwrap();
+        staged_files(&root).unwrap().into_iter().map(|f| (f.path.to_string(), f.id)).collect()
+    }
+
+    #[test]
+    fn lists_added_and_modified_files_not_deleted_or_unchanged_ones() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "keep.txt", "same");
+        write(d, "src/change.rs", "old");
+        write(d, "gone.txt", "bye");
+        commit(d, "one");
+        write(d, "src/change.rs", "new");
+        write(d, "src/added.rs", "added");
+        std::fs::remove_file(d.join("gone.txt")).unwrap();
+        git(d, &["add", "-A"]);
+        write(d, "unstaged.txt", "not added");
+        let got = staged(d);
+        let want = vec![
+            ("src/added.rs".to_string(), blob_id(d, "src/added.rs")),
+            ("src/change.rs".to_string(), blob_id(d, "src/change.rs")),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn the_staged_version_is_listed_not_the_working_trees() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "a.txt", "one");
+        commit(d, "one");
+        write(d, "a.txt", "staged");
+        git(d, &["add", "a.txt"]);
+        let staged_id = blob_id(d, "a.txt");
+        write(d, "a.txt", "edited after staging");
+        assert_eq!(staged(d), vec![("a.txt".to_string(), staged_id)]);
+    }
+
+    #[test]
+    fn a_renamed_file_counts_at_its_new_path_and_an_empty_repository_has_everything_staged() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "old/name.txt", "content");
+        git(d, &["add", "-A"]);
+        assert_eq!(staged(d).len(), 1, "no commit yet: everything is staged");
+        commit(d, "one");
+        git(d, &["mv", "old/name.txt", "new-name.txt"]);
+        let got = staged(d);
+        assert_eq!(got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["new-name.txt"]);
     }
 }

@@ -3,8 +3,7 @@
 //! the process environment — judged together, so one credential shows every way the agent
 //! gets to it, and summed up as a [`BlastRadius`].
 //!
-//! Like `lib.rs`, this module runs the pipeline and imports every stage; printing is left to
-//! `report`.
+//! Printing is left to `report`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -13,37 +12,15 @@ use std::time::Instant;
 
 use crate::config::Settings;
 use crate::credentials::{Fingerprint, Sighting};
-use crate::engine::{self, Engine, Position, StreamOutcome};
-use crate::policy::Finding;
-use crate::policy::blast::{self, BlastRadius};
-use crate::rules::{RuleId, RuleSet};
+use crate::engine::Engine;
+use crate::rules::RuleSet;
 use crate::source::agent::{self, McpConfig, RestrictionFile, Restrictions};
-use crate::source::{HistoryStatus, Inventory, Origin, Reach, Stats, env, home};
-use crate::{Progress, sighting};
+use crate::source::{HistoryStatus, Inventory, Origin, Reach, env, home};
 
-/// Which sources an audit reads besides the workspace.
-#[derive(Debug, Clone, Default)]
-pub struct AuditOptions {
-    /// The home directory to read (`--home DIR`, else `$HOME`); `None` with `--no-home`.
-    pub home: Option<PathBuf>,
-    /// Scan the process environment (off with `--no-env`).
-    pub env: bool,
-    /// Scan git history (off with `--no-history`).
-    pub history: bool,
-}
+pub use crate::config::AuditOptions;
 
-/// What an audit found.
-#[derive(Debug, Default)]
-pub struct AuditOutcome {
-    /// Judged, sorted findings.
-    pub findings: Vec<Finding>,
-    pub stats: Stats,
-    /// Paths that could not be read, as `path: cause` lines.
-    pub problems: Vec<String>,
-    /// What was read.
-    pub inventory: Inventory,
-    pub blast: BlastRadius,
-}
+use super::scanner::{Gathered, Scanner};
+use super::{Outcome, Progress};
 
 /// Audits the one workspace in `settings.walk.roots` with the sources `options` enables.
 pub fn audit(
@@ -51,18 +28,17 @@ pub fn audit(
     options: &AuditOptions,
     rules: Arc<RuleSet>,
     progress: &dyn Progress,
-) -> anyhow::Result<AuditOutcome> {
+) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let root = settings.walk.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let root = super::one_root(settings);
     anyhow::ensure!(root.is_dir(), "{}: not a directory (audit takes one workspace directory)", root.display());
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
-    let walked = crate::walk_roots(settings, &engine, progress)?;
-    let (mut sightings, mut stats, mut problems) = (walked.sightings, walked.stats, walked.problems);
+    let walked = super::walk::walk_roots(settings, &engine, progress)?;
+    let mut found = walked.found;
     let mut inventory = Inventory { workspace: root.display().to_string(), ..Inventory::default() };
-    let mut reader = Reader::new(&engine, settings);
+    inventory.history = history(settings, options, &engine, progress, &mut found);
 
-    inventory.history = history(settings, options, &engine, progress, &mut sightings, &mut stats, &mut problems);
-
+    let mut scanner = Scanner::new(&engine, &settings.stream);
     let home = options.home.as_deref();
     inventory.home = home.map(|h| h.display().to_string());
     if let Some(home) = home {
@@ -81,51 +57,46 @@ pub fn audit(
     home_paths.sort();
     home_paths.dedup();
     for (path, display) in &home_paths {
-        reader.file(path, display, Reach::Home, &mut sightings, &mut stats, &mut problems);
+        let origin = Origin { path: display.clone(), reach: Reach::Home, commit: None };
+        scanner.file(path, None, &origin, settings.walk.max_file_size, &super::NoProgress);
     }
-    mcp_values(&root, &inventory.agent_configs, &mut reader, &mut sightings);
+    found.merge(std::mem::take(&mut scanner.found));
+    mcp_values(&root, &inventory.agent_configs, &mut scanner, &mut found.sightings);
 
     if options.env {
         let vars = env::current();
         inventory.env_vars = Some(vars.len());
         for var in &vars {
-            reader.env(var, &mut sightings);
+            found.sightings.extend(scanner.env(var));
         }
     }
 
-    let (files, hidden) = mark_hidden(&mut sightings, &root, home, &walked.agent_files);
+    let (files, hidden) = mark_hidden(&mut found.sightings, &root, home, &walked.agent_files);
     inventory.restrictions = files;
     inventory.hidden = hidden;
-    mark_mcp(&mut sightings, &inventory.agent_configs);
-
-    let findings = crate::judge(settings, &rules, sightings);
-    let blast = blast::build(&findings, &inventory, &settings.policy);
-    stats.seconds = started.elapsed().as_secs_f64();
-    problems.sort();
-    Ok(AuditOutcome { findings, stats, problems, inventory, blast })
+    mark_mcp(&mut found.sightings, &inventory.agent_configs);
+    Ok(Outcome::finish(settings, &rules, started, found, inventory))
 }
 
-/// Git history of the workspace (`source::history` through `gitscan`, as `scan
-/// --history`): sightings only in past commits get reach `history` and their commit;
-/// those still in the tree fold into the tree's. A workspace that is not a repository
-/// (or whose history cannot be read) is reported, not fatal.
+/// Git history of the workspace (as `scan --history`): sightings only in past commits get
+/// reach `history` and their commit; those still in the tree fold into the tree's. A
+/// workspace that is not a repository (or whose history cannot be read) is reported, not
+/// fatal.
 fn history(
     settings: &Settings,
     options: &AuditOptions,
     engine: &Engine,
     progress: &dyn Progress,
-    sightings: &mut Vec<Sighting>,
-    stats: &mut Stats,
-    problems: &mut Vec<String>,
+    found: &mut Gathered,
 ) -> HistoryStatus {
     if !options.history {
         return HistoryStatus::Off;
     }
-    match crate::gitscan::history(settings, engine, progress) {
-        Ok(git) => {
-            stats.merge(&git.stats);
-            problems.extend(git.problems);
-            *sightings = crate::gitscan::fold(std::mem::take(sightings), git.sightings);
+    match super::git::history(settings, engine, progress) {
+        Ok(mut git) => {
+            let sightings = super::git::fold(std::mem::take(&mut found.sightings), std::mem::take(&mut git.sightings));
+            found.merge(git);
+            found.sightings = sightings;
             HistoryStatus::Scanned
         }
         Err(e) => HistoryStatus::Unavailable(format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ")),
@@ -135,7 +106,7 @@ fn history(
 /// Sets `agent_ignored` on workspace (and, with `home`, home) locations that the agent
 /// restrictions of the workspace (with the ignore files `nested` below it) and the home
 /// hide. Returns the restriction files read and, per hidden path, the files hiding it.
-pub(crate) fn mark_hidden(
+pub fn mark_hidden(
     sightings: &mut [Sighting],
     root: &Path,
     home: Option<&Path>,
@@ -184,12 +155,12 @@ fn mark_mcp(sightings: &mut [Sighting], configs: &[McpConfig]) {
 /// spaces, so `"args": ["--token", "…"]` reads as an assignment. A credential the file
 /// scan already found there is not added twice; a new one is placed at its first
 /// occurrence in the file.
-fn mcp_values(root: &Path, configs: &[McpConfig], reader: &mut Reader<'_>, sightings: &mut Vec<Sighting>) {
+fn mcp_values(root: &Path, configs: &[McpConfig], scanner: &mut Scanner<'_>, sightings: &mut Vec<Sighting>) {
     let seen: HashSet<(String, Fingerprint)> =
         sightings.iter().map(|s| (s.location.path.clone(), Fingerprint::of(s.secret.expose()))).collect();
     let in_workspace: Vec<&Path> =
         configs.iter().filter(|c| c.scope == agent::Scope::Workspace).map(|c| c.path.as_path()).collect();
-    let labels = crate::source::git::Classifier::for_root(root).classify(in_workspace);
+    let labels = crate::source::git::worktree::Classifier::for_root(root).classify(in_workspace);
     for config in configs {
         let reach = match config.scope {
             agent::Scope::Home => Reach::Home,
@@ -197,7 +168,8 @@ fn mcp_values(root: &Path, configs: &[McpConfig], reader: &mut Reader<'_>, sight
         };
         let file = std::fs::read(&config.path).unwrap_or_default();
         for server in &config.servers {
-            let mut found = reader.bytes(&server.scan_text(), &config.display, reach);
+            let origin = Origin { path: config.display.clone(), reach, commit: None };
+            let mut found = scanner.text(&server.scan_text(), &origin);
             found.retain(|s| !seen.contains(&(config.display.clone(), Fingerprint::of(s.secret.expose()))));
             for mut s in found {
                 let (line, column) = position_of(&file, s.secret.expose()).unzip();
@@ -217,96 +189,6 @@ fn position_of(haystack: &[u8], needle: &[u8]) -> Option<(u64, u64)> {
     let line = bytecount::count(before, b'\n') as u64 + 1;
     let column = (at - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1)) as u64 + 1;
     Some((line, column))
-}
-
-/// Scans single files and in-memory texts with one engine scratch, applying each rule's
-/// path limits to the display path (`~/.railway/config.json` matches
-/// `**/.railway/config.json`).
-struct Reader<'a> {
-    engine: &'a Engine,
-    settings: &'a Settings,
-    scratch: engine::Scratch,
-    buf: Vec<u8>,
-    path_rules: Vec<RuleId>,
-    excluded_rules: Vec<RuleId>,
-}
-
-impl<'a> Reader<'a> {
-    fn new(engine: &'a Engine, settings: &'a Settings) -> Reader<'a> {
-        Reader {
-            engine,
-            settings,
-            scratch: engine.scratch(),
-            buf: Vec::new(),
-            path_rules: Vec::new(),
-            excluded_rules: Vec::new(),
-        }
-    }
-
-    fn limit_rules(&mut self, display: &str) {
-        let rules = self.engine.rules();
-        rules.path_rules(Path::new(display), &mut self.path_rules);
-        rules.excluded_rules(Path::new(display), &mut self.excluded_rules);
-        self.engine.enable_path_rules(&mut self.scratch, &self.path_rules);
-        self.engine.disable_rules(&mut self.scratch, &self.excluded_rules);
-    }
-
-    /// Scans one file; its sightings are placed at `display` with `reach`.
-    fn file(
-        &mut self,
-        path: &Path,
-        display: &str,
-        reach: Reach,
-        sightings: &mut Vec<Sighting>,
-        stats: &mut Stats,
-        problems: &mut Vec<String>,
-    ) {
-        let mut problem = |cause: &str| {
-            stats.errors += 1;
-            problems.push(format!("{}: {cause}", crate::report::escape(display)));
-        };
-        let mut file = match crate::source::fs::open(path) {
-            Ok(f) => f,
-            Err(e) => return problem(&e.to_string()),
-        };
-        if let (Some(max), Ok(meta)) = (self.settings.walk.max_file_size, file.metadata()) {
-            if meta.len() > max {
-                stats.skipped_large += 1;
-                return;
-            }
-        }
-        self.limit_rules(display);
-        let origin = Origin { path: display.to_string(), reach, commit: None };
-        let mut emit = |m: &engine::Match, chunk: &[u8]| sightings.push(sighting(m, chunk, &origin));
-        match self.engine.scan_reader(&mut file, &self.settings.stream, &mut self.scratch, &mut self.buf, &mut emit) {
-            Ok(StreamOutcome::Scanned { bytes }) => {
-                stats.files += 1;
-                stats.bytes += bytes;
-            }
-            Ok(StreamOutcome::Binary) => stats.skipped_binary += 1,
-            Err(e) => problem(&e.to_string()),
-        }
-    }
-
-    /// Scans text built in memory, as if it were the file at `display`.
-    fn bytes(&mut self, text: &[u8], display: &str, reach: Reach) -> Vec<Sighting> {
-        self.limit_rules(display);
-        let origin = Origin { path: display.to_string(), reach, commit: None };
-        self.engine.scan(text, Position::START, &mut self.scratch).iter().map(|m| sighting(m, text, &origin)).collect()
-    }
-
-    /// Scans one environment variable: location `$NAME`, no line or column.
-    fn env(&mut self, var: &env::EnvVar, sightings: &mut Vec<Sighting>) {
-        for mut s in self.bytes(&var.text, &var.display(), Reach::Env) {
-            s.location.line = None;
-            s.location.column = None;
-            if let Some((_, loc)) = s.companion.as_mut() {
-                loc.line = None;
-                loc.column = None;
-            }
-            sightings.push(s);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,118 +1,18 @@
-//! Git history with `gix` (never the `git` binary): which commits to look at, every blob
-//! they reach, and the commit and path that introduced each blob.
-//!
-//! Two ways to get at the blobs, both handing each distinct blob's bytes to a per-thread
-//! visitor exactly once:
-//! - [`scan_object_database`] decodes every object of every pack in pack order, in
-//!   parallel (gix's delta-tree traversal decodes each object once, no cache misses), then
-//!   the loose objects. It is the fast path for a whole-history scan: no list of blobs is
-//!   ever held; [`introductions`] afterwards finds the path and commit of just the blobs
-//!   that matched, and drops blobs no ref reaches.
-//! - [`read_blobs`] reads a given list of blobs (in pack order, in parallel): for
-//!   `--since REV`, where [`introductions`] lists the new blobs first.
+//! The history: which commits to look at (every ref, or those after `--since REV`), in
+//! parent-first order, and the commit and path that introduced each wanted blob.
 //!
 //! Memory is bounded by the number of commits and distinct trees (ids only), never by the
-//! size of the history: blob contents are streamed through the visitor one at a time per
-//! thread. Nothing here writes to the repository.
+//! size of the history. Nothing here writes to the repository.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use gix::bstr::{BStr, BString, ByteSlice, ByteVec};
-use gix::hash::{ObjectId, oid};
+use gix::hash::ObjectId;
 use gix::objs::{FindExt, Kind};
 use gix::prelude::HeaderExt;
 
-use super::CommitRef;
-
-/// Which git content a scan reads: the history besides the working tree, or only what is
-/// staged.
-#[derive(Debug, Clone, Default)]
-pub struct GitOptions {
-    /// Also scan every blob in the history (`--history`).
-    pub history: bool,
-    /// Only history after this revision (`--since REV`; implies `history`).
-    pub since: Option<String>,
-    /// Scan the staged index instead of the working tree (`--staged`).
-    pub staged: bool,
-}
-
-/// Something about a repository that stops a git scan; the message names the cause.
-#[derive(Debug, thiserror::Error)]
-pub enum GitError {
-    #[error("{path}: not inside a git repository")]
-    NotARepository { path: String },
-    #[error("{path}: {cause}")]
-    Repository { path: String, cause: String },
-    #[error("--since {rev}: {cause}")]
-    BadRevision { rev: String, cause: String },
-}
-
-/// One scan root inside a repository.
-pub struct GitRoot {
-    pub repo: gix::ThreadSafeRepository,
-    /// The root relative to the work tree, `/`-separated, without a trailing `/`; empty
-    /// for the work tree itself (or for a bare repository).
-    pub prefix: BString,
-    /// The git directory, for messages.
-    pub git_dir: PathBuf,
-}
-
-impl GitRoot {
-    /// Finds the repository containing `root`.
-    pub fn discover(root: &Path) -> Result<GitRoot, GitError> {
-        let shown = root.display().to_string();
-        let start = if root.is_dir() { root } else { root.parent().unwrap_or(Path::new(".")) };
-        let start = if start.as_os_str().is_empty() { Path::new(".") } else { start };
-        let repo =
-            gix::ThreadSafeRepository::discover(start).map_err(|_| GitError::NotARepository { path: shown.clone() })?;
-        let git_dir = repo.git_dir().to_path_buf();
-        let prefix = match repo.work_dir() {
-            Some(workdir) => relative(workdir, root).ok_or(GitError::NotARepository { path: shown })?,
-            None => BString::default(),
-        };
-        Ok(GitRoot { repo, prefix, git_dir })
-    }
-
-    /// Maps a repository path to a path under this root (`None` when outside it).
-    pub fn strip<'p>(&self, path: &'p BStr) -> Option<&'p BStr> {
-        if self.prefix.is_empty() {
-            return Some(path);
-        }
-        let rest = path.strip_prefix(self.prefix.as_slice())?;
-        if rest.is_empty() {
-            // The root is this very file.
-            return Some(path.rsplit_str("/").next().unwrap_or(path).as_bstr());
-        }
-        rest.strip_prefix(b"/").map(ByteSlice::as_bstr)
-    }
-
-    fn error(&self, cause: impl std::fmt::Display) -> GitError {
-        GitError::Repository { path: self.git_dir.display().to_string(), cause: one_line(&cause.to_string()) }
-    }
-}
-
-/// `path` relative to `workdir`, `/`-separated; `None` when outside it.
-fn relative(workdir: &Path, path: &Path) -> Option<BString> {
-    let workdir = workdir.canonicalize().ok()?;
-    let full = std::path::absolute(path).ok()?;
-    let full = full.canonicalize().unwrap_or(full);
-    let rel = full.strip_prefix(&workdir).ok()?;
-    let mut out = BString::default();
-    for part in rel.components() {
-        let std::path::Component::Normal(part) = part else { return None };
-        if !out.is_empty() {
-            out.push(b'/');
-        }
-        out.push_str(gix::path::os_str_into_bstr(part).ok()?);
-    }
-    Some(out)
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use super::{GitError, GitRoot, one_line};
+use crate::source::CommitRef;
 
 /// One commit of the walked history.
 #[derive(Debug, Clone)]
@@ -416,202 +316,78 @@ impl<'r> TreeWalker<'r> {
     }
 }
 
-/// What a blob visitor receives.
-pub enum BlobEvent<'a> {
-    Blob {
-        id: &'a oid,
-        data: &'a [u8],
-    },
-    /// Over the size limit: not read.
-    TooLarge {
-        id: &'a oid,
-    },
-    Error {
-        id: Option<&'a oid>,
-        message: String,
-    },
-}
+#[cfg(test)]
+mod tests {
+    use super::super::testrepo::{blob_id, commit, git, repo, write};
+    use super::*;
 
-/// Hands every blob in the object database (all packs, then loose objects; alternates
-/// included) to visitors, each distinct blob once. Packs are decoded in parallel on
-/// `threads` threads; `make` is called once per thread. Returns the number of blobs.
-pub fn scan_object_database<F, V>(root: &GitRoot, threads: usize, make: F) -> Result<u64, GitError>
-where
-    F: Fn() -> V + Sync,
-    V: FnMut(BlobEvent<'_>) + Send,
-{
-    let repo = root.repo.to_thread_local();
-    let hash = repo.object_hash();
-    let dirs = object_dirs(&repo);
-    let packs = pack_indices(&dirs, hash);
-    let mut blobs = 0u64;
-    for (i, (index, pack_path)) in packs.iter().enumerate() {
-        let pack = gix::odb::pack::data::File::at(pack_path, hash).map_err(|e| root.error(e))?;
-        let earlier = &packs[..i];
-        let counter = std::sync::atomic::AtomicU64::new(0);
-        let mut visitor = PackVisitor { make: &make, visit: make(), earlier, counter: &counter };
-        let processor = move |kind: Kind, data: &[u8], entry: &gix::odb::pack::index::Entry, _: &dyn gix::Progress| {
-            visitor.process(kind, data, entry);
-            Ok(())
-        };
-        let interrupt = AtomicBool::new(false);
-        index
-            .traverse(
-                &pack,
-                &mut gix::progress::Discard,
-                &interrupt,
-                processor,
-                gix::odb::pack::index::traverse::Options {
-                    traversal: gix::odb::pack::index::traverse::Algorithm::DeltaTreeLookup,
-                    thread_limit: Some(threads.max(1)),
-                    check: gix::odb::pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-                    alloc_limit_bytes: None,
-                    make_pack_lookup_cache: || gix::odb::pack::cache::Never,
-                },
-            )
-            .map_err(|e| root.error(format!("{}: {e}", pack_path.display())))?;
-        blobs += counter.into_inner();
+    #[test]
+    fn commits_come_parents_first_with_their_author_dates() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "a", "1");
+        let first = commit(d, "one");
+        git(d, &["checkout", "-q", "-b", "side"]);
+        write(d, "b", "2");
+        let side = commit(d, "side");
+        git(d, &["checkout", "-q", "main"]);
+        write(d, "c", "3");
+        let main = commit(d, "main");
+        let root = GitRoot::discover(d).unwrap();
+        let list = commits(&root, None).unwrap().list;
+        let ids: Vec<String> = list.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(ids.len(), 3, "every ref's commits, once");
+        let pos = |id: &str| ids.iter().position(|x| x == id).unwrap();
+        assert!(pos(&first) < pos(&side) && pos(&first) < pos(&main));
+        assert_eq!(list[0].to_ref().date.as_deref(), Some("2024-01-02T03:04:05Z"));
     }
-    let mut visit = make();
-    let mut buf = Vec::new();
-    for dir in &dirs {
-        let loose = gix::odb::loose::Store::at(dir, hash);
-        for id in loose.iter().filter_map(Result::ok) {
-            if packs.iter().any(|(index, _)| index.lookup(id).is_some()) {
-                continue;
-            }
-            match loose.try_find(&id, &mut buf) {
-                Ok(Some(data)) if data.kind == Kind::Blob => {
-                    blobs += 1;
-                    visit(BlobEvent::Blob { id: &id, data: data.data });
-                }
-                Ok(_) => {}
-                Err(e) => visit(BlobEvent::Error { id: Some(&id), message: one_line(&e.to_string()) }),
-            }
-        }
-    }
-    Ok(blobs)
-}
 
-/// The object directories: the repository's and its alternates'.
-fn object_dirs(repo: &gix::Repository) -> Vec<PathBuf> {
-    let main = repo.objects.store_ref().path().to_path_buf();
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut dirs = vec![main.clone()];
-    dirs.extend(gix::odb::alternate::resolve(main, &cwd).unwrap_or_default());
-    dirs
-}
-
-/// Every pack index with its pack file, in a stable order.
-fn pack_indices(dirs: &[PathBuf], hash: gix::hash::Kind) -> Vec<(gix::odb::pack::index::File, PathBuf)> {
-    let mut out = Vec::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir.join("pack")) else { continue };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "idx"))
-            .collect();
-        paths.sort();
-        for idx in paths {
-            let pack = idx.with_extension("pack");
-            if !pack.is_file() {
-                continue;
-            }
-            if let Ok(index) = gix::odb::pack::index::File::at(&idx, hash) {
-                out.push((index, pack));
-            }
-        }
+    #[test]
+    fn since_keeps_only_later_commits_and_treats_older_content_as_seen() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "old.txt", "old");
+        let first = commit(d, "one");
+        write(d, "new.txt", "new");
+        let second = commit(d, "two");
+        let root = GitRoot::discover(d).unwrap();
+        let range = commits(&root, Some(&first)).unwrap();
+        assert_eq!(range.list.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), [second]);
+        assert_eq!(range.boundary_trees.len(), 1);
+        let new = introductions(&root, &range, Want::All).unwrap();
+        assert_eq!(new.keys().copied().collect::<Vec<_>>(), [blob_id(d, "new.txt")], "old.txt predates --since");
+        let err = commits(&root, Some("no-such-rev")).unwrap_err();
+        assert!(err.to_string().starts_with("--since no-such-rev:"), "{err}");
     }
-    out
-}
 
-/// The per-thread pack processor: gix clones it for each traversal thread, and each clone
-/// gets a fresh visitor from `make`.
-struct PackVisitor<'a, F, V> {
-    make: &'a F,
-    visit: V,
-    earlier: &'a [(gix::odb::pack::index::File, PathBuf)],
-    counter: &'a std::sync::atomic::AtomicU64,
-}
+    #[test]
+    fn introductions_name_the_first_commit_and_path_of_a_blob() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "docs/token.txt", "secret-ish");
+        commit(d, "one");
+        write(d, "copy/token.txt", "secret-ish");
+        write(d, "other.txt", "x");
+        commit(d, "two");
+        let root = GitRoot::discover(d).unwrap();
+        let all = commits(&root, None).unwrap();
+        let wanted: HashSet<ObjectId> = [blob_id(d, "copy/token.txt")].into();
+        let found = introductions(&root, &all, Want::Only(&wanted)).unwrap();
+        let intro = &found[&blob_id(d, "docs/token.txt")];
+        assert_eq!((intro.path.to_string(), intro.commit), ("docs/token.txt".to_string(), 0));
+        assert_eq!(found.len(), 1, "only the wanted blob");
+    }
 
-impl<F: Fn() -> V, V> Clone for PackVisitor<'_, F, V> {
-    fn clone(&self) -> Self {
-        PackVisitor { make: self.make, visit: (self.make)(), earlier: self.earlier, counter: self.counter }
-    }
-}
-
-impl<F, V> PackVisitor<'_, F, V>
-where
-    V: FnMut(BlobEvent<'_>),
-{
-    fn process(&mut self, kind: Kind, data: &[u8], entry: &gix::odb::pack::index::Entry) {
-        if kind != Kind::Blob || self.earlier.iter().any(|(index, _)| index.lookup(entry.oid).is_some()) {
-            return;
-        }
-        self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        (self.visit)(BlobEvent::Blob { id: &entry.oid, data });
-    }
-}
-
-/// Reads the blobs `ids` and hands each to a visitor, in pack order so delta bases stay
-/// cached; lists longer than a few blobs are spread over `threads` threads (`make` is
-/// called per batch of work). Blobs over `max_size` bytes are reported, not read.
-pub fn read_blobs<F, V>(root: &GitRoot, ids: &[ObjectId], max_size: Option<u64>, threads: usize, make: F)
-where
-    F: Fn() -> V + Sync,
-    V: FnMut(BlobEvent<'_>) + Send,
-{
-    const SMALL: usize = 32;
-    let read_all = |repo: &gix::Repository, visit: &mut V, buf: &mut Vec<u8>, ids: &[ObjectId]| {
-        for id in ids {
-            read_one(repo, id, max_size, visit, buf);
-        }
-    };
-    if ids.len() <= SMALL || threads <= 1 {
-        let repo = root.repo.to_thread_local();
-        return read_all(&repo, &mut make(), &mut Vec::new(), ids);
-    }
-    let repo = root.repo.to_thread_local();
-    let mut ordered = ids.to_vec();
-    let packs = pack_indices(&object_dirs(&repo), repo.object_hash());
-    ordered.sort_by_cached_key(|id| {
-        packs
-            .iter()
-            .enumerate()
-            .find_map(|(n, (index, _))| index.lookup(id).map(|i| (n, index.pack_offset_at_index(i))))
-            .unwrap_or((usize::MAX, 0))
-    });
-    let chunk = ordered.len().div_ceil(threads * 8).max(SMALL);
-    let run = || {
-        use rayon::prelude::*;
-        ordered.par_chunks(chunk).for_each_init(
-            || (root.repo.to_thread_local(), make(), Vec::new()),
-            |(repo, visit, buf), ids| read_all(repo, visit, buf, ids),
-        );
-    };
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    }
-}
-
-fn read_one<V: FnMut(BlobEvent<'_>)>(
-    repo: &gix::Repository,
-    id: &ObjectId,
-    max_size: Option<u64>,
-    visit: &mut V,
-    buf: &mut Vec<u8>,
-) {
-    if let Some(max) = max_size {
-        match repo.objects.header(id) {
-            Ok(header) if header.size() > max => return visit(BlobEvent::TooLarge { id }),
-            Ok(_) => {}
-            Err(e) => return visit(BlobEvent::Error { id: Some(id), message: one_line(&e.to_string()) }),
-        }
-    }
-    match repo.objects.find_blob(id, buf) {
-        Ok(blob) => visit(BlobEvent::Blob { id, data: blob.data }),
-        Err(e) => visit(BlobEvent::Error { id: Some(id), message: one_line(&e.to_string()) }),
+    #[test]
+    fn a_root_below_the_top_sees_only_its_own_paths() {
+        let dir = repo();
+        let d = dir.path();
+        write(d, "app/a.txt", "in app");
+        write(d, "lib/b.txt", "in lib");
+        commit(d, "one");
+        let root = GitRoot::discover(&d.join("app")).unwrap();
+        let found = introductions(&root, &commits(&root, None).unwrap(), Want::All).unwrap();
+        let paths: Vec<String> = found.values().map(|i| i.path.to_string()).collect();
+        assert_eq!(paths, ["app/a.txt"]);
     }
 }

@@ -1,10 +1,10 @@
 //! Scanning git content — the staged index and the history — with the engine, and merging
 //! history sightings with the working tree's.
 //!
-//! Receives settings and a built [`Engine`]; hands on [`Sighting`]s that [`crate::judge`]
-//! dedupes and judges like any other. Blob contents stream through one engine scratch per
-//! thread; matches are recorded against the blob id and given their path and commit
-//! afterwards, so blobs without matches cost no allocation.
+//! Receives settings and a built [`Engine`]; hands on [`Sighting`]s that [`super::judge`]
+//! dedupes and judges like any other. Blob contents go through one [`Scanner`] per thread;
+//! matches are recorded against the blob id and given their path and commit afterwards, so
+//! blobs without matches cost no allocation.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -15,28 +15,24 @@ use gix::hash::ObjectId;
 
 use crate::config::Settings;
 use crate::credentials::{Fingerprint, Sighting};
-use crate::engine::{self, Engine, Position};
+use crate::engine::Engine;
 use crate::rules::RuleId;
-use crate::source::history::{self, BlobEvent, GitRoot, Introduced, Want};
-use crate::source::{CommitRef, Origin, Reach, Stats, staged};
-use crate::{Progress, sighting};
+use crate::source::git::blobs::{self, BlobEvent};
+use crate::source::git::commits::{self, Introduced, Want};
+use crate::source::git::{GitRoot, index};
+use crate::source::{CommitRef, Reach};
 
-/// What a git scan produced, before judging.
-#[derive(Default)]
-pub(crate) struct GitOutcome {
-    pub sightings: Vec<Sighting>,
-    pub stats: Stats,
-    pub problems: Vec<String>,
-}
+use super::Progress;
+use super::scanner::{Gathered, Scanner};
 
 /// Scans the staged blobs of the repository each root is in; paths are relative to the
 /// root (or, with several roots, joined to it) and limited to what lies under it.
-pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<GitOutcome> {
-    let mut out = GitOutcome::default();
+pub fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<Gathered> {
+    let mut out = Gathered::default();
     let excludes = crate::source::fs::check(&settings.walk)?;
     for (n, root_path) in settings.walk.roots.iter().enumerate() {
         let root = GitRoot::discover(root_path)?;
-        let files = staged::staged_files(&root)?;
+        let files = index::staged_files(&root)?;
         let mut paths: HashMap<ObjectId, Vec<String>> = HashMap::new();
         for file in &files {
             if let Some(rel) = root.strip(file.path.as_bstr()) {
@@ -47,10 +43,9 @@ pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progre
         }
         let ids: Vec<ObjectId> = paths.keys().copied().collect();
         let scan = BlobScan::new(settings, engine, Reach::Staged, progress);
-        history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+        blobs::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
         let mut found = scan.finish();
-        out.stats.merge(&found.stats);
-        out.problems.extend(std::mem::take(&mut found.problems));
+        out.merge(std::mem::take(&mut found.found));
         for (id, s, plain) in found.all() {
             for path in paths.get(&id).into_iter().flatten() {
                 let mut s = s.clone();
@@ -67,35 +62,33 @@ pub(crate) fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progre
 /// Scans every blob reachable from any ref (or, with `since`, introduced after it), once
 /// per distinct blob. Each sighting names the path and commit that introduced the blob; of
 /// the versions of one file holding the same secret, only the first is kept.
-pub(crate) fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<GitOutcome> {
-    let mut out = GitOutcome::default();
+pub fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<Gathered> {
+    let mut out = Gathered::default();
     let excludes = crate::source::fs::check(&settings.walk)?;
     for (n, root_path) in settings.walk.roots.iter().enumerate() {
         let root = GitRoot::discover(root_path)?;
         let (commits, hits, introduced) = match settings.git.since.as_deref() {
             None => {
                 let scan = BlobScan::new(settings, engine, Reach::History, progress);
-                history::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
+                blobs::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
                 let mut found = scan.finish();
-                out.stats.merge(&found.stats);
-                out.problems.extend(std::mem::take(&mut found.problems));
+                out.merge(std::mem::take(&mut found.found));
                 if found.hits.is_empty() {
                     continue;
                 }
-                let commits = history::commits(&root, None)?;
+                let commits = commits::commits(&root, None)?;
                 let targets: HashSet<ObjectId> = found.hits.iter().map(|(id, _)| *id).collect();
-                let introduced = history::introductions(&root, &commits, Want::Only(&targets))?;
+                let introduced = commits::introductions(&root, &commits, Want::Only(&targets))?;
                 (commits, found, introduced)
             }
             Some(rev) => {
-                let commits = history::commits(&root, Some(rev))?;
-                let introduced = history::introductions(&root, &commits, Want::All)?;
+                let commits = commits::commits(&root, Some(rev))?;
+                let introduced = commits::introductions(&root, &commits, Want::All)?;
                 let ids: Vec<ObjectId> = introduced.keys().copied().collect();
                 let scan = BlobScan::new(settings, engine, Reach::History, progress);
-                history::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+                blobs::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
                 let mut found = scan.finish();
-                out.stats.merge(&found.stats);
-                out.problems.extend(std::mem::take(&mut found.problems));
+                out.merge(std::mem::take(&mut found.found));
                 (commits, found, introduced)
             }
         };
@@ -120,7 +113,7 @@ impl Placement<'_> {
     /// commit.
     fn first_introductions(
         &self,
-        commits: &history::Commits,
+        commits: &commits::Commits,
         found: BlobHits,
         introduced: &HashMap<ObjectId, Introduced>,
     ) -> Vec<Sighting> {
@@ -156,7 +149,7 @@ impl Placement<'_> {
 /// Merges history sightings into the working tree's: a secret still at the same path in
 /// the working tree is reported there (with the commit that introduced it); a history
 /// sighting stays, with `reach: history`, only where the working tree no longer has it.
-pub(crate) fn fold(mut worktree: Vec<Sighting>, history: Vec<Sighting>) -> Vec<Sighting> {
+pub fn fold(mut worktree: Vec<Sighting>, history: Vec<Sighting>) -> Vec<Sighting> {
     let key = |s: &Sighting| (Fingerprint::of(s.secret.expose()), s.location.path.clone());
     let present: HashSet<(Fingerprint, String)> = worktree.iter().map(key).collect();
     let mut introduced: HashMap<(Fingerprint, String), CommitRef> = HashMap::new();
@@ -227,8 +220,7 @@ struct BlobHits {
     /// (`plain`): where none of the rules applies, those sightings count instead.
     scoped: HashMap<ObjectId, Vec<RuleId>>,
     plain: Vec<(ObjectId, Sighting)>,
-    stats: Stats,
-    problems: Vec<String>,
+    found: Gathered,
 }
 
 impl BlobHits {
@@ -253,34 +245,37 @@ impl BlobHits {
             }
         }
     }
+
+    fn extend(&mut self, other: BlobHits) {
+        self.hits.extend(other.hits);
+        self.scoped.extend(other.scoped);
+        self.plain.extend(other.plain);
+        self.found.merge(other.found);
+    }
 }
 
-/// Hands out one [`BlobWorker`] per thread a source asks for, and gathers their hits.
+/// Hands out one blob worker (a [`Scanner`]) per thread a source asks for, and gathers
+/// their hits.
 struct BlobScan<'a> {
     engine: &'a Engine,
     settings: &'a Settings,
     progress: &'a dyn Progress,
-    path_scoped: Vec<RuleId>,
-    origin: Origin,
+    reach: Reach,
     shared: Mutex<BlobHits>,
 }
 
 impl<'a> BlobScan<'a> {
     fn new(settings: &'a Settings, engine: &'a Engine, reach: Reach, progress: &'a dyn Progress) -> Self {
-        let path_scoped = engine.rules().iter().filter(|(_, r)| !r.paths.is_empty()).map(|(id, _)| id).collect();
-        BlobScan {
-            engine,
-            settings,
-            progress,
-            path_scoped,
-            origin: Origin { path: String::new(), reach, commit: None },
-            shared: Mutex::new(BlobHits::default()),
-        }
+        BlobScan { engine, settings, progress, reach, shared: Mutex::new(BlobHits::default()) }
     }
 
     /// A visitor for one thread.
     fn visitor(&self) -> impl FnMut(BlobEvent<'_>) + Send + '_ {
-        let mut worker = BlobWorker::new(self);
+        let mut worker = BlobWorker {
+            scan: self,
+            scanner: Scanner::new(self.engine, &self.settings.stream),
+            local: BlobHits::default(),
+        };
         move |event| worker.handle(event)
     }
 
@@ -289,73 +284,40 @@ impl<'a> BlobScan<'a> {
     }
 }
 
-/// One scanning thread for blobs: owns its engine scratch and results until it ends.
+/// One scanning thread for blobs: its scanner and results until it ends.
 struct BlobWorker<'a> {
     scan: &'a BlobScan<'a>,
-    scratch: engine::Scratch,
-    /// Scratch with no path-limited rule enabled, made on first need.
-    plain: Option<engine::Scratch>,
+    scanner: Scanner<'a>,
     local: BlobHits,
 }
 
-impl<'a> BlobWorker<'a> {
-    fn new(scan: &'a BlobScan<'a>) -> Self {
-        let mut scratch = scan.engine.scratch();
-        scan.engine.enable_path_rules(&mut scratch, &scan.path_scoped);
-        BlobWorker { scan, scratch, plain: None, local: BlobHits::default() }
-    }
-
+impl BlobWorker<'_> {
     fn handle(&mut self, event: BlobEvent<'_>) {
         match event {
-            BlobEvent::Blob { id, data } => self.scan_blob(id, data),
-            BlobEvent::TooLarge { .. } => self.local.stats.skipped_large += 1,
+            BlobEvent::Blob { id, data } => {
+                let max = self.scan.settings.walk.max_file_size;
+                let found = self.scanner.blob(data, self.scan.reach, max, self.scan.progress);
+                let id = id.to_owned();
+                self.local.hits.extend(found.hits.into_iter().map(|s| (id, s)));
+                if !found.scoped.is_empty() {
+                    self.local.plain.extend(found.plain.into_iter().map(|s| (id, s)));
+                    self.local.scoped.insert(id, found.scoped);
+                }
+            }
+            BlobEvent::TooLarge { .. } => self.scanner.found.stats.skipped_large += 1,
             BlobEvent::Error { id, message } => {
-                self.local.stats.errors += 1;
                 let what = id.map_or_else(|| "git".to_string(), |id| format!("blob {id}"));
-                self.local.problems.push(format!("{what}: {message}"));
+                self.scanner.found.problem(&what, message);
             }
-        }
-    }
-
-    fn scan_blob(&mut self, id: &gix::oid, data: &[u8]) {
-        let settings = self.scan.settings;
-        if settings.walk.max_file_size.is_some_and(|max| data.len() as u64 > max) {
-            self.local.stats.skipped_large += 1;
-            return;
-        }
-        if settings.stream.skip_binary && engine::looks_binary(data) {
-            self.local.stats.skipped_binary += 1;
-            return;
-        }
-        self.local.stats.files += 1;
-        self.local.stats.bytes += data.len() as u64;
-        self.scan.progress.file_done(data.len() as u64);
-        let engine = self.scan.engine;
-        let mut scoped = Vec::new();
-        for m in engine.scan(data, Position::START, &mut self.scratch) {
-            if !engine.rules().get(m.rule).paths.is_empty() {
-                scoped.push(m.rule);
-            }
-            self.local.hits.push((id.to_owned(), sighting(m, data, &self.scan.origin)));
-        }
-        if !scoped.is_empty() {
-            let plain = self.plain.get_or_insert_with(|| engine.scratch());
-            for m in engine.scan(data, Position::START, plain) {
-                self.local.plain.push((id.to_owned(), sighting(m, data, &self.scan.origin)));
-            }
-            self.local.scoped.insert(id.to_owned(), scoped);
         }
     }
 }
 
 impl Drop for BlobWorker<'_> {
     fn drop(&mut self) {
-        let local = std::mem::take(&mut self.local);
+        let mut local = std::mem::take(&mut self.local);
+        local.found = std::mem::take(&mut self.scanner.found);
         let mut shared = self.scan.shared.lock().unwrap_or_else(|p| p.into_inner());
-        shared.stats.merge(&local.stats);
-        shared.hits.extend(local.hits);
-        shared.scoped.extend(local.scoped);
-        shared.plain.extend(local.plain);
-        shared.problems.extend(local.problems);
+        shared.extend(local);
     }
 }

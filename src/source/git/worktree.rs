@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use gix::bstr::{BString, ByteSlice};
 use gix::worktree::stack::state::ignore::Source;
 
-use super::Reach;
+use crate::source::Reach;
 
 /// Labels paths under one scan root with their [`Reach`].
 pub struct Classifier {
@@ -113,19 +113,8 @@ impl Repo {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testrepo::git;
     use super::*;
-    use std::process::Command;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    }
 
     #[test]
     fn labels_tracked_untracked_and_ignored_files() {
