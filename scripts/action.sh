@@ -233,7 +233,10 @@ cmd_scan() {
   esac
   [ -s "$sarif" ] || die "keyreach wrote no SARIF to '$sarif'"
 
-  python3 "$here/sarif_summary.py" --sarif "$sarif" --path "$path" --fail-on "$fail_on" --failed "$failed" \
+  # python3, or `python` where python3 is missing or a stub (Windows runners).
+  local py=python3
+  python3 -c '' 2>/dev/null || py=python
+  "$py" "$here/sarif_summary.py" --sarif "$sarif" --path "$path" --fail-on "$fail_on" --failed "$failed" \
     --baseline "$baseline" --outputs "$GITHUB_OUTPUT" --summary "$GITHUB_STEP_SUMMARY"
   if [ "$failed" = true ]; then
     echo "::error title=keyreach::credentials at or above '$fail_on' are reachable: see the job summary or code scanning"
