@@ -51,7 +51,7 @@ pub struct Outcome {
     pub stats: Stats,
     /// What could not be read, sorted.
     pub problems: Vec<Problem>,
-    /// What was read (an audit's home, environment, agent configuration; a scan's roots).
+    /// What an audit read besides the workspace walk (empty for a scan).
     pub inventory: Inventory,
     /// The findings' blast radius under the run's policy.
     pub blast: BlastRadius,
@@ -80,7 +80,8 @@ impl Outcome {
 pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
-    let inventory = Inventory { workspace: workspace(settings), ..Inventory::default() };
+    // A scan reads only its roots: no home, environment or agent sources to list.
+    let inventory = Inventory::default();
     if settings.git.staged {
         let found = git::staged(settings, &engine, progress)?;
         return Ok(Outcome::finish(settings, &rules, started, found, inventory));
@@ -99,11 +100,6 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
         found.sightings = sightings;
     }
     Ok(Outcome::finish(settings, &rules, started, found, inventory))
-}
-
-/// The scanned roots as the report names them.
-fn workspace(settings: &Settings) -> String {
-    settings.walk.roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Scans like [`scan`] without any baseline and returns the baseline accepting every

@@ -46,6 +46,30 @@ impl Reach {
     }
 }
 
+impl Reach {
+    /// What kind of place this is, in words (the one vocabulary every report uses):
+    /// `tracked file`, `git-ignored file`, `git history`, `environment variable`, ….
+    pub fn place_words(self) -> &'static str {
+        match self {
+            Reach::Tracked => "tracked file",
+            Reach::Untracked => "untracked file",
+            Reach::Ignored => "git-ignored file",
+            Reach::Staged => "change staged for commit",
+            Reach::History => "git history",
+            Reach::Home => "home credential file",
+            Reach::Env => "environment variable",
+        }
+    }
+
+    /// [`Reach::place_words`] with its indefinite article: `a tracked file`, `an
+    /// untracked file`.
+    pub fn with_article(self) -> String {
+        let words = self.place_words();
+        let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {words}")
+    }
+}
+
 impl fmt::Display for Reach {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -182,7 +182,7 @@ impl Request {
 
     pub fn basic(self, user: &str, password: &str) -> Request {
         let raw = format!("{user}:{password}");
-        self.header("Authorization", format!("Basic {}", crate::rules::validate::b64_standard(raw.as_bytes())))
+        self.header("Authorization", format!("Basic {}", crate::scope::codec::b64_standard(raw.as_bytes())))
     }
 
     /// The path without its query string.
