@@ -19,9 +19,16 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
 [ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null || need_apt+=(mariadb-server)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 if ((${#need_apt[@]})); then
+  echo "scripts/test.sh: installing ${need_apt[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
-  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
-  else sudo apt-get update -qq && sudo apt-get install -y -qq "${need_apt[@]}"; fi
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  log=$(mktemp)
+  if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    exit 1
+  fi
+  rm -f "$log"
 fi
 
 [ "${1:-}" = "--install-only" ] && exit 0
