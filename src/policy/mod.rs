@@ -135,16 +135,29 @@ impl Default for Policy {
 /// A policy field that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("policy.max_level {0:?} is not one of none, read, write, admin")]
-    Level(String),
-    #[error("allow.paths {glob:?}: {cause}")]
-    Glob { glob: String, cause: String },
-    #[error("allow.fingerprints {0:?} is not of the form sha256:<64 hex digits>")]
-    Fingerprint(String),
+    #[error("[policy] max_level: not one of none, read, write, admin")]
+    Level,
+    #[error("{what}: entry {index} is not a glob: {cause}")]
+    Glob { what: String, index: usize, cause: String },
+    #[error("[allow] fingerprints: entry {0} is not of the form sha256:<64 hex digits>")]
+    Fingerprint(usize),
     #[error(
         "environments.{0}.{1}: expected `names`, `databases` or `<provider>_<kind>s` (aws_accounts, railway_projects, github_orgs, vercel_teams, gcp_projects, database_hosts, ...)"
     )]
     EnvironmentKey(String, String),
+}
+
+/// What is wrong with a glob, without the glob (a pasted secret must not be echoed).
+fn glob_cause(e: &globset::Error) -> String {
+    match e.kind() {
+        globset::ErrorKind::UnclosedClass => "unclosed character class".into(),
+        globset::ErrorKind::InvalidRange(..) => "invalid range".into(),
+        globset::ErrorKind::UnopenedAlternates => "unopened alternates".into(),
+        globset::ErrorKind::UnclosedAlternates => "unclosed alternates".into(),
+        globset::ErrorKind::NestedAlternates => "nested alternates".into(),
+        globset::ErrorKind::DanglingEscape => "dangling escape".into(),
+        _ => "not a valid glob".into(),
+    }
 }
 
 /// Environment names that mean production when `[environments.production]` sets no `names`.
@@ -184,6 +197,37 @@ fn environment_key_ok(key: &str) -> bool {
 }
 
 impl Policy {
+    /// The stricter of two policies, field by field: the lower `max_level`, any `deny_*`,
+    /// the more cautious `unknown_scope`, a shell if either says so, both sets of
+    /// environments, and `self`'s allow-list. What a scanned repository's policy cannot
+    /// loosen for credentials outside it.
+    pub fn strictest(&self, other: &Policy) -> Policy {
+        let rank = |l: Level| l.rank().unwrap_or(u8::MAX);
+        let cautious = |u: UnknownScope| rank(u.level());
+        let mut environments = self.environments.clone();
+        for (env, table) in &other.environments {
+            let into = environments.entry(env.clone()).or_default();
+            for (key, values) in table {
+                let list = into.entry(key.clone()).or_default();
+                list.extend(values.iter().filter(|v| !list.contains(v)).cloned().collect::<Vec<_>>());
+            }
+        }
+        Policy {
+            max_level: if rank(other.max_level) < rank(self.max_level) { other.max_level } else { self.max_level },
+            deny_destructive: self.deny_destructive || other.deny_destructive,
+            deny_production: self.deny_production || other.deny_production,
+            unknown_scope: if cautious(other.unknown_scope) > cautious(self.unknown_scope) {
+                other.unknown_scope
+            } else {
+                self.unknown_scope
+            },
+            agent_has_shell: self.agent_has_shell || other.agent_has_shell,
+            environments,
+            allow_paths: self.allow_paths.clone(),
+            allow_fingerprints: self.allow_fingerprints.clone(),
+        }
+    }
+
     pub fn from_spec(
         spec: &PolicySpec,
         allow: &AllowSpec,
@@ -191,26 +235,29 @@ impl Policy {
     ) -> Result<Policy, PolicyError> {
         let defaults = Policy::default();
         let max_level = match spec.max_level.as_deref() {
-            Some(text) => {
-                Level::parse(text).filter(|l| *l != Level::Unknown).ok_or_else(|| PolicyError::Level(text.into()))?
-            }
+            Some(text) => Level::parse(text).filter(|l| *l != Level::Unknown).ok_or(PolicyError::Level)?,
             None => defaults.max_level,
         };
         let mut globs = GlobSetBuilder::new();
-        for glob in &allow.paths {
-            let g = Glob::new(glob).map_err(|e| PolicyError::Glob { glob: glob.clone(), cause: e.to_string() })?;
+        for (index, glob) in allow.paths.iter().enumerate() {
+            let g = Glob::new(glob).map_err(|e| PolicyError::Glob {
+                what: "[allow] paths".into(),
+                index: index + 1,
+                cause: glob_cause(&e),
+            })?;
             globs.add(g);
         }
         let mut environments = environments;
         for (env, table) in environments.iter_mut() {
             if let Some(key) = table.keys().find(|k| !environment_key_ok(k)) {
-                return Err(PolicyError::EnvironmentKey(env.clone(), key.clone()));
+                return Err(PolicyError::EnvironmentKey(crate::rules::shown_key(env), crate::rules::shown_key(key)));
             }
             for (key, values) in table.iter() {
-                if let Some(bad) = values.iter().find(|v| is_glob(v) && Glob::new(v).is_err()) {
+                if let Some(index) = values.iter().position(|v| is_glob(v) && Glob::new(v).is_err()) {
                     return Err(PolicyError::Glob {
-                        glob: format!("environments.{env}.{key}: {bad}"),
-                        cause: "not a glob".into(),
+                        what: format!("[environments.{env}] {key}"),
+                        index: index + 1,
+                        cause: "unbalanced brackets or braces".into(),
                     });
                 }
             }
@@ -221,7 +268,8 @@ impl Policy {
         let allow_fingerprints = allow
             .fingerprints
             .iter()
-            .map(|f| Fingerprint::parse(f).ok_or_else(|| PolicyError::Fingerprint(f.clone())))
+            .enumerate()
+            .map(|(i, f)| Fingerprint::parse(f).ok_or(PolicyError::Fingerprint(i + 1)))
             .collect::<Result<_, _>>()?;
         Ok(Policy {
             max_level,
@@ -230,9 +278,11 @@ impl Policy {
             unknown_scope: spec.unknown_scope.unwrap_or(defaults.unknown_scope),
             agent_has_shell: spec.agent_has_shell.unwrap_or(defaults.agent_has_shell),
             environments,
-            allow_paths: globs
-                .build()
-                .map_err(|e| PolicyError::Glob { glob: allow.paths.join(","), cause: e.to_string() })?,
+            allow_paths: globs.build().map_err(|e| PolicyError::Glob {
+                what: "[allow] paths".into(),
+                index: 0,
+                cause: glob_cause(&e),
+            })?,
             allow_fingerprints,
         })
     }

@@ -27,4 +27,5 @@ mod quality;
 mod readonly;
 mod sarif;
 mod staged;
+mod trust;
 mod util;
