@@ -6,6 +6,8 @@
 //! Patterns compile lazily, on the first keyword hit, so start-up stays cheap; user rules
 //! are compiled eagerly by [`RuleSet::compile_all`] so a bad one fails at load.
 
+#[cfg(test)]
+mod catalog;
 pub mod spec;
 pub mod template;
 pub mod validate;
@@ -118,6 +120,8 @@ pub struct Rule {
     pub id: String,
     pub title: String,
     pub provider: String,
+    /// Name words for the provider besides its id ([`RuleSpec::aliases`]).
+    pub aliases: Vec<String>,
     /// File the rule came from (`github.toml`, a user path, or `keyreach.toml`).
     pub source: String,
     pub keywords: Vec<String>,
@@ -487,6 +491,7 @@ impl Rule {
             id: spec.id,
             title: spec.title,
             provider: spec.provider,
+            aliases: spec.aliases,
             source: source.to_string(),
             keywords: spec.keywords,
             validator,
@@ -519,6 +524,7 @@ mod tests {
             id: id.into(),
             title: "t".into(),
             provider: "p".into(),
+            aliases: vec![],
             keywords: vec!["abc_".into()],
             pattern: pattern.into(),
             assign: None,
