@@ -214,9 +214,19 @@ fn check_word(word: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `alpha_vantage` as a name regex: `alpha[_.-]?vantage`.
+/// `alpha_vantage` as a name regex that starts at a word: after the start, a separator or a
+/// lower-to-upper case change (`myAlphaVantageKey`), never inside a longer word
+/// (`clever_api` is not `lever_api`). Names are matched case-insensitively.
 fn alias_regex(alias: &str) -> String {
-    alias.split('_').collect::<Vec<_>>().join("[_.-]?")
+    let joined = alias.split('_').collect::<Vec<_>>().join("[_.-]?");
+    let mut chars = alias.chars();
+    match chars.next() {
+        Some(first) if first.is_ascii_lowercase() => {
+            let rest = chars.as_str().split('_').collect::<Vec<_>>().join("[_.-]?");
+            format!("(?:^|[^a-z0-9]){joined}|(?-i:[a-z0-9]{}){rest}", first.to_ascii_uppercase())
+        }
+        _ => format!("(?:^|[^a-z0-9]){joined}"),
+    }
 }
 
 /// Keyword literals for an alias: `alphavantage`, `alpha_vantage`, `alpha-vantage`.
@@ -486,7 +496,7 @@ mod tests {
 
     #[test]
     fn names_and_words_expand_to_their_forms() {
-        assert_eq!(alias_regex("alpha_vantage"), "alpha[_.-]?vantage");
+        assert_eq!(alias_regex("alpha_vantage"), "(?:^|[^a-z0-9])alpha[_.-]?vantage|(?-i:[a-z0-9]A)lpha[_.-]?vantage");
         let mut k = Vec::new();
         alias_keywords("alpha_vantage", &mut k);
         assert_eq!(k, ["alphavantage", "alpha_vantage", "alpha-vantage"]);
@@ -494,6 +504,24 @@ mod tests {
         assert_eq!(example_word("api[_.-]?key|token"), "api_key");
         assert_eq!(example_word("credentials?"), "credentials");
         assert!(min_entropy(16, 32) <= 3.0 && min_entropy(62, 40) == 3.5);
+    }
+
+    #[test]
+    fn a_name_must_hold_the_alias_as_a_word_and_end_in_a_credential_word() {
+        let text = "family = \"x\"\n[[provider]]\nid = \"lever\"\nname = \"Lever\"\naliases = [\"lever_api\"]\n\
+                    docs = \"https://lever.invalid\"\nbasis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32 }]\n";
+        let out = expand("x.toml", &catalog(text), &[]).unwrap();
+        let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
+        let assign = regex::RegexBuilder::new(rule.assign.as_deref().unwrap()).case_insensitive(true).build().unwrap();
+        let exclude =
+            regex::RegexBuilder::new(rule.assign_exclude.as_deref().unwrap()).case_insensitive(true).build().unwrap();
+        let named = |name: &str| assign.is_match(name) && !exclude.is_match(name);
+        for name in ["LEVER_API_KEY", "lever_api_token", "myLeverApiKey", "hr.lever-api.secret", "lever_api_key"] {
+            assert!(named(name), "{name}");
+        }
+        for name in ["CLEVER_API_KEY", "cleverApiKey", "LEVER_API_URL", "LEVER_API_KEY_ID", "lever_api_public_key"] {
+            assert!(!named(name), "{name}");
+        }
     }
 
     #[test]
