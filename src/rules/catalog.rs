@@ -35,7 +35,7 @@ pub struct Provider {
     /// Display name (`Alpha Vantage`).
     pub name: String,
     /// Words users put in variable names for this provider, `_` between parts
-    /// (`alpha_vantage` also matches `alphavantage`, `alpha-vantage`, `alphaVantage`).
+    /// (`alpha_vantage` also matches `alphavantage` and `alphaVantage`).
     /// Default: the id. Each at least 4 bytes and rare in ordinary code.
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -229,9 +229,10 @@ fn alias_regex(alias: &str) -> String {
     }
 }
 
-/// Keyword literals for an alias: `alphavantage`, `alpha_vantage`, `alpha-vantage`.
+/// Keyword literals for an alias: `alphavantage`, `alpha_vantage`.
 fn alias_keywords(alias: &str, out: &mut Vec<String>) {
-    for sep in ["", "_", "-"] {
+    // Not `-`: hyphenated names are rare, and every keyword costs start-up time.
+    for sep in ["", "_"] {
         let k = alias.split('_').collect::<Vec<_>>().join(sep);
         if !out.contains(&k) {
             out.push(k);
@@ -414,8 +415,11 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
     }
     if let Some(c) = &k.companion {
         let (_, cbody) = token_body(&c.alphabet, c.length)?;
-        let pair =
-            format!("(?i:{})[\"']?\\s*[:=]\\s*[\"']?({})(?:[^0-9A-Za-z_-]|$)", c.words.replace('\'', ""), cbody.regex);
+        let pair = format!(
+            "(?i:{})[\"']?\\s*[:=]\\s*[\"']?({})(?:[^0-9A-Za-z_-]|$)",
+            non_capturing(&c.words.replace('\'', "")),
+            cbody.regex
+        );
         let cword = example_word(&c.words);
         let (cupper, _) = name_forms(&cword);
         examples.push(format!(
@@ -432,9 +436,14 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
     }
     // Two character classes (letters and digits) for a prefix-less value long enough that
     // a random one almost surely has both.
+    // A short prefix found anywhere (`dub_`, `lip_`) also starts identifiers
+    // (`dub_createdAtTimestamp`): a mixed-case body must then hold lower, upper and digits.
+    let mixed_case =
+        matches!(k.alphabet.as_str(), "alnum" | "alnum-dash" | "alnum-dot" | "b64" | "b64url" | "b64url-dot");
     let classes = match k.alphabet.as_str() {
         "lower" | "upper" | "digits" => None,
         _ if prefix.is_empty() && body.min >= 16 => Some(2),
+        _ if anywhere && prefix.len() <= 4 && mixed_case && body.min >= 16 => Some(3),
         _ => None,
     };
     let remedy = format!(
@@ -481,6 +490,21 @@ fn example_word(words: &str) -> String {
     out.replace('?', "")
 }
 
+/// `(api[_.-]?)?key` as `(?:api[_.-]?)?key`: the companion's value must be group 1.
+fn non_capturing(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut chars = re.chars().peekable();
+    let mut escaped = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '(' && !escaped && chars.peek() != Some(&'?') {
+            out.push_str("?:");
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    out
+}
+
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
@@ -499,10 +523,11 @@ mod tests {
         assert_eq!(alias_regex("alpha_vantage"), "(?:^|[^a-z0-9])alpha[_.-]?vantage|(?-i:[a-z0-9]A)lpha[_.-]?vantage");
         let mut k = Vec::new();
         alias_keywords("alpha_vantage", &mut k);
-        assert_eq!(k, ["alphavantage", "alpha_vantage", "alpha-vantage"]);
+        assert_eq!(k, ["alphavantage", "alpha_vantage"]);
         assert_eq!(name_forms("alpha_vantage"), ("ALPHA_VANTAGE".into(), "alphaVantage".into()));
         assert_eq!(example_word("api[_.-]?key|token"), "api_key");
         assert_eq!(example_word("credentials?"), "credentials");
+        assert_eq!(non_capturing(r"(api[_.-]?)?key|\(x\)|(?:y)"), r"(?:api[_.-]?)?key|\(x\)|(?:y)");
         assert!(min_entropy(16, 32) <= 3.0 && min_entropy(62, 40) == 3.5);
     }
 
@@ -522,6 +547,18 @@ mod tests {
         for name in ["CLEVER_API_KEY", "cleverApiKey", "LEVER_API_URL", "LEVER_API_KEY_ID", "lever_api_public_key"] {
             assert!(!named(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_companion_is_group_one_of_its_pattern() {
+        let text = "family = \"x\"\n[[provider]]\nid = \"acme\"\nname = \"Acme\"\ndocs = \"https://acme.invalid\"\n\
+                    basis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32, companion = { name = \"app id\", \
+                    words = '(acme[_.-]?)?app[_.-]?id', alphabet = \"hex\", length = 8 } }]\n";
+        let out = expand("x.toml", &catalog(text), &[]).unwrap();
+        let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
+        let pair = regex::Regex::new(&rule.pair.unwrap().pattern).unwrap();
+        let caps = pair.captures("ACME_APP_ID=0a1b2c3d\n").unwrap();
+        assert_eq!(&caps[1], "0a1b2c3d");
     }
 
     #[test]
@@ -552,7 +589,7 @@ mod tests {
         let rules = crate::rules::parse_file("generated", &out).unwrap();
         assert_eq!(rules.len(), 2);
         assert_eq!(rules[0].id, "acme-io.api-key");
-        assert_eq!(rules[0].keywords, ["acmeio", "acme_io", "acme-io"]);
+        assert_eq!(rules[0].keywords, ["acmeio", "acme_io"]);
         assert_eq!(rules[0].pattern, "[0-9a-f]{32,40}");
         assert!(rules[0].assign.is_some());
         assert_eq!(rules[0].aliases, ["acme_io"]);

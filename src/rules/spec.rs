@@ -3,6 +3,8 @@
 //! This is data as the user wrote it, checked only by serde. [`super::Rule`] is the
 //! validated, compiled form; [`super::load`] turns one into the other.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 /// One `rules/<provider>.toml` file: a list of `[[rule]]` tables.
@@ -81,10 +83,11 @@ pub struct RuleSpec {
     /// How to fix a finding, in one sentence.
     #[serde(default)]
     pub remedy: Option<String>,
+    /// Borrowed for the built-in catalog rules (static data), owned when parsed.
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub examples: Vec<Cow<'static, str>>,
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Cow<'static, str>>,
 }
 
 /// The companion of a paired credential, searched near the primary match.
