@@ -1,7 +1,8 @@
 //! Materialises the labelled quality corpus (`fixtures/quality/`) into a directory and
 //! writes `labels.json` beside it, so other scanners can be measured on exactly what the
 //! quality test measures keyreach on (`benches/quality-compare.py`):
-//! `cargo run --example quality_corpus -- OUT_DIR`.
+//! `cargo run --example quality_corpus -- OUT_DIR`. The tree includes the blind split
+//! (paths under `blind/`), which the open quality test leaves out and which is scored apart.
 
 #[path = "../tests/it/fixture.rs"]
 mod fixture;

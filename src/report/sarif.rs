@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 use super::Report;
 use crate::credentials::Location;
 use crate::policy::{Finding, Severity};
-use crate::scope::{Activity, Level, Scope, ScopeSource};
+use crate::scope::{Scope, words};
 use crate::source::Reach;
 
 /// How much of a run code scanning accepts.
@@ -422,12 +422,8 @@ fn plain(text: &str) -> String {
 
 fn reach_phrase(l: &Location) -> String {
     match l.reach {
-        Reach::Tracked => "is in a tracked file".into(),
-        Reach::Untracked => "is in an untracked file".into(),
-        Reach::Ignored => "is in a git-ignored file".into(),
-        Reach::Staged => "is in a change staged for commit".into(),
         Reach::History => {
-            let mut text = "is only in git history".to_string();
+            let mut text = format!("is only in {}", l.reach.place_words());
             if let Some(commit) = &l.commit {
                 text.push_str(&format!(", commit {}", commit.id));
                 if let Some(date) = &commit.date {
@@ -439,8 +435,8 @@ fn reach_phrase(l: &Location) -> String {
             }
             text
         }
-        Reach::Home => format!("is in the home credential file {}", plain(&l.path)),
-        Reach::Env => format!("is in the environment variable {}", plain(&l.path)),
+        Reach::Home | Reach::Env => format!("is in the {} {}", l.reach.place_words(), plain(&l.path)),
+        reach => format!("is in {}", reach.with_article()),
     }
 }
 
@@ -456,22 +452,11 @@ fn short_place(l: &Location) -> String {
 }
 
 fn scope_phrase(s: &Scope) -> String {
-    let source = match s.source {
-        ScopeSource::Offline => "known offline from its format",
-        ScopeSource::Probe => "from the provider's introspection endpoint",
-        ScopeSource::Unknown => return "Scope unknown: its format alone does not tell what it can do".into(),
+    let Some(source) = words::source(s.source) else {
+        return format!("Scope unknown: {}", words::UNKNOWN);
     };
-    let mut parts = vec![match s.level {
-        Level::Unknown => "level unknown".to_string(),
-        level => format!("level {level}"),
-    }];
-    let flag = |yes: &str, no: &str, unknown: &str, v: Option<bool>| match v {
-        Some(true) => yes.to_string(),
-        Some(false) => no.to_string(),
-        None => unknown.to_string(),
-    };
-    parts.push(flag("destructive", "not destructive", "destructive unknown", s.destructive));
-    parts.push(flag("reaches production", "not production", "production unknown", s.production));
+    let mut parts =
+        vec![words::level(s.level), words::destructive(s.destructive).into(), words::production(s.production).into()];
     if let Some(id) = &s.identity {
         parts.push(format!("acts as {}", plain(id)));
     }
@@ -484,11 +469,7 @@ fn scope_phrase(s: &Scope) -> String {
     if let Some(expires) = &s.expires {
         parts.push(format!("expires {}", plain(expires)));
     }
-    match &s.active {
-        Activity::Active => parts.push("active".into()),
-        Activity::Inactive => parts.push("inactive".into()),
-        Activity::Indeterminate(_) | Activity::Unknown => {}
-    }
+    parts.extend(words::activity(&s.active).map(String::from));
     if s.test_mode {
         parts.push("test mode".into());
     }
