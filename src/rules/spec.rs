@@ -16,7 +16,7 @@ pub struct RuleFile {
 }
 
 /// One `[[rule]]` table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// `provider.kind`, unique across the whole rule set.
