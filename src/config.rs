@@ -62,6 +62,11 @@ pub struct ProbeSpec {
     pub timeout: Option<f64>,
     /// Probes running at once (default 4).
     pub concurrency: Option<usize>,
+    /// Hosts (names, addresses or CIDR blocks) database probes may reach at private,
+    /// loopback or link-local addresses. Read from the user's own config only: a scanned
+    /// repository never decides which internal hosts its credentials are tried against.
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
 }
 
 /// Live probing for one run.
@@ -105,6 +110,8 @@ pub struct Overrides {
     pub trust_config: bool,
     /// `--probe-timeout SECONDS`.
     pub probe_timeout: Option<f64>,
+    /// `--probe-allow-host HOST`, in order.
+    pub allow_hosts: Vec<String>,
     /// `--history`: also scan git history.
     pub history: bool,
     /// `--since REV`: only history after REV (implies `history`).
@@ -255,7 +262,15 @@ pub fn probe_settings(
         let origin = path.display().to_string();
         endpoints.extend(spec.endpoints.into_iter().map(|(p, u)| (p, u, origin.clone())));
         apply_spec(&spec.timeout, &spec.concurrency, &mut http);
+        http.allow_hosts.extend(spec.allow_hosts);
     }
+    if !file.allow_hosts.is_empty() {
+        warnings.push(format!(
+            "{file_path}: [probe] allow_hosts ignored: only your own config (~/.config/keyreach/config.toml) or \
+--probe-allow-host may let database probes reach private hosts"
+        ));
+    }
+    http.allow_hosts.extend(overrides.allow_hosts.iter().cloned());
     apply_spec(&file.timeout, &file.concurrency, &mut http);
     if !file.endpoints.is_empty() {
         if overrides.config.is_some() || overrides.trust_config {

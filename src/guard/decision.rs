@@ -24,7 +24,7 @@ pub(super) fn decide(
     let mut settings = config::resolve(overrides)?;
     // A hook answers on every tool call and scans a few files: start-up matters most.
     settings.engine.small_input = true;
-    let rules = crate::load_rules(&settings.rules)?;
+    let rules = pipeline::load_rules(&settings.rules)?;
     let files = exposure
         .files
         .iter()

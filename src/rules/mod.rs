@@ -224,6 +224,8 @@ pub struct Pair {
     pub within: usize,
     pub secret_is_companion: bool,
     pub entropy: Option<f64>,
+    /// The companion may enclose the primary match.
+    pub around: bool,
 }
 
 /// A validated rule.
@@ -593,6 +595,7 @@ impl Rule {
                 within: p.within.unwrap_or(1024).min(MAX_WINDOW),
                 secret_is_companion: p.secret_is_companion.unwrap_or(true),
                 entropy: p.entropy,
+                around: p.around,
             }),
             None => None,
         };

@@ -111,6 +111,10 @@ pub struct PairSpec {
     /// Minimum Shannon entropy of the companion.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// The companion may enclose the primary match (the connection settings a database
+    /// password sits among); otherwise it never overlaps it.
+    #[serde(default)]
+    pub around: bool,
 }
 
 /// Offline scope facts a rule's format fixes (DESIGN.md scope object, offline source).

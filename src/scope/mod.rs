@@ -7,6 +7,7 @@
 //! [`probe::Prober`] is built, which happens only under `--probe`.
 
 pub mod codec;
+pub mod db;
 pub mod decode;
 pub mod formats;
 pub mod http;

@@ -1,8 +1,11 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
+mod architecture;
 mod audit;
 mod baseline;
 mod cli;
+mod databases;
+mod dbservers;
 mod determinism;
 mod fake;
 mod faults;

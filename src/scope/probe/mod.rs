@@ -12,6 +12,7 @@
 mod aws;
 mod azure;
 mod cloudflare;
+mod database;
 mod datadog;
 mod digitalocean;
 mod dockerhub;
@@ -53,6 +54,11 @@ pub trait Probe: Sync {
     fn kinds(&self) -> &'static [&'static str];
     /// Every request it may send. Anything else is refused by the client.
     fn shapes(&self) -> &'static [Shape];
+    /// Every database statement or command it may send (database probes; HTTP probes have
+    /// none). Anything else is refused by [`crate::scope::db::check`].
+    fn statements(&self) -> &'static [crate::scope::db::Statement] {
+        &[]
+    }
     /// Requests a second it may send to the provider.
     fn rate(&self) -> f64 {
         5.0
@@ -92,6 +98,7 @@ pub static PROBES: &[&dyn Probe] = &[
     &twilio::Twilio,
     &datadog::Datadog,
     &shopify::Shopify,
+    &database::Database,
 ];
 
 /// The probe for `provider`, if keyreach has one.
@@ -165,6 +172,22 @@ impl Session<'_> {
             Transport::Replay(_) => {
                 root.split_once("://").map_or(root, |(_, r)| r).split('/').next().unwrap_or("").into()
             }
+        }
+    }
+
+    /// Database connections for this probe: the run's timeout, the hosts the user allowed
+    /// at private addresses, and the probe's declared statements.
+    pub fn dialer(&self) -> Result<crate::scope::db::Dialer, ProbeError> {
+        match self.transport {
+            Transport::Http(client) => Ok(crate::scope::db::Dialer {
+                net: crate::scope::db::NetOptions {
+                    timeout: client.options().timeout,
+                    allow_hosts: client.options().allow_hosts.clone(),
+                },
+                declared: self.probe.statements(),
+            }),
+            #[cfg(any(test, fuzzing))]
+            Transport::Replay(_) => Err(ProbeError::NotProbed("recorded answers hold no database sessions".into())),
         }
     }
 

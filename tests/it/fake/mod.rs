@@ -6,6 +6,7 @@
 //! A reply can carry a network [`Fault`] (a reset mid-body, a stall, a drip-fed or endless
 //! body); a TLS client is answered in plain HTTP, as a misconfigured endpoint would.
 
+pub mod mongo;
 pub mod providers;
 
 use std::io::{BufRead, BufReader, Read, Write};
