@@ -143,15 +143,17 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
         None => "None".to_string(),
         Some(v) => {
             let p = Fields(v.as_table()?);
-            p.only(&["pattern", "name", "primary_name", "within", "secret_is_companion", "entropy"])?;
+            p.only(&["pattern", "name", "primary_name", "within", "secret_is_companion", "entropy", "around"])?;
             format!(
-                "Some(StaticPair {{ pattern: {}, name: {}, primary_name: {}, within: {}, secret_is_companion: {}, entropy: {} }})",
+                "Some(StaticPair {{ pattern: {}, name: {}, primary_name: {}, within: {}, secret_is_companion: {}, entropy: {}, \
+                 around: {} }})",
                 p.str("pattern")?,
                 p.str("name")?,
                 p.opt_str("primary_name")?,
                 p.opt_uint("within")?,
                 p.opt_bool("secret_is_companion")?,
-                p.opt_f64("entropy")?
+                p.opt_f64("entropy")?,
+                p.bool("around")?
             )
         }
     };

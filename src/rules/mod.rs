@@ -65,6 +65,7 @@ mod builtin {
         pub within: Option<usize>,
         pub secret_is_companion: Option<bool>,
         pub entropy: Option<f64>,
+        pub around: bool,
     }
 
     pub struct StaticScope {
@@ -118,6 +119,8 @@ mod builtin {
                     within: p.within,
                     secret_is_companion: p.secret_is_companion,
                     entropy: p.entropy,
+                    around: p.around,
+                    ..super::PairSpec::default()
                 }),
                 scope: self.scope.as_ref().map(|s| super::ScopeSpec {
                     level: owned(s.level),

@@ -91,7 +91,7 @@ pub struct RuleSpec {
 }
 
 /// The companion of a paired credential, searched near the primary match.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairSpec {
     /// Regex for the companion; group 1 (or the whole match) is the companion secret.
