@@ -6,6 +6,8 @@
 //! Patterns compile lazily, on the first keyword hit, so start-up stays cheap; user rules
 //! are compiled eagerly by [`RuleSet::compile_all`] so a bad one fails at load.
 
+#[cfg(test)]
+mod catalog;
 pub mod spec;
 pub mod template;
 pub mod validate;
@@ -23,7 +25,122 @@ pub use spec::{PairSpec, RuleFile, RuleSpec, ScopeSpec};
 use validate::Validator;
 
 mod builtin {
+    //! The built-in rules, embedded by `build.rs` as static data (hand-written files and the
+    //! catalog's expansion alike; see [`super::catalog`]), so start-up parses no TOML. A file
+    //! `build.rs` could not represent stays TOML text in `BUILTIN`.
+
+    use std::borrow::Cow;
+
+    pub struct StaticSpec {
+        pub source: &'static str,
+        pub id: &'static str,
+        pub title: &'static str,
+        pub provider: &'static str,
+        pub aliases: &'static [&'static str],
+        pub keywords: &'static [&'static str],
+        pub pattern: &'static str,
+        pub assign: Option<&'static str>,
+        pub assign_exclude: Option<&'static str>,
+        pub validate: Option<&'static str>,
+        pub entropy: Option<f64>,
+        pub classes: Option<usize>,
+        pub generic: bool,
+        pub priority: i32,
+        pub paths: &'static [&'static str],
+        pub exclude_paths: &'static [&'static str],
+        pub window: Option<[usize; 2]>,
+        pub encoded: Option<&'static str>,
+        pub userinfo: bool,
+        pub pair: Option<StaticPair>,
+        pub scope: Option<StaticScope>,
+        pub remedy: Option<&'static str>,
+        pub examples: &'static [&'static str],
+        pub negative_examples: &'static [&'static str],
+    }
+
+    pub struct StaticPair {
+        pub pattern: &'static str,
+        pub name: &'static str,
+        pub primary_name: Option<&'static str>,
+        pub within: Option<usize>,
+        pub secret_is_companion: Option<bool>,
+        pub entropy: Option<f64>,
+        pub around: bool,
+    }
+
+    pub struct StaticScope {
+        pub level: Option<&'static str>,
+        pub destructive: Option<bool>,
+        pub production: Option<bool>,
+        pub test_mode: bool,
+        pub public: bool,
+        pub permissions: &'static [&'static str],
+        pub decode: Option<&'static str>,
+        pub notes: &'static [&'static str],
+    }
+
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn owned(v: Option<&str>) -> Option<String> {
+        v.map(str::to_string)
+    }
+
+    impl StaticSpec {
+        // `..RuleSpec::default()` covers fields added to RuleSpec later.
+        #[allow(clippy::needless_update)]
+        pub fn spec(&self) -> super::RuleSpec {
+            super::RuleSpec {
+                id: self.id.into(),
+                title: self.title.into(),
+                provider: self.provider.into(),
+                aliases: strings(self.aliases),
+                keywords: strings(self.keywords),
+                pattern: self.pattern.into(),
+                assign: owned(self.assign),
+                assign_exclude: owned(self.assign_exclude),
+                validate: owned(self.validate),
+                entropy: self.entropy,
+                classes: self.classes,
+                generic: self.generic,
+                priority: self.priority,
+                paths: strings(self.paths),
+                exclude_paths: strings(self.exclude_paths),
+                window: self.window,
+                encoded: owned(self.encoded),
+                userinfo: self.userinfo,
+                pair: self.pair.as_ref().map(|p| super::PairSpec {
+                    pattern: p.pattern.into(),
+                    name: p.name.into(),
+                    primary_name: owned(p.primary_name),
+                    within: p.within,
+                    secret_is_companion: p.secret_is_companion,
+                    entropy: p.entropy,
+                    around: p.around,
+                    ..super::PairSpec::default()
+                }),
+                scope: self.scope.as_ref().map(|s| super::ScopeSpec {
+                    level: owned(s.level),
+                    destructive: s.destructive,
+                    production: s.production,
+                    test_mode: s.test_mode,
+                    public: s.public,
+                    permissions: strings(s.permissions),
+                    decode: owned(s.decode),
+                    notes: strings(s.notes),
+                }),
+                remedy: owned(self.remedy),
+                examples: self.examples.iter().map(|&e| Cow::Borrowed(e)).collect(),
+                negative_examples: self.negative_examples.iter().map(|&e| Cow::Borrowed(e)).collect(),
+                // A field build.rs does not know keeps its file as text (see build.rs), so
+                // static rules never set one.
+                ..super::RuleSpec::default()
+            }
+        }
+    }
 }
 
 /// Dense index of a rule in its [`RuleSet`].
@@ -130,6 +247,8 @@ pub struct Rule {
     pub id: String,
     pub title: String,
     pub provider: String,
+    /// Name words for the provider besides its id ([`RuleSpec::aliases`]).
+    pub aliases: Vec<String>,
     /// File the rule came from (`github.toml`, a user path, or `keyreach.toml`).
     pub source: String,
     pub keywords: Vec<String>,
@@ -153,8 +272,8 @@ pub struct Rule {
     pub userinfo: bool,
     pub scope: ScopeSpec,
     pub remedy: Option<String>,
-    pub examples: Vec<String>,
-    pub negative_examples: Vec<String>,
+    pub examples: Vec<std::borrow::Cow<'static, str>>,
+    pub negative_examples: Vec<std::borrow::Cow<'static, str>>,
     /// From a scanned repository's own config ([`RuleSet::distrust`]): it may add findings
     /// but never outranks or silences keyreach's own rules.
     pub from_scanned_repo: bool,
@@ -267,7 +386,7 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Parses the rules embedded at build time.
+    /// The rules embedded at build time (static data; any file kept as text is parsed).
     pub fn builtin_specs() -> Result<Vec<(String, RuleSpec)>, RuleErrors> {
         let mut specs = Vec::new();
         let mut errors = Vec::new();
@@ -277,6 +396,7 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
+        specs.extend(builtin::STATIC.iter().map(|r| (r.source.to_string(), r.spec())));
         if errors.is_empty() { Ok(specs) } else { Err(RuleErrors(errors)) }
     }
 
@@ -615,6 +735,7 @@ impl Rule {
             id: spec.id,
             title: spec.title,
             provider: spec.provider,
+            aliases: spec.aliases,
             source: source.to_string(),
             keywords: spec.keywords,
             validator,
@@ -647,6 +768,7 @@ mod tests {
             id: id.into(),
             title: "t".into(),
             provider: "p".into(),
+            aliases: vec![],
             keywords: vec!["abc_".into()],
             pattern: pattern.into(),
             assign: None,
@@ -676,6 +798,24 @@ mod tests {
         let set = RuleSet::from_specs(specs).unwrap();
         assert!(!set.is_empty());
         set.compile_all(|_| true).unwrap();
+    }
+
+    #[test]
+    fn embedded_rules_are_the_rule_files_as_parsed() {
+        // build.rs embeds rules/*.toml as static data: each must equal what the TOML
+        // loader reads from the file.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let embedded = RuleSet::builtin_specs().unwrap();
+        let mut checked = 0;
+        for (source, spec) in read_dir(&dir).unwrap() {
+            let name = Path::new(&source).file_name().unwrap().to_str().unwrap().to_string();
+            let found = embedded.iter().find(|(s, e)| *s == name && e.id == spec.id);
+            let (_, found) = found.unwrap_or_else(|| panic!("{name}: {} is not embedded", spec.id));
+            assert_eq!(format!("{found:?}"), format!("{spec:?}"), "{name}");
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked}");
+        assert!(embedded.iter().any(|(s, _)| s.starts_with("catalog/")));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! This is data as the user wrote it, checked only by serde. [`super::Rule`] is the
 //! validated, compiled form; [`super::load`] turns one into the other.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 /// One `rules/<provider>.toml` file: a list of `[[rule]]` tables.
@@ -14,13 +16,18 @@ pub struct RuleFile {
 }
 
 /// One `[[rule]]` table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// `provider.kind`, unique across the whole rule set.
     pub id: String,
     pub title: String,
     pub provider: String,
+    /// Words users put in variable names for this provider (`alpha_vantage`: `_` between
+    /// parts), beyond the provider id. Set by the catalog expansion (`rules/catalog/`), so
+    /// the loaded rule set knows every provider's name words.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// Literals for the prefilter, matched ASCII-case-insensitively. At least one.
     pub keywords: Vec<String>,
     /// Regex confirming a candidate. Group 1 (or the whole match) is the secret. For an
@@ -79,14 +86,15 @@ pub struct RuleSpec {
     /// How to fix a finding, in one sentence.
     #[serde(default)]
     pub remedy: Option<String>,
+    /// Borrowed for the built-in catalog rules (static data), owned when parsed.
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub examples: Vec<Cow<'static, str>>,
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Cow<'static, str>>,
 }
 
 /// The companion of a paired credential, searched near the primary match.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairSpec {
     /// Regex for the companion; group 1 (or the whole match) is the companion secret.
