@@ -10,6 +10,7 @@ pub mod git;
 mod input;
 mod judge;
 mod load;
+mod redact;
 pub mod scanner;
 mod walk;
 
@@ -67,7 +68,10 @@ impl Outcome {
         inventory: Inventory,
     ) -> Self {
         let Gathered { sightings, mut stats, mut problems } = gathered;
-        let findings = judge(settings, rules, sightings);
+        let mut findings = judge(settings, rules, sightings);
+        if !settings.show_secrets {
+            redact::redact_paths(&mut findings, &mut problems);
+        }
         let blast = blast::build(&findings, &inventory, &settings.policy);
         stats.seconds = started.elapsed().as_secs_f64();
         problems.sort();
