@@ -24,7 +24,7 @@ use crate::engine::Engine;
 use crate::policy::Finding;
 use crate::policy::blast::{self, BlastRadius};
 use crate::rules::RuleSet;
-use crate::source::{Inventory, Problem, Stats};
+use crate::source::{Inventory, Problem, Skipped, Stats};
 
 pub use exposed::{Exposed, Exposures, exposed};
 pub use input::probe_input;
@@ -52,6 +52,8 @@ pub struct Outcome {
     pub stats: Stats,
     /// What could not be read, sorted.
     pub problems: Vec<Problem>,
+    /// Files not scanned and why, sorted.
+    pub skipped: Vec<Skipped>,
     /// What an audit read besides the workspace walk (empty for a scan).
     pub inventory: Inventory,
     /// The findings' blast radius under the run's policy.
@@ -67,15 +69,16 @@ impl Outcome {
         gathered: Gathered,
         inventory: Inventory,
     ) -> Self {
-        let Gathered { sightings, mut stats, mut problems } = gathered;
+        let Gathered { sightings, mut stats, mut problems, mut skipped } = gathered;
         let mut findings = judge(settings, rules, sightings);
         if !settings.show_secrets {
-            redact::redact_paths(&mut findings, &mut problems);
+            redact::redact_paths(&mut findings, &mut problems, &mut skipped);
         }
+        skipped.sort();
         let blast = blast::build(&findings, &inventory, &settings.policy);
         stats.seconds = started.elapsed().as_secs_f64();
         problems.sort();
-        Outcome { findings, stats, problems, inventory, blast }
+        Outcome { findings, stats, problems, skipped, inventory, blast }
     }
 }
 

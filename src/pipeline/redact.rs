@@ -6,15 +6,16 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::policy::Finding;
-use crate::source::Problem;
+use crate::source::{Problem, Skipped};
 
 /// Secrets shorter than this are not looked for in paths (they would hit ordinary names).
 const MIN_LEN: usize = 8;
 /// What a secret in a path becomes.
 pub const REDACTED: &str = "REDACTED";
 
-/// Replaces every finding's secret (and companion value) in location and problem paths.
-pub fn redact_paths(findings: &mut [Finding], problems: &mut [Problem]) {
+/// Replaces every finding's secret (and companion value) in location, problem and skipped
+/// paths.
+pub fn redact_paths(findings: &mut [Finding], problems: &mut [Problem], skipped: &mut [Skipped]) {
     let mut needles: Vec<Vec<u8>> = Vec::new();
     for f in findings.iter() {
         needles.push(f.credential.secret.expose().to_vec());
@@ -39,4 +40,5 @@ pub fn redact_paths(findings: &mut [Finding], problems: &mut [Problem]) {
         }
     }
     problems.iter_mut().for_each(|p| clean(&mut p.path));
+    skipped.iter_mut().for_each(|s| clean(&mut s.path));
 }

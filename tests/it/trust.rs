@@ -164,3 +164,62 @@ fn a_secret_in_a_file_name_is_redacted_in_every_format() {
     let out = run(keyreach().current_dir(dir.path()).args(["scan", "--baseline", ".keyreach-baseline.json"]));
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+/// A path named on the command line that cannot be read is an error (exit 2, the cause),
+/// never a clean "no credentials found".
+#[test]
+fn an_unreadable_named_path_is_an_error_not_a_clean_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.env");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let secs = std::time::Duration::from_secs(30);
+    let out = crate::hostile::run_within(keyreach().arg("scan").arg(&fifo), secs);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot be read: not a regular file"), "{}", stderr(&out));
+    // Standard input is a pipe here: /dev/stdin is not a file to scan.
+    let out =
+        crate::hostile::run_within(keyreach().arg("scan").arg("/dev/stdin").stdin(std::process::Stdio::piped()), secs);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+/// Files skipped inside a tree are named: under --verbose on stderr, and in the JSON and
+/// SARIF reports.
+#[test]
+fn skipped_files_are_named_in_json_sarif_and_under_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("image.bin"), b"\x00\x01\x02binary\x00").unwrap();
+    std::fs::write(dir.path().join("big.log"), "x".repeat(2_000_100)).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.path().join("link")).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let scan = |args: &[&str]| {
+        run(keyreach()
+            .env("XDG_CONFIG_HOME", home.path())
+            .arg("scan")
+            .arg(dir.path())
+            .args(["--max-file-size", "1"])
+            .args(args))
+    };
+    let doc: Value = serde_json::from_str(&stdout(&scan(&["--format", "json"]))).unwrap();
+    let skipped: Vec<(String, String)> = doc["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap().to_string(), s["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("big.log".to_string(), "over the size limit".to_string()),
+            ("image.bin".to_string(), "binary".to_string()),
+            ("link".to_string(), "a symbolic link, not followed".to_string()),
+        ]
+    );
+    let sarif: Value = serde_json::from_str(&stdout(&scan(&["--format", "sarif"]))).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n["message"]["text"] == "image.bin: not scanned: binary"), "{notes:?}");
+    let out = scan(&["--verbose"]);
+    let err = stderr(&out);
+    assert!(err.contains("not scanned: big.log: over the size limit") && err.contains("config: none"), "{err}");
+    assert!(!stderr(&scan(&[])).contains("not scanned"), "only under --verbose");
+}
