@@ -5,45 +5,87 @@
 use std::path::Path;
 
 use crate::config::{self, Overrides};
-use crate::pipeline::{self, Exposed, Exposures};
+use crate::pipeline::{self, Exposed, Exposures, Walk};
 use crate::policy::Finding;
 
 use super::hook::Action;
 use super::shell::Exposure;
 use super::{Decision, GuardOptions};
 
-/// Scans what the call would expose and judges it with the project's policy.
+/// Decides a call: a write to keyreach's own files or the agent's hook settings is denied
+/// outright; a credential printer whose store keyreach cannot read is denied; otherwise what
+/// the call would expose is scanned and judged with the project's policy as committed.
 pub(super) fn decide(
     action: &Action,
     exposure: &Exposure,
     project: &Path,
     options: &GuardOptions,
 ) -> anyhow::Result<Decision> {
-    let overrides =
-        Overrides { paths: vec![project.to_path_buf()], config: options.config.clone(), ..Overrides::default() };
+    if let Some(path) = exposure.writes.first() {
+        return Ok(Decision::Deny(format!(
+            "keyreach: this would change {}, which configures keyreach or the agent's hooks; an agent may not \
+change what guards it. Ask the user to make this change.",
+            shown(path, project)
+        )));
+    }
+    if let Some((command, _)) = exposure.printers.iter().find(|(_, files)| !files.iter().any(|f| f.is_file())) {
+        return Ok(Decision::Deny(format!(
+            "keyreach: `{}` prints a credential from a store keyreach cannot read (a keychain or a CLI's own store). \
+Ask the user to run this step, or to provide a credential scoped to the task.",
+            crate::report::escape(command)
+        )));
+    }
+    let overrides = Overrides {
+        paths: vec![project.to_path_buf()],
+        config: options.config.clone(),
+        // The agent can write the working tree: its edits to keyreach.toml do not count.
+        committed_config: true,
+        ..Overrides::default()
+    };
     let mut settings = config::resolve(overrides)?;
     // A hook answers on every tool call and scans a few files: start-up matters most.
     settings.engine.small_input = true;
+    // Allow comments count only where they are committed (checked per line by the pipeline).
+    settings.engine.inline_allow = false;
     let rules = pipeline::load_rules(&settings.rules)?;
-    let files = exposure
-        .files
+    let mut files: Vec<Exposed> = exposure
+        .reads
         .iter()
-        .map(|path| {
+        .map(|r| {
             let content = match action {
-                Action::Read { path: p, content: Some(c) } if p == path => Some(c.clone().into_bytes()),
+                Action::Read { path: p, content: Some(c) } if *p == r.path => Some(c.clone().into_bytes()),
                 _ => None,
             };
-            Exposed { path: path.clone(), content }
+            Exposed { path: r.path.clone(), content, walk: r.walk, filter: r.filter.clone() }
         })
         .collect();
-    let wanted =
-        Exposures { project, files, all_env: exposure.all_env, vars: &exposure.vars, history: exposure.history };
+    let named = exposure.named.iter().chain(exposure.printers.iter().flat_map(|(_, f)| f.iter()));
+    files.extend(named.filter(|p| p.is_file()).map(|p| Exposed {
+        path: p.clone(),
+        content: None,
+        walk: Walk::File,
+        filter: None,
+    }));
+    let wanted = Exposures {
+        project,
+        files,
+        all_env: exposure.all_env,
+        vars: &exposure.vars,
+        history: exposure.history,
+        staged: exposure.staged,
+    };
     let findings = pipeline::exposed(&settings, rules, &wanted)?;
     let worst: Vec<&Finding> = findings.iter().filter(|f| f.severity >= options.deny_at).collect();
     Ok(match worst.first() {
         None => Decision::Allow,
         Some(_) => Decision::Deny(reason(action, &worst)),
     })
+}
+
+/// A path as the agent knows it: relative to the project when inside it.
+fn shown(path: &Path, project: &Path) -> String {
+    let rel = path.strip_prefix(project).unwrap_or(path);
+    crate::report::escape(&rel.to_string_lossy())
 }
 
 /// Credentials named in a reason; the rest are counted.

@@ -26,6 +26,20 @@ pub(super) enum Action {
         path: PathBuf,
         content: Option<String>,
     },
+    /// Write a file (`Write`); an edit (`Edit`, `MultiEdit`, `NotebookEdit`) reads it too.
+    Write {
+        path: PathBuf,
+        reads: bool,
+    },
+    /// Claude Code's `Grep`: a file or tree (ripgrep's rules), showing matching lines only
+    /// with `output_mode: content`.
+    Search {
+        path: PathBuf,
+        pattern: String,
+        ignore_case: bool,
+        context: bool,
+        content: bool,
+    },
     Shell {
         command: String,
     },
@@ -69,19 +83,20 @@ pub(super) fn parse(p: &Value) -> Result<(Agent, Action, PathBuf, PathBuf), Guar
             let tool = text(p.get("tool_name")).unwrap_or_default();
             let input = p.get("tool_input").cloned().unwrap_or(Value::Null);
             let field = |k: &str| text(input.get(k));
-            let action = match tool.as_str() {
-                "Read" | "Edit" | "MultiEdit" | "NotebookRead" | "NotebookEdit" => {
-                    match field("file_path").or_else(|| field("notebook_path")) {
-                        Some(path) => Action::Read { path: resolve(&path, &cwd), content: None },
-                        None => Action::Other,
-                    }
-                }
-                // Grep on one file shows its matching lines.
-                "Grep" => match field("path").map(|path| resolve(&path, &cwd)) {
-                    Some(path) if path.is_file() => Action::Read { path, content: None },
-                    _ => Action::Other,
+            let file = field("file_path").or_else(|| field("notebook_path")).map(|p| resolve(&p, &cwd));
+            let flag = |k: &str| input.get(k).and_then(Value::as_bool).unwrap_or(false);
+            let action = match (tool.as_str(), file) {
+                ("Read" | "NotebookRead", Some(path)) => Action::Read { path, content: None },
+                ("Write", Some(path)) => Action::Write { path, reads: false },
+                ("Edit" | "MultiEdit" | "NotebookEdit", Some(path)) => Action::Write { path, reads: true },
+                ("Grep", _) => Action::Search {
+                    path: field("path").map_or_else(|| cwd.clone(), |p| resolve(&p, &cwd)),
+                    pattern: field("pattern").unwrap_or_default(),
+                    ignore_case: flag("-i"),
+                    context: ["-A", "-B", "-C"].iter().any(|k| input.get(*k).is_some()),
+                    content: field("output_mode").as_deref() == Some("content"),
                 },
-                "Bash" => field("command").map_or(Action::Other, |command| Action::Shell { command }),
+                ("Bash", _) => field("command").map_or(Action::Other, |command| Action::Shell { command }),
                 _ => Action::Other,
             };
             Ok((Agent::Claude, action, cwd, project))

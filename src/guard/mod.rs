@@ -9,10 +9,16 @@
 //! would read, [`decision`] has the pipeline scan and judge exactly that. It returns the
 //! answer as text and prints nothing.
 
+mod code;
 mod decision;
+mod git;
 mod hook;
+mod lexer;
+mod programs;
+mod search;
 mod shell;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -20,7 +26,7 @@ use serde_json::Value;
 use crate::policy::Severity;
 
 use hook::Action;
-use shell::Exposure;
+use shell::{Context, Exposure, LineFilter, Read, Walk};
 
 /// How the guard decides.
 #[derive(Debug, Clone)]
@@ -59,15 +65,41 @@ pub enum GuardError {
 pub fn guard(input: &[u8], options: &GuardOptions) -> Result<Answer, anyhow::Error> {
     let payload: Value = serde_json::from_slice(input).map_err(|e| GuardError::NotJson(e.to_string()))?;
     let (agent, action, cwd, project) = hook::parse(&payload)?;
-    let exposure = match &action {
-        Action::Read { path, .. } => Exposure { files: vec![path.clone()], ..Exposure::default() },
-        Action::Shell { command } => shell::shell_exposure(command, &cwd, 0),
-        Action::Other => Exposure::default(),
-    };
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let ctx = Context { cwd, home: std::env::var_os("HOME").map(PathBuf::from), env: &env };
+    let exposure = exposure(&action, &ctx);
     let decision = if exposure == Exposure::default() {
         Decision::Allow
     } else {
         decision::decide(&action, &exposure, &project, options)?
     };
     Ok(Answer { stdout: hook::answer(agent, &decision), decision })
+}
+
+/// What a tool call would expose or change.
+fn exposure(action: &Action, ctx: &Context<'_>) -> Exposure {
+    let file = |path: &PathBuf| Read { path: path.clone(), walk: Walk::File, filter: None };
+    match action {
+        Action::Read { path, .. } => Exposure { reads: vec![file(path)], ..Exposure::default() },
+        Action::Write { path, reads } => Exposure {
+            reads: if *reads && path.is_file() { vec![file(path)] } else { Vec::new() },
+            writes: if programs::protected(path) { vec![path.clone()] } else { Vec::new() },
+            ..Exposure::default()
+        },
+        Action::Search { path, pattern, ignore_case, context, content } => {
+            if !content {
+                return Exposure::default();
+            }
+            let filter = (!context && !pattern.is_empty()).then(|| LineFilter {
+                patterns: vec![pattern.clone()],
+                fixed: false,
+                ignore_case: *ignore_case,
+                invert: false,
+            });
+            let walk = if path.is_dir() { Walk::Visible { hidden: false } } else { Walk::File };
+            Exposure { reads: vec![Read { path: path.clone(), walk, filter }], ..Exposure::default() }
+        }
+        Action::Shell { command } => shell::exposure(command, ctx),
+        Action::Other => Exposure::default(),
+    }
 }

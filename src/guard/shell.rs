@@ -1,123 +1,425 @@
-//! What a shell command would show the agent: the files it reads, the environment
-//! variables it expands or prints, and whether it prints past commits. A small lexer splits
-//! the command line into simple commands; nothing is run.
+//! What a shell command would show the agent or change, resolved the way the shell would:
+//! globs against the file system, `cd` between commands, variables from the environment,
+//! recursive searches over directories, copies, archives, git plumbing, credential printers.
+//! What cannot be resolved statically (interpreter code, `eval`, command substitutions) is
+//! judged by the files it names. Nothing is run.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::hook::resolve;
+pub use crate::pipeline::{LineFilter, Walk};
 
-/// What a shell command would expose.
+use super::lexer::{self, Redir, Simple, Word};
+use super::programs::{self, Kind};
+
+/// Where a command runs.
+pub struct Context<'a> {
+    pub cwd: PathBuf,
+    pub home: Option<PathBuf>,
+    pub env: &'a HashMap<String, String>,
+}
+
+/// What a command (or tool call) would expose or change.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct Exposure {
-    pub files: Vec<PathBuf>,
-    /// Every environment variable (`printenv`, `env`, `/proc/self/environ`).
+pub struct Exposure {
+    /// Files and directories whose content it prints.
+    pub reads: Vec<Read>,
+    /// Every environment variable (`printenv`, `env`, `process.env`).
     pub all_env: bool,
     /// Variables expanded or printed by name.
     pub vars: Vec<String>,
-    /// Past commits' content (`git log -p`, `git show`, `git diff A..B`).
+    /// Content of past commits (`git log -p`, `git show`, `git cat-file`).
     pub history: bool,
+    /// Content staged in the index (`git diff --cached`).
+    pub staged: bool,
+    /// Files it names where what it does cannot be known without running it (interpreter
+    /// code, `eval`, substitutions): they count as read.
+    pub named: Vec<PathBuf>,
+    /// keyreach's own files and the agent's hook settings it may write (denied).
+    pub writes: Vec<PathBuf>,
+    /// Credential printers it runs: the command, and the files they print from (none: a
+    /// store keyreach cannot read, such as a keychain).
+    pub printers: Vec<(String, Vec<PathBuf>)>,
 }
 
-/// Programs that never show a file's content to the caller.
-const NOT_READING: &[&str] = &[
-    "rm", "rmdir", "mv", "cp", "ls", "stat", "touch", "chmod", "chown", "chgrp", "mkdir", "test", "[", "file", "wc",
-    "du", "ln", "realpath", "readlink", "basename", "dirname", "shred", "truncate", "cd", "pushd", "which", "type",
-];
+/// A file, or a directory read recursively, whose content the command prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub path: PathBuf,
+    pub walk: Walk,
+    /// Only lines matching this are shown (`grep PATTERN`); `None`: everything.
+    pub filter: Option<LineFilter>,
+}
 
-/// Shells whose `-c` argument is itself a command.
-const SHELLS: &[&str] = &["bash", "sh", "zsh", "dash", "ksh", "fish"];
+/// How deep `sh -c`, `eval` and scripts are followed.
+const MAX_DEPTH: usize = 4;
+/// Largest script or here-document read to follow what it runs.
+const MAX_SCRIPT: u64 = 256 * 1024;
 
-/// Programs that print the whole environment when run without a command.
-fn dumps_environment(program: &str, args: &[String]) -> bool {
-    let operands: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    match program {
-        "printenv" => operands.is_empty(),
-        // `env FOO=1 cmd` runs cmd; `env` alone prints everything.
-        "env" => operands.iter().all(|a| a.contains('=')),
-        "set" | "export" | "declare" | "typeset" => args.is_empty() || args.iter().all(|a| a.starts_with('-')),
-        _ => false,
+/// What `command`, run in `ctx`, would expose or change.
+pub fn exposure(command: &str, ctx: &Context<'_>) -> Exposure {
+    let mut out = Exposure::default();
+    analyze(command, ctx, 0, &mut out);
+    out.reads.sort_by(|a, b| a.path.cmp(&b.path));
+    out.reads.dedup();
+    for list in [&mut out.named, &mut out.writes] {
+        list.sort();
+        list.dedup();
+    }
+    out.vars.sort();
+    out.vars.dedup();
+    out
+}
+
+fn analyze(command: &str, ctx: &Context<'_>, depth: usize, out: &mut Exposure) {
+    let cwd = ctx.cwd.to_string_lossy().into_owned();
+    let home = ctx.home.as_ref().map(|h| h.to_string_lossy().into_owned());
+    let env = lexer::Env { vars: ctx.env, home: home.as_deref(), cwd: &cwd };
+    let parsed = lexer::parse(command, &env);
+    out.vars.extend(parsed.vars);
+    let mut here = Context { cwd: ctx.cwd.clone(), home: ctx.home.clone(), env: ctx.env };
+    let mut dynamic = false;
+    for simple in &parsed.commands {
+        dynamic |= simple.words.iter().any(|w| w.dynamic) || simple.substituted;
+        dynamic |= command_exposure(simple, &mut here, depth, out);
+    }
+    if dynamic {
+        // Unresolvable: every file the line names counts as read, and keyreach's own files
+        // as written.
+        for simple in &parsed.commands {
+            for word in simple.words.iter().skip(1) {
+                out.named.extend(paths(word, &here).into_iter().filter(|p| p.is_file()));
+                out.writes.extend(paths_or_new(word, &here).into_iter().filter(|p| programs::protected(p)));
+            }
+        }
     }
 }
 
-/// What `command`, run in `cwd`, would show: files it reads, variables it expands.
-pub(super) fn shell_exposure(command: &str, cwd: &Path, depth: usize) -> Exposure {
-    let mut exposure = Exposure { vars: expanded_vars(command), ..Exposure::default() };
-    for Segment { words, inputs } in split_commands(command) {
-        let words: Vec<String> = words.into_iter().skip_while(|w| is_assignment(w)).collect();
-        let Some((program, args)) = words.split_first() else { continue };
-        let program = program.rsplit('/').next().unwrap_or(program).to_string();
-        let (program, args) = match program.as_str() {
-            "sudo" | "nohup" | "time" | "exec" | "command" | "xargs" => match args.split_first() {
-                Some((p, rest)) => (p.rsplit('/').next().unwrap_or(p).to_string(), rest.to_vec()),
-                None => continue,
+/// Adds what one simple command exposes; returns whether what it does depends on something
+/// only running it would tell (interpreter code, `eval`, `xargs`).
+fn command_exposure(simple: &Simple, ctx: &mut Context<'_>, depth: usize, out: &mut Exposure) -> bool {
+    let words: Vec<&Word> = simple.words.iter().skip_while(|w| is_assignment(&w.text)).collect();
+    let (program, args) = programs::unwrap(&words);
+    for redir in &simple.redirs {
+        match redir {
+            Redir::Input(w) => out.reads.extend(paths(w, ctx).into_iter().filter(|p| p.is_file()).map(file)),
+            Redir::Output(w) => out.writes.extend(paths_or_new(w, ctx).into_iter().filter(|p| programs::protected(p))),
+            Redir::Text(body) => match program.map(|p| programs::kind(p, &args)) {
+                Some(Kind::Shell) if depth < MAX_DEPTH => analyze(body, ctx, depth + 1, out),
+                Some(Kind::Interpreter) => super::code::exposure(body, ctx, out),
+                _ => {}
             },
-            _ => (program, args.to_vec()),
-        };
-        if dumps_environment(&program, &args) {
-            exposure.all_env = true;
-        }
-        if program == "git" && shows_history(&args) {
-            exposure.history = true;
-        }
-        if program == "printenv" {
-            exposure.vars.extend(args.iter().filter(|a| !a.starts_with('-')).cloned());
-        }
-        if SHELLS.contains(&program.as_str()) && depth < 3 {
-            if let Some(i) = args.iter().position(|a| a == "-c") {
-                if let Some(inner) = args.get(i + 1) {
-                    let nested = shell_exposure(inner, cwd, depth + 1);
-                    exposure.files.extend(nested.files);
-                    exposure.vars.extend(nested.vars);
-                    exposure.all_env |= nested.all_env;
-                    exposure.history |= nested.history;
-                }
-            }
-        }
-        // `< file` is read whatever the program.
-        let mut candidates: Vec<&String> = inputs.iter().collect();
-        if !NOT_READING.contains(&program.as_str()) {
-            candidates.extend(args.iter());
-        }
-        for word in candidates {
-            if word.contains("/proc/") && word.ends_with("environ") {
-                exposure.all_env = true;
-                continue;
-            }
-            let value = word.split_once('=').map_or(word.as_str(), |(_, v)| v);
-            for candidate in [word.as_str(), value] {
-                if candidate.is_empty() || candidate.starts_with('-') {
-                    continue;
-                }
-                let path = resolve(candidate, cwd);
-                if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                    exposure.files.push(path);
-                }
-            }
         }
     }
-    exposure.files.sort();
-    exposure.files.dedup();
-    exposure.vars.sort();
-    exposure.vars.dedup();
-    exposure
+    let Some(program) = program else { return false };
+    let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+    match programs::kind(program, &args) {
+        Kind::Cd => {
+            if let Some(dir) = texts.iter().find(|a| !a.starts_with('-')).map(|a| resolve(a, ctx)) {
+                if dir.is_dir() {
+                    ctx.cwd = dir;
+                }
+            }
+            false
+        }
+        Kind::EnvDump => {
+            out.all_env = true;
+            false
+        }
+        Kind::EnvVars => {
+            out.vars.extend(texts.iter().filter(|a| !a.starts_with('-')).map(|a| a.to_string()));
+            false
+        }
+        Kind::Shell => {
+            match texts.iter().position(|a| *a == "-c").and_then(|i| texts.get(i + 1)) {
+                Some(inner) if depth < MAX_DEPTH => analyze(inner, ctx, depth + 1, out),
+                Some(_) => return true,
+                None => {
+                    if let Some(script) = args.iter().find(|w| !w.text.starts_with('-')) {
+                        follow_script(script, ctx, depth, out);
+                    }
+                }
+            }
+            false
+        }
+        Kind::Source => {
+            out.reads.extend(args.iter().flat_map(|w| paths(w, ctx)).filter(|p| p.is_file()).map(file));
+            false
+        }
+        Kind::Eval => {
+            if depth < MAX_DEPTH {
+                analyze(&texts.join(" "), ctx, depth + 1, out);
+            }
+            true
+        }
+        Kind::Interpreter => {
+            interpreter(&args, ctx, out);
+            true
+        }
+        Kind::Xargs => {
+            xargs(program, &args, ctx, out);
+            true
+        }
+        Kind::Git => {
+            super::git::exposure(&texts, ctx, out);
+            false
+        }
+        Kind::Printer(files) => {
+            let home = ctx.home.clone().unwrap_or_default();
+            out.printers.push((format!("{program} {}", texts.join(" ")), files.iter().map(|f| home.join(f)).collect()));
+            false
+        }
+        Kind::Search { recursive_default, visible } => {
+            search(program, &args, ctx, recursive_default, visible, out);
+            false
+        }
+        Kind::Writer { reads_sources } => {
+            writer(program, &args, ctx, reads_sources, out);
+            false
+        }
+        Kind::Remover => {
+            out.writes.extend(args.iter().flat_map(|w| paths(w, ctx)).filter(|p| programs::protected(p)));
+            false
+        }
+        Kind::Quiet => false,
+        Kind::Archiver => {
+            for w in args.iter().filter(|w| !w.text.starts_with('-')) {
+                out.reads.extend(paths(w, ctx).into_iter().map(|p| read_any(p, Walk::All)));
+            }
+            false
+        }
+        Kind::Reader => {
+            for w in &args {
+                out.reads.extend(paths(w, ctx).into_iter().filter(|p| p.is_file()).map(file));
+            }
+            false
+        }
+    }
 }
 
-/// Whether `git ARGS` prints content of past commits: `show`, `log` with a patch or a
-/// pickaxe (`-p`, `--patch`, `-u`, `-S…`, `-G…`), `diff` between revisions (`A..B`).
-fn shows_history(args: &[String]) -> bool {
-    let mut words = args.iter().skip_while(|a| a.starts_with('-'));
-    let Some(sub) = words.next() else { return false };
-    let rest: Vec<&String> = words.collect();
-    match sub.as_str() {
-        "show" => true,
-        "log" | "whatchanged" => rest.iter().any(|a| {
-            matches!(a.as_str(), "-p" | "--patch" | "-u" | "--patch-with-stat")
-                || a.starts_with("-S")
-                || a.starts_with("-G")
-        }),
-        "diff" => rest.iter().any(|a| a.contains("..")),
-        _ => false,
+/// A search program (`grep`, `rg`, `ag`, …): the files or trees it reads, and the lines it
+/// shows. Listing only names or counts shows no content.
+fn search(
+    program: &str,
+    args: &[&Word],
+    ctx: &Context<'_>,
+    recursive_default: bool,
+    visible: bool,
+    out: &mut Exposure,
+) {
+    let flags = super::search::search_flags(program, args);
+    if flags.names_only {
+        return;
     }
+    let filter = (!flags.context && !flags.pattern_file)
+        .then(|| LineFilter {
+            patterns: flags.patterns.clone(),
+            fixed: flags.fixed,
+            ignore_case: flags.ignore_case,
+            invert: flags.invert,
+        })
+        .filter(|f| !f.patterns.is_empty());
+    let recursive = recursive_default || flags.recursive;
+    let walk = if visible && !flags.no_ignore { Walk::Visible { hidden: flags.hidden } } else { Walk::All };
+    let mut targets: Vec<PathBuf> = flags.paths.iter().flat_map(|w| paths(w, ctx)).collect();
+    if flags.paths.is_empty() && recursive {
+        targets.push(ctx.cwd.clone());
+    }
+    for path in targets {
+        if path.is_file() {
+            out.reads.push(Read { path, walk: Walk::File, filter: filter.clone() });
+        } else if path.is_dir() && recursive {
+            out.reads.push(Read { path, walk, filter: filter.clone() });
+        }
+    }
+}
+
+/// `xargs CMD`, `find … -exec CMD`: CMD runs on names only known at run time. Unless CMD
+/// never shows content, the tree they come from counts as read (`find`'s roots; for `xargs`
+/// the working directory).
+fn xargs(program: &str, args: &[&Word], ctx: &Context<'_>, out: &mut Exposure) {
+    let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+    let inner = match program {
+        "find" => {
+            texts.iter().position(|a| a.starts_with("-exec") || a.starts_with("-ok")).and_then(|i| texts.get(i + 1))
+        }
+        _ => texts.iter().find(|a| !a.starts_with('-')),
+    };
+    let quiet = inner.is_some_and(|p| programs::kind(p.rsplit('/').next().unwrap_or(p), &[]) == Kind::Quiet);
+    if quiet {
+        return;
+    }
+    let roots: Vec<PathBuf> = if program == "find" {
+        let named: Vec<PathBuf> =
+            args.iter().take_while(|w| !w.text.starts_with(['-', '(', '!'])).flat_map(|w| paths(w, ctx)).collect();
+        if named.is_empty() { vec![ctx.cwd.clone()] } else { named }
+    } else {
+        vec![ctx.cwd.clone()]
+    };
+    out.reads.extend(roots.into_iter().map(|p| read_any(p, Walk::All)));
+}
+
+/// `cp`, `mv`, `tee`, `dd`, `sed -i`, `install`, `ln`, `rsync`, `touch`, `truncate`: the
+/// protected files they may write, and (for copies) the files they read.
+fn writer(program: &str, args: &[&Word], ctx: &Context<'_>, reads_sources: bool, out: &mut Exposure) {
+    let operands: Vec<&&Word> = args.iter().filter(|w| !w.text.starts_with('-')).collect();
+    for w in &operands {
+        let value = w.text.strip_prefix("of=").unwrap_or(&w.text);
+        let word = Word { text: value.to_string(), glob: w.glob, dynamic: w.dynamic };
+        let mut targets = paths_or_new(&word, ctx);
+        // A directory destination receives the sources under their own names.
+        if let Some(dir) = targets.iter().find(|p| p.is_dir()).cloned() {
+            for source in operands.iter().flat_map(|s| paths(s, ctx)) {
+                if let Some(name) = source.file_name() {
+                    targets.push(dir.join(name));
+                }
+            }
+        }
+        out.writes.extend(targets.into_iter().filter(|p| programs::protected(p)));
+    }
+    if reads_sources {
+        let recursive =
+            args.iter().any(|w| matches!(w.text.as_str(), "-r" | "-R" | "-a" | "--recursive" | "--archive"))
+                || program == "rsync";
+        let sources = if program == "tee" { &operands[..0] } else { &operands[..operands.len().saturating_sub(1)] };
+        for w in sources {
+            for p in paths(w, ctx) {
+                if p.is_file() {
+                    out.reads.push(file(p));
+                } else if p.is_dir() && recursive {
+                    out.reads.push(Read { path: p, walk: Walk::All, filter: None });
+                }
+            }
+        }
+    }
+}
+
+/// An interpreter run with code (`-c`, `-e`, …), a here-document or a script file.
+fn interpreter(args: &[&Word], ctx: &Context<'_>, out: &mut Exposure) {
+    let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+    let inline = texts.iter().position(|a| programs::CODE_FLAGS.contains(a)).and_then(|i| texts.get(i + 1));
+    match inline {
+        Some(code_text) => super::code::exposure(code_text, ctx, out),
+        None => {
+            if let Some(script) = args.iter().find(|w| !w.text.starts_with('-')) {
+                for p in paths(script, ctx).into_iter().filter(|p| p.is_file()) {
+                    if let Some(text) = read_small(&p) {
+                        super::code::exposure(&text, ctx, out);
+                    }
+                }
+            }
+        }
+    }
+    // File arguments after the code or script are read by it.
+    for w in args.iter().skip(1) {
+        out.named.extend(paths(w, ctx).into_iter().filter(|p| p.is_file()));
+    }
+}
+
+/// A shell script run by name: its commands, as if typed.
+fn follow_script(script: &Word, ctx: &Context<'_>, depth: usize, out: &mut Exposure) {
+    for p in paths(script, ctx).into_iter().filter(|p| p.is_file()) {
+        match read_small(&p) {
+            Some(text) if depth < MAX_DEPTH => analyze(&text, ctx, depth + 1, out),
+            _ => out.named.push(p),
+        }
+    }
+}
+
+fn read_small(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let file = crate::source::fs::open(path).ok()?;
+    let mut text = String::new();
+    file.take(MAX_SCRIPT).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+fn file(path: PathBuf) -> Read {
+    Read { path, walk: Walk::File, filter: None }
+}
+
+fn read_any(path: PathBuf, walk: Walk) -> Read {
+    if path.is_dir() { Read { path, walk, filter: None } } else { file(path) }
+}
+
+/// The existing paths a word names: its glob matches, or the word itself (also as the value
+/// of `key=value` and `@file`) relative to the working directory.
+pub(super) fn paths(word: &Word, ctx: &Context<'_>) -> Vec<PathBuf> {
+    let text = word.text.as_str();
+    let candidates: Vec<&str> = [Some(text), text.split_once('=').map(|(_, v)| v), text.strip_prefix('@')]
+        .into_iter()
+        .flatten()
+        .filter(|c| !c.is_empty() && !c.starts_with('-'))
+        .collect();
+    let mut out = Vec::new();
+    for c in candidates {
+        if word.glob {
+            out.extend(glob(&resolve(c, ctx)));
+        } else {
+            let p = resolve(c, ctx);
+            if p.exists() {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Like [`paths`], but a plain path that does not exist yet counts too (a file about to be
+/// created).
+pub(super) fn paths_or_new(word: &Word, ctx: &Context<'_>) -> Vec<PathBuf> {
+    let found = paths(word, ctx);
+    if found.is_empty() && !word.glob && !word.text.is_empty() { vec![resolve(&word.text, ctx)] } else { found }
+}
+
+/// `path` made absolute against the working directory, `~/` expanded.
+pub(super) fn resolve(path: &str, ctx: &Context<'_>) -> PathBuf {
+    let expanded = match (path.strip_prefix("~/"), &ctx.home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ if path == "~" => ctx.home.clone().unwrap_or_else(|| PathBuf::from(path)),
+        _ => PathBuf::from(path),
+    };
+    if expanded.is_absolute() { expanded } else { ctx.cwd.join(expanded) }
+}
+
+/// Expands a glob against the file system as the shell would (a hidden name matches only a
+/// pattern starting with a dot), at most a few thousand matches.
+fn glob(pattern: &Path) -> Vec<PathBuf> {
+    const MAX: usize = 4096;
+    let mut found = vec![PathBuf::from("/")];
+    for part in pattern.components() {
+        let std::path::Component::Normal(part) = part else { continue };
+        let part = part.to_string_lossy();
+        let matcher =
+            globset::GlobBuilder::new(&part).literal_separator(true).build().ok().map(|g| g.compile_matcher());
+        let mut next = Vec::new();
+        for base in &found {
+            match &matcher {
+                Some(m) if part.contains(['*', '?', '[']) => {
+                    let Ok(entries) = std::fs::read_dir(base) else { continue };
+                    for entry in entries.filter_map(Result::ok) {
+                        let name = entry.file_name();
+                        let name = name.to_string_lossy();
+                        if name.starts_with('.') && !part.starts_with('.') {
+                            continue;
+                        }
+                        if m.is_match(name.as_ref()) && next.len() < MAX {
+                            next.push(base.join(name.as_ref()));
+                        }
+                    }
+                }
+                _ => {
+                    let p = base.join(part.as_ref());
+                    if p.exists() {
+                        next.push(p);
+                    }
+                }
+            }
+        }
+        found = next;
+    }
+    found.sort();
+    found
 }
 
 fn is_assignment(word: &str) -> bool {
@@ -126,168 +428,4 @@ fn is_assignment(word: &str) -> bool {
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && !name.as_bytes()[0].is_ascii_digit()
     })
-}
-
-/// `$NAME` and `${NAME}` outside single quotes.
-fn expanded_vars(command: &str) -> Vec<String> {
-    let bytes = command.as_bytes();
-    let mut out = Vec::new();
-    let (mut i, mut single) = (0, false);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if !single => i += 1,
-            b'\'' => single = !single,
-            b'$' if !single => {
-                let start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'{'));
-                let end = bytes[start..]
-                    .iter()
-                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-                    .map_or(bytes.len(), |p| start + p);
-                if end > start && !bytes[start].is_ascii_digit() {
-                    out.push(command[start..end].to_string());
-                }
-                i = end.max(i + 1) - 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
-
-/// One simple command: its words and the files redirected into it (`< file`).
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Segment {
-    words: Vec<String>,
-    inputs: Vec<String>,
-}
-
-/// Splits a command line into simple commands at `|`, `||`, `&&`, `;`, `&`, newlines,
-/// parentheses, `$(` and backquotes, honouring quotes and backslashes. Output redirection
-/// targets are dropped; input redirection targets are kept as inputs.
-fn split_commands(command: &str) -> Vec<Segment> {
-    let mut segments = vec![Segment::default()];
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut redirect: Option<bool> = None; // Some(true): next word is an input, Some(false): an output
-    let mut chars = command.chars().peekable();
-    let mut quote: Option<char> = None;
-    let finish = |segments: &mut Vec<Segment>, word: &mut String, in_word: &mut bool, redirect: &mut Option<bool>| {
-        if *in_word {
-            let seg = segments.last_mut().expect("one segment");
-            match redirect.take() {
-                Some(true) => seg.inputs.push(std::mem::take(word)),
-                Some(false) => word.clear(),
-                None => seg.words.push(std::mem::take(word)),
-            }
-            *in_word = false;
-        }
-    };
-    while let Some(c) = chars.next() {
-        if let Some(q) = quote {
-            match c {
-                _ if c == q => quote = None,
-                '\\' if q == '"' => {
-                    if let Some(n) = chars.next() {
-                        word.push(n);
-                    }
-                }
-                _ => word.push(c),
-            }
-            continue;
-        }
-        match c {
-            '\'' | '"' => {
-                quote = Some(c);
-                in_word = true;
-            }
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
-                    in_word = true;
-                }
-            }
-            ' ' | '\t' => finish(&mut segments, &mut word, &mut in_word, &mut redirect),
-            '<' | '>' => {
-                finish(&mut segments, &mut word, &mut in_word, &mut redirect);
-                if chars.peek() == Some(&'(') {
-                    chars.next();
-                    segments.push(Segment::default());
-                    continue;
-                }
-                while matches!(chars.peek(), Some('>') | Some('&') | Some('<')) {
-                    chars.next();
-                }
-                redirect = Some(c == '<');
-            }
-            '|' | '&' | ';' | '\n' | '(' | ')' | '`' => {
-                finish(&mut segments, &mut word, &mut in_word, &mut redirect);
-                segments.push(Segment::default());
-            }
-            '$' if chars.peek() == Some(&'(') => {
-                chars.next();
-                finish(&mut segments, &mut word, &mut in_word, &mut redirect);
-                segments.push(Segment::default());
-            }
-            _ => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    finish(&mut segments, &mut word, &mut in_word, &mut redirect);
-    segments.retain(|s| !s.words.is_empty() || !s.inputs.is_empty());
-    segments
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(command: &str) -> Vec<Vec<String>> {
-        split_commands(command).into_iter().map(|s| s.words).collect()
-    }
-
-    #[test]
-    fn splits_commands_on_operators_and_quotes() {
-        assert_eq!(words("cd app && cat '.env' | grep X"), [vec!["cd", "app"], vec!["cat", ".env"], vec!["grep", "X"]]);
-        assert_eq!(words("echo \"a b\"; ls"), [vec!["echo", "a b"], vec!["ls"]]);
-        assert_eq!(words("x=$(cat .env) y"), [vec!["x="], vec!["cat", ".env"], vec!["y"]]);
-        let s = split_commands("sort < secrets.txt > out.txt");
-        assert_eq!(s[0].words, ["sort"]);
-        assert_eq!(s[0].inputs, ["secrets.txt"]);
-    }
-
-    #[test]
-    fn finds_files_and_variables_a_command_exposes() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".env"), "X=1").unwrap();
-        let cwd = dir.path();
-        let files = |c: &str| shell_exposure(c, cwd, 0).files;
-        assert_eq!(files("cat .env"), [cwd.join(".env")]);
-        assert_eq!(files("bash -c 'head -n1 .env'"), [cwd.join(".env")]);
-        assert_eq!(files("wc -l < .env"), [cwd.join(".env")]);
-        assert!(files("rm .env").is_empty());
-        assert!(files("cat missing.txt").is_empty());
-        assert!(shell_exposure("printenv", cwd, 0).all_env);
-        assert!(shell_exposure("env | sort", cwd, 0).all_env);
-        assert!(!shell_exposure("env FOO=1 make", cwd, 0).all_env);
-        assert!(shell_exposure("cat /proc/self/environ", cwd, 0).all_env);
-        assert_eq!(shell_exposure("echo \"$RAILWAY_TOKEN\" '$NOT'", cwd, 0).vars, ["RAILWAY_TOKEN"]);
-        assert_eq!(shell_exposure("printenv GITHUB_TOKEN", cwd, 0).vars, ["GITHUB_TOKEN"]);
-        assert_eq!(shell_exposure("curl -H \"x: ${API_KEY}\"", cwd, 0).vars, ["API_KEY"]);
-        assert_eq!(shell_exposure("ls -la", cwd, 0), Exposure::default());
-        for shows in [
-            "git log -p",
-            "git --no-pager log --patch -- config",
-            "git show HEAD~3",
-            "git log -S token",
-            "git diff main..HEAD",
-        ] {
-            assert!(shell_exposure(shows, cwd, 0).history, "{shows}");
-        }
-        for quiet in ["git log --oneline", "git status", "git diff", "git add -A"] {
-            assert!(!shell_exposure(quiet, cwd, 0).history, "{quiet}");
-        }
-    }
 }

@@ -26,7 +26,7 @@ use crate::policy::blast::{self, BlastRadius};
 use crate::rules::RuleSet;
 use crate::source::{Inventory, Problem, Skipped, Stats};
 
-pub use exposed::{Exposed, Exposures, exposed};
+pub use exposed::{Exposed, Exposures, LineFilter, Walk, exposed};
 pub use input::probe_input;
 pub use judge::judge;
 pub use load::{check_rules, load_rules};

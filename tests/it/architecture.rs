@@ -16,7 +16,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("config", &["baseline", "engine", "policy", "rules", "scope", "source"]),
     ("pipeline", &["baseline", "config", "credentials", "engine", "policy", "rules", "scope", "source"]),
     ("report", &["credentials", "policy", "rules", "scope", "source"]),
-    ("guard", &["config", "pipeline", "policy", "source"]),
+    ("guard", &["config", "pipeline", "policy", "report", "source"]),
 ];
 
 /// `crate::NAME` references in a file's code (comments ignored).

@@ -142,12 +142,16 @@ fn cursor_hooks_get_a_permission_answer() {
 #[test]
 fn the_projects_policy_decides() {
     let s = Setup::new();
-    // An agent allowed to administer: what is not destructive or production passes.
+    // An agent allowed to administer: what is not destructive or production passes, once
+    // the project commits that policy (a working-tree edit could be the agent's own).
     std::fs::write(
         s.workspace.path().join("keyreach.toml"),
         "[policy]\nmax_level = \"admin\"\nunknown_scope = \"assume-write\"\ndeny_destructive = false\n",
     )
     .unwrap();
+    claude_denied(&s, &guard(&s, "claude-read-env.json"));
+    crate::util::git(s.workspace.path(), &["add", "keyreach.toml"]);
+    crate::util::git(s.workspace.path(), &["commit", "-q", "-m", "policy"]);
     claude_allowed(&guard(&s, "claude-read-env.json"));
     // Stricter threshold from the command line: deny even what is within policy.
     let mut cmd = guard_command(&s);

@@ -12,6 +12,7 @@ mod faults;
 mod fixture;
 mod graphql;
 mod guard;
+mod guard_table;
 mod history;
 mod hostile;
 mod hostile_config;
