@@ -5,7 +5,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::{Scope, Target, Transport, run_probe};
+use super::session::{Transport, run_probe};
+use super::{Scope, Target};
 use crate::scope::http::{ProbeError, Request, Response, Shape, check_request};
 
 /// Answers handed out in order; once they run out every request fails as a network error.
