@@ -31,6 +31,7 @@
 //! handshake metadata from an async runtime. MongoDB is OP_MSG over `bson`, with SCRAM from
 //! `ring`.
 
+mod address;
 pub mod mongo;
 pub mod mysql;
 pub mod net;
