@@ -97,6 +97,11 @@ pub(super) fn parse(p: &Value) -> Result<(Agent, Action, PathBuf, PathBuf), Guar
                     content: field("output_mode").as_deref() == Some("content"),
                 },
                 ("Bash", _) => field("command").map_or(Action::Other, |command| Action::Shell { command }),
+                // An MCP tool given a path (a filesystem server's read_file, …) reads it.
+                (mcp, _) if mcp.starts_with("mcp__") => match field("path").or_else(|| field("file_path")) {
+                    Some(path) => Action::Read { path: resolve(&path, &cwd), content: None },
+                    None => Action::Other,
+                },
                 _ => Action::Other,
             };
             Ok((Agent::Claude, action, cwd, project))

@@ -343,14 +343,15 @@ fn read_any(path: PathBuf, walk: Walk) -> Read {
 }
 
 /// The existing paths a word names: its glob matches, or the word itself (also as the value
-/// of `key=value` and `@file`) relative to the working directory.
+/// of `key=value`, `@file` and a `file://` URL) relative to the working directory.
 pub(super) fn paths(word: &Word, ctx: &Context<'_>) -> Vec<PathBuf> {
     let text = word.text.as_str();
-    let candidates: Vec<&str> = [Some(text), text.split_once('=').map(|(_, v)| v), text.strip_prefix('@')]
-        .into_iter()
-        .flatten()
-        .filter(|c| !c.is_empty() && !c.starts_with('-'))
-        .collect();
+    let candidates: Vec<&str> =
+        [Some(text), text.split_once('=').map(|(_, v)| v), text.strip_prefix('@'), text.strip_prefix("file://")]
+            .into_iter()
+            .flatten()
+            .filter(|c| !c.is_empty() && !c.starts_with('-'))
+            .collect();
     let mut out = Vec::new();
     for c in candidates {
         if word.glob {
