@@ -10,6 +10,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::engine::Evidence;
 use crate::rules::{RuleId, RuleSet};
 use crate::source::{CommitRef, Origin, Reach};
 
@@ -135,6 +136,8 @@ pub struct Sighting {
     pub secret: Secret,
     pub location: Location,
     pub companion: Option<(Secret, Location)>,
+    /// For a catch-all rule's match: whose it is and why it counts.
+    pub evidence: Option<Evidence>,
 }
 
 /// One distinct credential and every place it was seen.
@@ -145,6 +148,10 @@ pub struct Credential {
     pub fingerprint: Fingerprint,
     pub locations: Vec<Location>,
     pub companion: Option<CompanionPart>,
+    /// Why the naming rule's match counts, when it is a catch-all rule: the provider its
+    /// name named and the judgement of the value (the first in a fixed order when several
+    /// sightings carry one).
+    pub evidence: Option<Evidence>,
 }
 
 /// Deduplicates sightings by fingerprint. When two rules report the same secret, the
@@ -163,9 +170,20 @@ impl Collector {
             fingerprint,
             locations: Vec::new(),
             companion: None,
+            evidence: None,
         });
         if better(rules, sighting.rule, credential.rule) {
             credential.rule = sighting.rule;
+            credential.evidence = None;
+        }
+        if sighting.rule == credential.rule {
+            // Attributed evidence first, then the smallest: the same whatever the order.
+            let key = |e: &Evidence| (e.provider.is_none(), e.clone());
+            if let Some(e) = sighting.evidence {
+                if credential.evidence.as_ref().is_none_or(|c| key(&e) < key(c)) {
+                    credential.evidence = Some(e);
+                }
+            }
         }
         credential.locations.push(sighting.location);
         if let Some((value, location)) = sighting.companion {

@@ -325,6 +325,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         secret: Secret::new(secret.as_bytes()),
         companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
         location,
+        evidence: None,
     };
     Ok((set, sighting))
 }
@@ -495,5 +496,6 @@ pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
         companion: m
             .companion_part(chunk)
             .map(|(c, line, column)| (Secret::new(c), Location::at(origin, line, column))),
+        evidence: m.evidence.as_deref().cloned(),
     }
 }

@@ -280,9 +280,15 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
     let (mut severity, mut reasons) = verdict(policy, &scope);
     shell_reach(policy, &credential.locations, &mut severity, &mut reasons);
     let remedy = scope.remedy.clone().or_else(|| rule.remedy.clone()).unwrap_or_else(|| DEFAULT_REMEDY.to_string());
+    // A catch-all match says why it counts first, and is its provider's when named.
+    let evidence = credential.evidence.as_ref();
+    if let Some(e) = evidence {
+        reasons.insert(0, e.reason.to_string());
+    }
+    let provider = evidence.and_then(|e| e.provider.as_deref()).unwrap_or(&rule.provider).to_string();
     Finding {
         rule_id: rule.id.clone(),
-        provider: rule.provider.clone(),
+        provider,
         title: rule.title.clone(),
         credential,
         severity,
@@ -411,6 +417,7 @@ mod tests {
                 at("$GITHUB_TOKEN", Reach::Env),
             ],
             companion: None,
+            evidence: None,
         };
         let everything = AllowSpec {
             paths: vec!["**".into(), "~/**".into(), "$*".into(), "/**".into(), "../**".into()],
@@ -491,6 +498,7 @@ mod tests {
             fingerprint: Fingerprint::of(b"x"),
             locations: Vec::new(),
             companion: None,
+            evidence: None,
         };
         let read = Scope { resources: vec!["github:org/acme".into()], production: Some(false), ..scope(Level::Read) };
         let f = judge(&p, rule, credential, read);

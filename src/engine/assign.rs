@@ -61,6 +61,20 @@ fn key_at(buf: &[u8], hit: Range<usize>) -> Option<Key> {
 
 /// Finds the assignment whose name contains `hit`, if the text there is one.
 pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    read(buf, hit, false)
+}
+
+/// Like [`at`], but a bare value may be followed by more words, as in a sentence
+/// (`Using Key=k3J9xQ2m… for the staging account`). Only for catch-all rules, which then
+/// ask more of the value than [`at`]'s callers do.
+pub fn at_in_prose(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    let a = read(buf, hit, true)?;
+    // A sentence: words before the name on its line, or a value that ends the line.
+    let prose = has_words_before(buf, a.name.start) || ends_line(buf, a.value.end);
+    prose.then_some(a)
+}
+
+fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     let Key { name, before, after } = key_at(buf, hit)?;
     // An XML element (`<password>`).
     if before == Some(b'<') {
@@ -71,9 +85,10 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     let quoted_name = before.is_some_and(is_quote);
     let i = match op {
         Some(len) if len > 0 => skip_blanks(buf, i + len),
-        // `("API_KEY", "value")`: a quoted name followed by a comma.
+        // `("API_KEY", "value")`: a quoted name followed by a comma, first in a call
+        // (not one string of a list: `["a", "b"]`).
         Some(_) => return None,
-        None if quoted_name && buf.get(i) == Some(&b',') => skip_blanks(buf, i + 1),
+        None if quoted_name && buf.get(i) == Some(&b',') && opens_call(buf, name.start - 1) => skip_blanks(buf, i + 1),
         None if i > after && whitespace_form_allowed(buf, &name) => i,
         None => return None,
     };
@@ -90,10 +105,37 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
         return None;
     }
     let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
-    if !quoted && !continues && !ends_line(buf, value.end) {
+    let ended = ends_line(buf, value.end) || (prose && ends_word(buf, value.end));
+    if !(quoted || continues || ended) {
         return None;
     }
     Some(Assignment { name, value, quoted })
+}
+
+/// A bare value in a sentence ends at a blank or at punctuation followed by one.
+fn ends_word(buf: &[u8], i: usize) -> bool {
+    match buf.get(i) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r') => true,
+        Some(b',' | b';' | b')') => buf.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+        _ => false,
+    }
+}
+
+/// Whether the text before `at` on its line is words (`The codequiry token = …`), not
+/// code or indentation.
+fn has_words_before(buf: &[u8], at: usize) -> bool {
+    let line = &buf[line_start(buf, at)..at];
+    let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+}
+
+/// Whether the quote at `quote` is the first argument of a call: `(` before it.
+fn opens_call(buf: &[u8], quote: usize) -> bool {
+    let mut i = quote;
+    while i > 0 && is_blank(buf[i - 1]) {
+        i -= 1;
+    }
+    i > 0 && buf[i - 1] == b'('
 }
 
 /// `TOKEN=value command args`: an upper-case variable set for one command, with `=`
@@ -208,6 +250,10 @@ fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
     let mut end = i;
     while end < ceil && !ends_bare_value(buf[end]) {
         end += 1;
+    }
+    // A full stop ending a sentence is not part of the value.
+    if end > i + 1 && buf[end - 1] == b'.' && buf.get(end).is_none_or(|b| b.is_ascii_whitespace()) {
+        end -= 1;
     }
     (end > i).then_some((i..end, false))
 }
@@ -348,6 +394,160 @@ fn indented_keys(buf: &[u8], mut line: usize, indent: usize, out: &mut Vec<Assig
             }
         }
         line = next_line(buf, line);
+    }
+}
+
+/// How many enclosing sections [`enclosing_sections`] reports.
+const MAX_DEPTH: usize = 3;
+
+/// The names of the sections enclosing the name at `name_start`, innermost first, at most
+/// three: YAML parent keys (by indentation), JSON/HCL objects (`"codequiry": {`), and the
+/// TOML/INI `[table]` above. Used to tell whose credential a catch-all match is
+/// (`codequiry:` → `api_key:`); cheap enough for confirmed matches, not for every hit.
+pub fn enclosing_sections(buf: &[u8], name_start: usize, out: &mut Vec<Range<usize>>) {
+    let floor = name_start.saturating_sub(MAX_SECTION);
+    yaml_parents(buf, name_start, floor, out);
+    brace_parents(buf, name_start, floor, out);
+    if let Some(header) = table_header(buf, name_start, floor) {
+        out.push(header);
+    }
+}
+
+/// Start of the line before the one starting at `line` (or `None` at `floor`).
+fn previous_line(buf: &[u8], line: usize, floor: usize) -> Option<usize> {
+    if line <= floor {
+        return None;
+    }
+    let end = line - 1;
+    Some(memchr::memrchr(b'\n', &buf[floor..end]).map_or(floor, |p| floor + p + 1))
+}
+
+fn yaml_parents(buf: &[u8], name_start: usize, floor: usize, out: &mut Vec<Range<usize>>) {
+    let mut line = line_start(buf, name_start);
+    let first = skip_blanks(buf, line);
+    // The name must open its line (after a list dash or a quote).
+    let lead = &buf[first..name_start];
+    if !lead.iter().all(|&b| matches!(b, b'-' | b' ' | b'"' | b'\'')) {
+        return;
+    }
+    let mut indent = first - line;
+    let mut depth = 0;
+    while depth < MAX_DEPTH && indent > 0 {
+        let Some(prev) = previous_line(buf, line, floor) else { return };
+        line = prev;
+        let p = skip_blanks(buf, line);
+        if matches!(buf.get(p), None | Some(b'\n' | b'\r' | b'#')) {
+            continue;
+        }
+        if p - line >= indent {
+            continue;
+        }
+        indent = p - line;
+        let Some(key) = line_key_name(buf, p) else { return };
+        let colon = skip_blanks(buf, key.end + usize::from(buf.get(key.end).is_some_and(|&b| is_quote(b))));
+        if buf.get(colon) != Some(&b':') || !ends_line(buf, colon + 1) {
+            return;
+        }
+        out.push(key);
+        depth += 1;
+    }
+}
+
+/// The key a line starts with at `p` (quoted or bare), up to its end.
+fn line_key_name(buf: &[u8], p: usize) -> Option<Range<usize>> {
+    let start = p + usize::from(buf.get(p).is_some_and(|&b| is_quote(b)));
+    let mut end = start;
+    while end < buf.len() && end - start < MAX_NAME && is_name_byte(buf[end]) {
+        end += 1;
+    }
+    (end > start).then_some(start..end)
+}
+
+fn brace_parents(buf: &[u8], name_start: usize, floor: usize, out: &mut Vec<Range<usize>>) {
+    let mut i = name_start;
+    let mut depth = 0usize;
+    let mut found = 0;
+    while i > floor && found < MAX_DEPTH {
+        i -= 1;
+        match buf[i] {
+            b'}' | b']' => depth += 1,
+            b'[' if depth > 0 => depth -= 1,
+            b'{' if depth > 0 => depth -= 1,
+            b'{' => {
+                // `"name": {`, `name = {`, `name {` (HCL block), `name: {`.
+                let mut j = i;
+                while j > floor && is_blank(buf[j - 1]) {
+                    j -= 1;
+                }
+                if j > floor && matches!(buf[j - 1], b':' | b'=') {
+                    j -= 1;
+                    while j > floor && is_blank(buf[j - 1]) {
+                        j -= 1;
+                    }
+                }
+                let quoted = j > floor && is_quote(buf[j - 1]);
+                let end = if quoted { j - 1 } else { j };
+                let start = name_start_before(buf, end, floor);
+                if start < end {
+                    out.push(start..end);
+                    found += 1;
+                } else {
+                    return;
+                }
+                i = start;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn name_start_before(buf: &[u8], end: usize, floor: usize) -> usize {
+    let mut i = end;
+    while i > floor && end - i < MAX_NAME && is_name_byte(buf[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+/// The nearest `[table]` header above `name_start` (its name without brackets).
+fn table_header(buf: &[u8], name_start: usize, floor: usize) -> Option<Range<usize>> {
+    let mut line = line_start(buf, name_start);
+    // The name's own line may not be a header, and must start at the margin.
+    if line < floor || skip_blanks(buf, line) != line {
+        return None;
+    }
+    while let Some(prev) = previous_line(buf, line, floor) {
+        line = prev;
+        if buf.get(line) == Some(&b'[') {
+            let end = line + 1 + memchr::memchr(b']', &buf[line + 1..next_line(buf, line)])?;
+            let start = line + 1 + usize::from(buf.get(line + 1) == Some(&b'['));
+            return (start < end).then_some(start..end);
+        }
+    }
+    None
+}
+
+/// Words near a name that may say whose credential it is: up to four words before the
+/// name on its line (prose: `The codequiry token = …`, `Codequiry API key: …`) and the
+/// comment or Markdown heading line just above it (`# Codequiry`). Pushes the text ranges
+/// to scan for words; never more than two.
+pub fn nearby_text(buf: &[u8], name_start: usize, out: &mut Vec<Range<usize>>) {
+    let line = line_start(buf, name_start);
+    let before = &buf[line..name_start];
+    if before.iter().any(u8::is_ascii_alphabetic) {
+        // At most the last 64 bytes: the words right before the name.
+        out.push(name_start.saturating_sub(64).max(line)..name_start);
+    }
+    let floor = name_start.saturating_sub(1024);
+    if let Some(prev) = previous_line(buf, line, floor) {
+        let p = skip_blanks(buf, prev);
+        let end = (line - 1).min(prev + 160).max(p);
+        let text = &buf[p..end];
+        let comment =
+            text.starts_with(b"#") || text.starts_with(b"//") || text.starts_with(b";") || text.starts_with(b"--");
+        if comment {
+            out.push(p..end);
+        }
     }
 }
 

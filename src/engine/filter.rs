@@ -169,35 +169,67 @@ fn is_key_value_list(text: &str) -> bool {
     text.trim_end_matches('=').contains('=') || text.matches(':').count() >= 3 || text.ends_with(':')
 }
 
-/// Letters grouped into words of three or more (`GetTemporaryCredentials`,
-/// `containerd.io/snapshot/pullsecret`) covering most of the value. Random text has few.
+/// Letters grouped into words (`GetTemporaryCredentials`, `containerd.io/snapshot/pullsecret`,
+/// `Winter2024Sunshine`) covering most of the value. A word is a segment between separators
+/// and camelCase boundaries, optionally followed by digits, of three or more letters that
+/// reads like one (a vowel, no run of five consonants) or an acronym (`HTTPS`). Random
+/// text rarely has such segments: its letters are broken up by digits and case changes.
 fn is_words(text: &str) -> bool {
-    let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
+    let bytes = text.as_bytes();
+    let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
     if letters == 0 {
         return false;
     }
     let mut in_words = 0;
-    let mut word = 0usize;
-    let mut flush = |word: &mut usize| {
-        if *word >= 3 {
-            in_words += *word;
+    let mut start = None;
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        let boundary = match (b, start) {
+            (None, _) => true,
+            (Some(b), _) if !b.is_ascii_alphanumeric() => true,
+            (Some(b), Some(s)) if i > s => {
+                let prev = bytes[i - 1];
+                let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+                b.is_ascii_uppercase() && (prev.is_ascii_lowercase() || (prev.is_ascii_alphanumeric() && next_lower))
+            }
+            _ => false,
+        };
+        if boundary {
+            if let Some(s) = start.take() {
+                let segment = &bytes[s..i];
+                let core = &segment[..segment.len() - segment.iter().rev().take_while(|b| b.is_ascii_digit()).count()];
+                // A short word standing alone between separators (`npm`, `io`): a name part.
+                let alone = (s == 0 || !bytes[s - 1].is_ascii_alphanumeric())
+                    && bytes.get(i).is_none_or(|b| !b.is_ascii_alphanumeric())
+                    && core.len() == segment.len()
+                    && (2..=3).contains(&core.len());
+                if is_word(core) || alone {
+                    in_words += core.len();
+                }
+            }
         }
-        *word = 0;
-    };
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        let starts_word = b.is_ascii_uppercase() && (i + 1 < bytes.len() && bytes[i + 1].is_ascii_lowercase());
-        if !b.is_ascii_alphabetic() || starts_word {
-            flush(&mut word);
-        }
-        if b.is_ascii_lowercase() || starts_word {
-            word += 1;
-        } else if b.is_ascii_uppercase() {
-            flush(&mut word);
+        if b.is_some_and(|b| b.is_ascii_alphanumeric()) && start.is_none() {
+            start = Some(i);
         }
     }
-    flush(&mut word);
     in_words * 5 >= letters * 4
+}
+
+fn is_word(core: &[u8]) -> bool {
+    if core.len() < 2 || !core.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let vowel = |b: &u8| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    if core.len() <= 5 && core.iter().all(u8::is_ascii_uppercase) {
+        return true;
+    }
+    let mut consonants = 0;
+    let mut longest = 0;
+    for b in core {
+        consonants = if vowel(b) { 0 } else { consonants + 1 };
+        longest = longest.max(consonants);
+    }
+    core.len() >= 3 && core.iter().any(vowel) && longest < 5
 }
 
 /// Standard or URL-safe base64 that decodes to ASCII text with several spaces.
@@ -295,6 +327,153 @@ fn has_file_extension(text: &str) -> bool {
     EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
+/// The alphabet a value is written in, judged from the characters it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alphabet {
+    /// `8-4-4-4-12` hex groups.
+    Uuid,
+    /// Three base64url parts whose first decodes to a JSON header with `alg`.
+    Jwt,
+    Hex,
+    Base32,
+    /// Letters and digits (of one case, or both).
+    Base62,
+    /// Base62 with `+` or `/` (and `=` padding).
+    Base64,
+    /// Base62 with `-` or `_`.
+    Base64Url,
+    /// Printable ASCII with other punctuation (passwords).
+    Printable,
+}
+
+impl Alphabet {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alphabet::Uuid => "UUID",
+            Alphabet::Jwt => "JWT",
+            Alphabet::Hex => "hex",
+            Alphabet::Base32 => "base32",
+            Alphabet::Base62 => "base62",
+            Alphabet::Base64 => "base64",
+            Alphabet::Base64Url => "base64url",
+            Alphabet::Printable => "printable",
+        }
+    }
+}
+
+/// A value that looks randomly generated: its alphabet and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Randomness {
+    pub alphabet: Alphabet,
+    pub len: usize,
+}
+
+impl std::fmt::Display for Randomness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.alphabet {
+            Alphabet::Uuid => f.write_str("a random UUID"),
+            Alphabet::Jwt => write!(f, "a JWT of {} characters", self.len),
+            a => write!(f, "{} {} characters", self.len, a.as_str()),
+        }
+    }
+}
+
+/// Whether `value` looks randomly generated, judged for its own alphabet and length rather
+/// than by one entropy number: 32 hex characters carry less entropy per character than 32
+/// base62 ones, yet both are typical keys. A random string of length `n` over `k` symbols
+/// uses about `k·(1−(1−1/k)ⁿ)` distinct symbols with a near-uniform spread; words,
+/// identifiers, numbers, versions and repeated patterns use far fewer or spread unevenly.
+pub fn randomness(value: &[u8]) -> Option<Randomness> {
+    let len = value.len();
+    if is_uuid(value) {
+        return Some(Randomness { alphabet: Alphabet::Uuid, len }).filter(|_| !is_repetitive(value));
+    }
+    if is_jwt(value) {
+        return Some(Randomness { alphabet: Alphabet::Jwt, len });
+    }
+    let body = trim_padding(value);
+    if body.len() < 12 || body.iter().any(|b| !b.is_ascii_graphic()) {
+        return None;
+    }
+    let (lower, upper, digit) = (
+        body.iter().any(u8::is_ascii_lowercase),
+        body.iter().any(u8::is_ascii_uppercase),
+        body.iter().any(u8::is_ascii_digit),
+    );
+    let has = |set: &[u8]| body.iter().any(|b| set.contains(b));
+    let only = |f: fn(&u8) -> bool| body.iter().all(f);
+    // Numbers are not keys on their own; letters that spell words are not random.
+    if !(lower || upper) || std::str::from_utf8(body).is_ok_and(is_words) {
+        return None;
+    }
+    let (alphabet, symbols) = if only(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        || only(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b))
+    {
+        (Alphabet::Hex, 16.0)
+    } else if only(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b)) {
+        (Alphabet::Base32, 32.0)
+    } else if only(u8::is_ascii_alphanumeric) {
+        (Alphabet::Base62, [lower, upper].iter().filter(|&&c| c).count() as f64 * 26.0 + if digit { 10.0 } else { 0.0 })
+    } else if only(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')) && has(b"+/") {
+        (Alphabet::Base64, 64.0)
+    } else if only(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) && has(b"-_") {
+        (Alphabet::Base64Url, 64.0)
+    } else {
+        (Alphabet::Printable, 94.0)
+    };
+    if alphabet == Alphabet::Hex && !digit {
+        return None;
+    }
+    let n = body.len() as f64;
+    let expected = symbols * (1.0 - (1.0 - 1.0 / symbols).powf(n));
+    let mut seen = [false; 256];
+    body.iter().for_each(|&b| seen[b as usize] = true);
+    let distinct = seen.iter().filter(|&&s| s).count() as f64;
+    // Uneven use of the symbols (a few repeated ones) shows as entropy well below that
+    // of the symbols used.
+    let even = entropy(body) >= 0.85 * distinct.log2();
+    // `abcd1234efgh5678`: documentation samples count up; random text rarely steps by one.
+    let steps = body.windows(2).filter(|w| w[1] == w[0].wrapping_add(1)).count();
+    let counting = steps * 4 >= body.len();
+    let random =
+        distinct >= 0.7 * expected && even && !counting && !is_repetitive(body) && longest_sequential_run(body) < 5;
+    random.then_some(Randomness { alphabet, len })
+}
+
+fn trim_padding(value: &[u8]) -> &[u8] {
+    let mut end = value.len();
+    while end > 0 && value[end - 1] == b'=' && value.len() - end < 2 {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// `8-4-4-4-12` hex digits.
+pub fn is_uuid(value: &[u8]) -> bool {
+    value.len() == 36
+        && value.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Three base64url parts, the first decoding to a JSON object with an `alg`.
+pub fn is_jwt(value: &[u8]) -> bool {
+    let mut parts = value.split(|&b| b == b'.');
+    let (Some(header), Some(payload), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let b64url = |p: &[u8]| !p.is_empty() && p.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    header.starts_with(b"eyJ")
+        && payload.starts_with(b"eyJ")
+        && b64url(header)
+        && b64url(payload)
+        && sig.len() >= 16
+        && b64url(sig)
+        && crate::rules::validate::b64url_decode(header).is_some_and(|h| memchr::memmem::find(&h, b"\"alg\"").is_some())
+}
+
 /// Distinct character classes (lower, upper, digit, other) present in `bytes`.
 pub fn char_classes(bytes: &[u8]) -> usize {
     let mut seen = [false; 4];
@@ -386,6 +565,45 @@ mod tests {
         ] {
             assert!(!plausible_generic_secret(code.as_bytes(), quoted, false), "{code}");
         }
+    }
+
+    #[test]
+    fn randomness_is_judged_per_alphabet() {
+        use crate::rules::template::expand;
+        for (template, alphabet) in [
+            ("{{hex:32}}", Alphabet::Hex),
+            ("{{HEX:40}}", Alphabet::Hex),
+            ("{{alnum:20}}", Alphabet::Base62),
+            ("{{alnum:64}}", Alphabet::Base62),
+            ("{{lalnum:24}}", Alphabet::Base62),
+            ("{{ualnum:32}}", Alphabet::Base62),
+            ("{{b64:44}}+/", Alphabet::Base64),
+            ("{{base32:32}}", Alphabet::Base32),
+            ("{{uuid}}", Alphabet::Uuid),
+            ("{{jwt:sub=ci}}", Alphabet::Jwt),
+        ] {
+            for seed in 0..50 {
+                let value = expand(template, &format!("r{seed}")).unwrap();
+                let r = randomness(value.as_bytes());
+                assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
+            }
+        }
+        for not_random in [
+            "GetTemporaryCredentials",
+            "0123456789012345678",
+            "aaaaaaaaaaaaaaaaaaaaaaab",
+            "deadbeefdeadbeefdeadbeef",
+            "abcabcabcabcabc123abc",
+            "my-service-account-name",
+            "ABCDEFGHIJKLMNOP1234",
+            "abcd1234efgh5678ijkl",
+            "npm.legacy-token",
+            "1.2.3-beta.4+build.5678",
+        ] {
+            assert_eq!(randomness(not_random.as_bytes()), None, "{not_random}");
+        }
+        let r = randomness(expand("{{alnum:40}}", "x").unwrap().as_bytes()).unwrap();
+        assert_eq!(r.to_string(), "40 base62 characters");
     }
 
     #[test]

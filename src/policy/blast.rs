@@ -294,6 +294,7 @@ mod tests {
                 fingerprint: Fingerprint::of(secret.as_bytes()),
                 locations,
                 companion: None,
+                evidence: None,
             },
             scope: Scope {
                 level: Level::Admin,

@@ -60,6 +60,7 @@ mod tests {
                     mcp_server: None,
                 }],
                 companion: None,
+                evidence: None,
             },
             scope: crate::scope::Scope::unknown(),
             severity: Severity::Critical,

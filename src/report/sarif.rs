@@ -677,6 +677,7 @@ mod tests {
                 fingerprint: Fingerprint::of(secret.as_bytes()),
                 locations,
                 companion: None,
+                evidence: None,
             },
             scope: Scope::unknown(),
             severity,

@@ -118,6 +118,8 @@ pub struct Rule {
     pub id: String,
     pub title: String,
     pub provider: String,
+    /// Name words for the provider besides its id ([`RuleSpec::aliases`]).
+    pub aliases: Vec<String>,
     /// File the rule came from (`github.toml`, a user path, or `keyreach.toml`).
     pub source: String,
     pub keywords: Vec<String>,
@@ -487,6 +489,7 @@ impl Rule {
             id: spec.id,
             title: spec.title,
             provider: spec.provider,
+            aliases: spec.aliases,
             source: source.to_string(),
             keywords: spec.keywords,
             validator,
@@ -519,6 +522,7 @@ mod tests {
             id: id.into(),
             title: "t".into(),
             provider: "p".into(),
+            aliases: vec![],
             keywords: vec!["abc_".into()],
             pattern: pattern.into(),
             assign: None,

@@ -21,6 +21,11 @@ pub struct RuleSpec {
     pub id: String,
     pub title: String,
     pub provider: String,
+    /// Words users put in variable names for this provider (`alpha_vantage`: `_` between
+    /// parts), beyond the provider id. Set by the catalog expansion (`rules/catalog/`), so
+    /// the loaded rule set knows every provider's name words.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// Literals for the prefilter, matched ASCII-case-insensitively. At least one.
     pub keywords: Vec<String>,
     /// Regex confirming a candidate. Group 1 (or the whole match) is the secret. For an

@@ -7,6 +7,7 @@
 //! | directive | expands to |
 //! |---|---|
 //! | `{{alnum:N}}` `{{alpha:N}}` `{{lower:N}}` `{{upper:N}}` `{{digit:N}}` | N random characters of that class |
+//! | `{{lalnum:N}}` `{{ualnum:N}}` | N random lowercase (uppercase) letters and digits |
 //! | `{{hex:N}}` `{{HEX:N}}` `{{b64:N}}` `{{b64url:N}}` `{{base32:N}}` | N random characters of that alphabet |
 //! | `{{uuid}}` | a random lowercase UUID v4 |
 //! | `{{gen:github-crc32:PREFIX}}` | PREFIX + 30 characters + valid GitHub/npm checksum |
@@ -60,6 +61,8 @@ const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
 const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DIGIT: &[u8] = b"0123456789";
+const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const HEX: &[u8] = b"0123456789abcdef";
 const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -190,6 +193,8 @@ fn directive(inner: &str, rng: &mut Rng) -> Result<String, TemplateError> {
         "lower" => rng.pick(LOWER, count()?),
         "upper" => rng.pick(UPPER, count()?),
         "digit" => rng.pick(DIGIT, count()?),
+        "lalnum" => rng.pick(LOWER_ALNUM, count()?),
+        "ualnum" => rng.pick(UPPER_ALNUM, count()?),
         "hex" => rng.pick(HEX, count()?),
         "HEX" => rng.pick(HEX_UPPER, count()?),
         "b64" => rng.pick(B64, count()?),

@@ -34,8 +34,18 @@ pub fn materialize(name: &str) -> (tempfile::TempDir, Vec<Label>) {
 /// Expands every file under `src` into `dst`. Files named `*.tmpl` lose the suffix (so a
 /// fixture can hold files such as `.gitignore` that would otherwise apply to the repo).
 pub fn expand_tree(src: &Path, dst: &Path) -> Vec<Label> {
+    expand_tree_except(src, dst, &[])
+}
+
+/// Like [`expand_tree`], leaving out the top-level directories of `src` named in `skip`
+/// (the quality corpus's blind split is materialised on its own).
+pub fn expand_tree_except(src: &Path, dst: &Path, skip: &[&str]) -> Vec<Label> {
     let mut labels = Vec::new();
-    for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
+    let walk = walkdir::WalkDir::new(src).sort_by_file_name().into_iter().filter_entry(|e| {
+        let rel = e.path().strip_prefix(src).unwrap_or(e.path());
+        !(e.depth() == 1 && rel.to_str().is_some_and(|name| skip.contains(&name)))
+    });
+    for entry in walk {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(src).unwrap();
         let rel_text = rel.to_string_lossy().trim_end_matches(".tmpl").to_string();
