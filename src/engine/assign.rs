@@ -80,6 +80,10 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     if before == Some(b'<') {
         return xml_element(buf, name, after);
     }
+    // .NET and NuGet settings: `<add key="ApiKey" value="…" />`.
+    if before.is_some_and(is_quote) && name.start >= 5 && buf[..name.start - 1].ends_with(b"key=") {
+        return xml_add_value(buf, name, after);
+    }
     let i = skip_blanks(buf, after);
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
@@ -288,6 +292,17 @@ fn xml_element(buf: &[u8], name: Range<usize>, i: usize) -> Option<Assignment> {
         return None;
     }
     Some(Assignment { name, value: start..end, quoted: true })
+}
+
+/// The `value="…"` attribute following `key="NAME"` in an `<add>` element.
+fn xml_add_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
+    let i = skip_blanks(buf, after);
+    let rest = buf.get(i..i + 6)?;
+    if !rest.eq_ignore_ascii_case(b"value=") {
+        return None;
+    }
+    let (value, quoted) = value_at(buf, i + 6)?;
+    quoted.then_some(Assignment { name, value, quoted })
 }
 
 /// How far past a section's name its keys are looked for.
@@ -585,6 +600,7 @@ mod tests {
             ("api_token = r\"abc123\"", "abc123"),
             ("TOKEN ?= abc123", "abc123"),
             ("$env:RAILWAY_TOKEN = \"abc123\"", "abc123"),
+            ("<add key=\"railway_token\" value=\"abc123\" />", "abc123"),
         ];
         for (text, want) in cases {
             assert_eq!(value(text).as_deref(), Some(want), "{text}");

@@ -244,23 +244,33 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
     let value = &buf[secret.clone()];
     let mut words = Vec::new();
     names::words(name, &mut words);
-    // In a sentence the words before a one-word name belong to it: `public key: …`,
-    // `Codequiry API key: …`.
-    let phrase_start = if words.len() == 1 { phrase_start(buf, a.name.start) } else { a.name.start };
-    let phrase = &buf[phrase_start..a.name.end];
+    let mut around = Vec::new();
+    assign::enclosing_sections(buf, a.name.start, &mut around);
+    let sections = around.len();
+    assign::nearby_text(buf, a.name.start, &mut around);
+    // A one-word name is read with what qualifies it: the words before it in a sentence
+    // (`public key: …`, `Codequiry API key: …`) or its section (`cache:` → `key:`).
+    let mut phrase = Vec::new();
+    if words.len() == 1 {
+        let start = phrase_start(buf, a.name.start);
+        if start < a.name.start {
+            phrase.extend_from_slice(&buf[start..a.name.start]);
+        } else if sections > 0 {
+            phrase.extend_from_slice(&buf[around[0].clone()]);
+            phrase.push(b' ');
+        }
+    }
+    phrase.extend_from_slice(name);
     let mut phrase_words = Vec::new();
-    names::words(phrase, &mut phrase_words);
-    let (kind, claim) = match claim(phrase, &phrase_words, Kind::Password) {
+    names::words(&phrase, &mut phrase_words);
+    let (kind, claim) = match claim(&phrase, &phrase_words, Kind::Password) {
         Some(c) => (Kind::Password, c),
-        None => (Kind::Secret, claim(phrase, &phrase_words, Kind::Secret)?),
+        None => (Kind::Secret, claim(&phrase, &phrase_words, Kind::Secret)?),
     };
     if kind == Kind::Secret && is_identifier_of_pair(buf, a, name, &words) {
         return None;
     }
     let shown = String::from_utf8_lossy(name);
-    let mut around = Vec::new();
-    assign::enclosing_sections(buf, a.name.start, &mut around);
-    assign::nearby_text(buf, a.name.start, &mut around);
     let provider = attribute(names, buf, name, &words, &around);
     // A one-word name (`key:`) with nothing around it that says what it belongs to.
     let bare = words.len() == 1 && around.is_empty();
@@ -359,7 +369,7 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
             wants.push(norm(&name[..prev.start]));
         }
     }
-    let window = a.name.start.saturating_sub(1024)..(a.value.end + 1024).min(buf.len());
+    let window = pair_window(buf, a.name.start, a.value.end);
     let text = &buf[window.clone()];
     // Compare names with separators removed: `pusher_app_secret`, `pusherAppSecret`.
     let mut i = 0;
@@ -383,6 +393,27 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
     false
 }
 
+/// Three lines either side of an assignment, not past a `[table]` header.
+fn pair_window(buf: &[u8], start: usize, end: usize) -> Range<usize> {
+    let floor = start.saturating_sub(1024);
+    let mut from = start;
+    for _ in 0..4 {
+        match memchr::memrchr(b'\n', &buf[floor..from]) {
+            Some(p) if buf.get(floor + p + 1) != Some(&b'[') || floor + p + 1 >= start => from = floor + p,
+            _ => break,
+        }
+    }
+    let ceil = (end + 1024).min(buf.len());
+    let mut to = end;
+    for _ in 0..4 {
+        match memchr::memchr(b'\n', &buf[to..ceil]) {
+            Some(p) if buf.get(to + p + 1) != Some(&b'[') => to = to + p + 1,
+            _ => break,
+        }
+    }
+    from..to.max(end)
+}
+
 fn name_start_in(text: &[u8], mut i: usize) -> usize {
     while i > 0 && (text[i - 1].is_ascii_alphanumeric() || matches!(text[i - 1], b'_' | b'-' | b'.')) {
         i -= 1;
@@ -397,7 +428,7 @@ fn enough(r: Randomness, claim: Claim, provider: bool, bare: bool, prose: bool) 
     let strong = claim == Claim::Strong || provider;
     match r.alphabet {
         Alphabet::Jwt => true,
-        Alphabet::Uuid => strong && !prose,
+        Alphabet::Uuid => (strong || !bare) && !prose,
         Alphabet::Hex if bare && !provider => false,
         Alphabet::Hex => r.len >= if strong && !prose { 16 } else { 32 },
         _ => r.len >= if strong && !prose { 16 } else { 20 },
