@@ -75,7 +75,7 @@ pub fn at_in_prose(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
 }
 
 fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
-    let Key { name, before, after } = key_at(buf, hit)?;
+    let Some(Key { name, before, after }) = key_at(buf, hit.clone()) else { return header_line(buf, hit) };
     // An XML element (`<password>`).
     if before == Some(b'<') {
         return xml_element(buf, name, after);
@@ -131,6 +131,22 @@ fn has_words_before(buf: &[u8], at: usize) -> bool {
     let line = &buf[line_start(buf, at)..at];
     let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
     letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+}
+
+/// An HTTP header written as one string: `-H "X-Api-Key: …"`, `"apikey: …"` in a list of
+/// headers. The value runs to the string's closing quote.
+fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    let start = name_start(buf, hit.start);
+    let end = name_end(buf, hit.start);
+    let quote = *buf.get(start.checked_sub(1)?).filter(|&&b| matches!(b, b'"' | b'\''))?;
+    if end <= start || buf.get(end) != Some(&b':') || buf.get(end + 1) != Some(&b' ') {
+        return None;
+    }
+    let from = skip_blanks(buf, end + 1);
+    let close = closing_quote(buf, from, quote)?;
+    // One token, not a sentence (`"password: %s"`, `"token: must be set"`).
+    let one_token = !buf[from..close].iter().any(|b| b.is_ascii_whitespace());
+    (close > from && one_token).then_some(Assignment { name: start..end, value: from..close, quoted: true })
 }
 
 /// Whether the quote at `quote` is the first argument of a call: `(` before it.
@@ -221,6 +237,10 @@ fn whitespace_form_allowed(buf: &[u8], name: &Range<usize>) -> bool {
     let line = &buf[line_start(buf, name.start)..name.start];
     let trimmed: &[u8] = line.trim_ascii_start();
     if trimmed.eq_ignore_ascii_case(b"ENV ") || trimmed.eq_ignore_ascii_case(b"ARG ") {
+        return true;
+    }
+    // C and Arduino sketches: `#define BLYNK_AUTH_TOKEN "…"`.
+    if trimmed.starts_with(b"#define ") && trimmed[b"#define ".len()..].iter().all(|&b| is_blank(b)) {
         return true;
     }
     let word = &buf[name.clone()];
@@ -601,6 +621,8 @@ mod tests {
             ("TOKEN ?= abc123", "abc123"),
             ("$env:RAILWAY_TOKEN = \"abc123\"", "abc123"),
             ("<add key=\"railway_token\" value=\"abc123\" />", "abc123"),
+            ("curl -H \"x-railway-token: abc123\" https://x", "abc123"),
+            ("#define RAILWAY_TOKEN \"abc123\"", "abc123"),
         ];
         for (text, want) in cases {
             assert_eq!(value(text).as_deref(), Some(want), "{text}");

@@ -71,6 +71,7 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "lorem",
     "ipsum",
     "...",
+    "…",
 ];
 
 /// Whether `secret` is a placeholder, a template expression or a variable reference.

@@ -218,7 +218,8 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
             }
         }
         Kind::Secret => {
-            if w.ends_with("secret") || w.ends_with("token") || w.starts_with("credential") || w == "cred" {
+            if w.ends_with("secret") || w.ends_with("token") || w.starts_with("credential") || w == "cred" || w == "jwt"
+            {
                 return Some(Claim::Strong);
             }
             if w == "key" {
@@ -319,6 +320,13 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
             Some(Evidence { provider, reason: reason.into() })
         }
     }
+}
+
+/// Judges a catch-all pattern rule's secret (a token after `Authorization: Bearer`): it
+/// must look random for its alphabet.
+pub fn window(rule: &crate::rules::Rule, value: &[u8]) -> Option<Evidence> {
+    let r = filter::randomness(value).filter(|r| r.len >= 16)?;
+    Some(Evidence { provider: None, reason: format!("{}: {r}", rule.title).into() })
 }
 
 /// Where the words on the line right before `name_start` begin (at most two words of

@@ -321,7 +321,12 @@ impl Engine {
         self.enable_path_rules(&mut inner, &scratch.enabled_list);
         self.disable_rules(&mut inner, &scratch.disabled_list);
         for p in &pending {
-            let Some(decoded) = decode::base64_text(&buf[p.data.clone()]) else { continue };
+            let rule = self.rules.get(p.rule);
+            let decoded = match rule.plain {
+                true => Some(buf[p.data.clone()].to_vec()),
+                false => decode::base64_text(&buf[p.data.clone()]),
+            };
+            let Some(decoded) = decoded else { continue };
             let text = decode::rescan_text(p.name.as_ref().map(|n| &buf[n.clone()]), &decoded);
             self.first_pass(&text, &mut inner);
             inner.decodes.clear();
@@ -337,9 +342,14 @@ impl Engine {
                 .collect();
             let rules: Vec<(RuleId, Option<Box<Evidence>>)> =
                 inner.matches.iter().map(|m| (m.rule, m.evidence.clone())).collect();
-            let fallback = found.is_empty() && self.rules.get(p.rule).userinfo && decode::is_userinfo(&decoded);
-            let fallback = fallback
-                .then(|| ((p.rule, None), Decoded { secret: decoded.clone().into(), companion: None, via: p.rule }));
+            let fallback = match found.is_empty() {
+                true => decode::fallback(rule, p.name.as_ref().map(|n| &buf[n.clone()]), &decoded),
+                false => None,
+            };
+            let fallback = fallback.map(|evidence| {
+                let d = Decoded { secret: decoded.clone().into(), companion: None, via: p.rule };
+                ((p.rule, evidence.map(Box::new)), d)
+            });
             for ((rule, evidence), d) in rules.into_iter().zip(found).chain(fallback) {
                 scratch.matches.push(Match {
                     rule,
@@ -397,10 +407,26 @@ impl Engine {
             });
         }
         for (span, secret, name) in found {
-            if rule.encoded {
+            if rule.plain {
+                // A block of `key: value` lines (a Secret's stringData): each value on its own.
+                let mut entries = Vec::new();
+                decode::plain_entries(buf, secret, &mut entries);
+                for (name, data) in entries {
+                    scratch.decodes.push(PendingDecode { rule: id, span: span.clone(), data, name: Some(name) });
+                }
+            } else if rule.encoded {
                 scratch.decodes.push(PendingDecode { rule: id, span, data: secret, name });
             } else if accept(rule, rule.entropy, &buf[secret.clone()]) {
-                self.push_match(buf, id, span, secret, None, scratch);
+                // A catch-all pattern of no provider (a bearer token) needs a random-looking
+                // value too; a provider's catch-all has its prefix to go by.
+                let evidence = match rule.generic && rule.validator.is_none() && rule.provider == "generic" {
+                    true => match generic::window(rule, &buf[secret.clone()]) {
+                        Some(e) => Some(Box::new(e)),
+                        None => continue,
+                    },
+                    false => None,
+                };
+                self.push_match(buf, id, span, secret, evidence, scratch);
             } else if rule.validator.is_some_and(Validator::is_checksum) {
                 scratch.vetoed.push(secret);
             }
@@ -536,6 +562,21 @@ impl Engine {
         if matches.iter().any(|m| self.rules.get(m.rule).generic) {
             let specific = Spans::new(specific);
             matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
+        }
+        // A pattern rule that reports encoded text as it is (a kubeconfig's client-key-data)
+        // explains it better than what decoding it found.
+        if matches.iter().any(|m| m.decoded.is_some()) {
+            let raw = Spans::new(
+                matches
+                    .iter()
+                    .filter(|m| {
+                        let rule = self.rules.get(m.rule);
+                        m.decoded.is_none() && !rule.generic && !rule.is_assignment()
+                    })
+                    .map(|m| m.secret.clone())
+                    .collect(),
+            );
+            matches.retain(|m| m.decoded.is_none() || !raw.overlaps(&m.secret));
         }
         if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
             matches.retain(|m| !line_has_allow(buf, m.secret.start));
