@@ -62,9 +62,12 @@ pub fn fallback(rule: &crate::rules::Rule, name: Option<&[u8]>, decoded: &[u8]) 
     let key = String::from_utf8_lossy(name.unwrap_or(b"a value"));
     let why = match super::filter::randomness(value) {
         Some(r) if r.len >= 16 => format!("{r}"),
+        // A password: upper and lower case and digits, not a name or a region (`eu-west-1`).
         _ if value.len() >= 8
             && crate::rules::validate::Validator::Password.check(value)
-            && super::filter::char_classes(value) >= 3
+            && [u8::is_ascii_uppercase, u8::is_ascii_lowercase, u8::is_ascii_digit]
+                .iter()
+                .all(|class| value.iter().any(class))
             && super::filter::plausible_generic_secret(value, true, true) =>
         {
             format!("a password of {} characters", value.len())
@@ -83,10 +86,17 @@ pub fn plain_entries(
     out: &mut Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
 ) {
     let mut line = block.start;
+    // The block's own keys share the first line's indentation; deeper lines are the content
+    // of a block scalar (`config.yaml: |`).
+    let mut level = None;
     while line < block.end {
         let end = memchr::memchr(b'\n', &buf[line..block.end]).map_or(block.end, |p| line + p);
         let text = &buf[line..end];
         let indent = text.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        if *level.get_or_insert(indent) != indent {
+            line = end + 1;
+            continue;
+        }
         let quoted_key = matches!(text.get(indent), Some(b'"' | b'\''));
         let key_start = indent + usize::from(quoted_key);
         let key_len = text[key_start..]
