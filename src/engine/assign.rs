@@ -75,10 +75,23 @@ pub fn at_in_prose(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
 }
 
 fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
-    let Some(Key { name, before, after }) = key_at(buf, hit.clone()) else { return header_line(buf, hit) };
+    let Some(Key { name, before, mut after }) = key_at(buf, hit.clone()) else { return header_line(buf, hit) };
     // An XML element (`<password>`).
     if before == Some(b'<') {
         return xml_element(buf, name, after);
+    }
+    // A query string (`?api_key=…&q=1`): the value ends at the next parameter.
+    if matches!(before, Some(b'?' | b'&')) {
+        return query_value(buf, name, after);
+    }
+    // A name given as a value: `- name: API_KEY` / `value: …` (Kubernetes and ECS
+    // environment entries), a Terraform `variable "api_key" { default = "…" }`.
+    if let Some(a) = env_entry(buf, &name, after).or_else(|| hcl_default(buf, &name, after)) {
+        return Some(a);
+    }
+    // A subscript: `os.environ["API_KEY"] = "…"`, `ENV['API_KEY'] = '…'`.
+    if before.is_some_and(is_quote) && buf.get(after) == Some(&b']') {
+        after += 1;
     }
     // .NET and NuGet settings: `<add key="ApiKey" value="…" />`.
     if before.is_some_and(is_quote) && name.start >= 5 && buf[..name.start - 1].ends_with(b"key=") {
@@ -131,6 +144,75 @@ fn has_words_before(buf: &[u8], at: usize) -> bool {
     let line = &buf[line_start(buf, at)..at];
     let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
     letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+}
+
+/// `?name=value&…`: the value up to the next `&`, `#`, quote or blank.
+fn query_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
+    if buf.get(after) != Some(&b'=') {
+        return None;
+    }
+    let start = after + 1;
+    let ceil = (start + MAX_VALUE).min(buf.len());
+    let len = buf[start..ceil]
+        .iter()
+        .take_while(|&&b| {
+            !(b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')'))
+        })
+        .count();
+    (len > 0).then_some(Assignment { name, value: start..start + len, quoted: false })
+}
+
+/// `name: API_KEY` followed by `value: …` in the same entry (YAML list items, JSON objects,
+/// HCL blocks): the value assigned to the variable named.
+fn env_entry(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignment> {
+    let line = line_start(buf, name.start);
+    let lead = buf[line..name.start].trim_ascii_end();
+    let lead = lead.strip_suffix(b"\"").or_else(|| lead.strip_suffix(b"'")).unwrap_or(lead).trim_ascii_end();
+    let lead = lead.strip_suffix(b":").or_else(|| lead.strip_suffix(b"=")).unwrap_or(b"").trim_ascii_end();
+    let lead = lead.strip_suffix(b"\"").unwrap_or(lead);
+    if lead.len() < 4 || !lead[lead.len() - 4..].eq_ignore_ascii_case(b"name") {
+        return None;
+    }
+    if lead.len() > 4 && is_name_byte(lead[lead.len() - 5]) {
+        return None;
+    }
+    // The entry's `value` key within the next few lines, before another `name`.
+    let ceil = (after + 400).min(buf.len());
+    let mut i = after;
+    while i + 5 <= ceil {
+        let at = i + memchr::memchr2(b'v', b'V', &buf[i..ceil])?;
+        i = at + 1;
+        if buf.get(at..at + 5).is_none_or(|w| !w.eq_ignore_ascii_case(b"value")) {
+            continue;
+        }
+        let before_ok = at > 0 && matches!(buf[at - 1], b' ' | b'\t' | b'"' | b'\'' | b'{' | b',' | b'\n');
+        let mut j = at + 5;
+        if buf.get(j).is_some_and(|&b| is_quote(b)) {
+            j += 1;
+        }
+        let j = skip_blanks(buf, j);
+        if !before_ok || !matches!(buf.get(j), Some(b':' | b'=')) || buf.get(j + 1) == Some(&b'=') {
+            continue;
+        }
+        let (value, quoted) = value_at(buf, skip_blanks(buf, j + 1))?;
+        if !quoted && !matches!(buf.get(value.end), None | Some(b'\n' | b'\r' | b',' | b'}' | b' ')) {
+            return None;
+        }
+        return Some(Assignment { name: name.clone(), value, quoted });
+    }
+    None
+}
+
+/// Terraform `variable "api_key" {` … `default = "…"`.
+fn hcl_default(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignment> {
+    let line = &buf[line_start(buf, name.start)..name.start];
+    if !line.trim_ascii_start().starts_with(b"variable ") || buf.get(skip_blanks(buf, after)) != Some(&b'{') {
+        return None;
+    }
+    let mut keys = Vec::new();
+    braced_keys(buf, next_line(buf, after), &mut keys);
+    let default = keys.into_iter().find(|a| buf[a.name.clone()].eq_ignore_ascii_case(b"default"))?;
+    Some(Assignment { name: name.clone(), value: default.value, quoted: default.quoted })
 }
 
 /// An HTTP header written as one string: `-H "X-Api-Key: …"`, `"apikey: …"` in a list of
@@ -623,6 +705,11 @@ mod tests {
             ("<add key=\"railway_token\" value=\"abc123\" />", "abc123"),
             ("curl -H \"x-railway-token: abc123\" https://x", "abc123"),
             ("#define RAILWAY_TOKEN \"abc123\"", "abc123"),
+            ("https://api.railway.app/v1?token=abc123&page=2", "abc123"),
+            ("os.environ[\"RAILWAY_TOKEN\"] = \"abc123\"", "abc123"),
+            ("env:\n  - name: RAILWAY_TOKEN\n    value: \"abc123\"\n", "abc123"),
+            ("{\"name\": \"RAILWAY_TOKEN\", \"value\": \"abc123\"}", "abc123"),
+            ("variable \"railway_token\" {\n  type = string\n  default = \"abc123\"\n}\n", "abc123"),
         ];
         for (text, want) in cases {
             assert_eq!(value(text).as_deref(), Some(want), "{text}");

@@ -263,7 +263,9 @@ fn is_identifier(part: &str) -> bool {
 }
 
 fn is_dotted_identifier(text: &str) -> bool {
-    text.contains('.') && text.split('.').all(is_identifier)
+    text.contains('.')
+        && text.split('.').all(is_identifier)
+        && !text.split('.').any(|p| p.len() >= 16 && randomness_of(p.as_bytes()).is_some())
 }
 
 /// `GITHUB_TOKEN`, `api_key_value`, `s3_session-auth`: names, not values. Each part is
@@ -385,6 +387,25 @@ impl std::fmt::Display for Randomness {
 /// uses about `k·(1−(1−1/k)ⁿ)` distinct symbols with a near-uniform spread; words,
 /// identifiers, numbers, versions and repeated patterns use far fewer or spread unevenly.
 pub fn randomness(value: &[u8]) -> Option<Randomness> {
+    randomness_of(value)
+}
+
+/// Like [`randomness`], also after a short lowercase prefix: `pk.…`, `key-…`, `cur_live_…`.
+/// Only for values a name or a provider already claims: prefixed digests (`npm-key-<hash>`)
+/// look the same.
+pub fn randomness_after_prefix(value: &[u8]) -> Option<Randomness> {
+    randomness_of(value).or_else(|| {
+        // A short prefix then a random body: `pk.…`, `key-…`, `cur_live_…`, `sk_test_…`.
+        let cut = value.iter().take(13).rposition(|b| matches!(b, b'.' | b'_' | b'-'))?;
+        let (prefix, body) = (&value[..cut], &value[cut + 1..]);
+        let prefix_ok = !prefix.is_empty()
+            && prefix.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
+        let r = randomness_of(body).filter(|_| prefix_ok && body.len() >= 16)?;
+        Some(Randomness { alphabet: r.alphabet, len: value.len() })
+    })
+}
+
+fn randomness_of(value: &[u8]) -> Option<Randomness> {
     let len = value.len();
     if is_uuid(value) {
         return Some(Randomness { alphabet: Alphabet::Uuid, len }).filter(|_| !is_repetitive(value));
@@ -582,10 +603,12 @@ mod tests {
             ("{{base32:32}}", Alphabet::Base32),
             ("{{uuid}}", Alphabet::Uuid),
             ("{{jwt:sub=ci}}", Alphabet::Jwt),
+            ("pk.{{hex:32}}", Alphabet::Hex),
+            ("cur_live_{{alnum:40}}", Alphabet::Base64Url),
         ] {
             for seed in 0..50 {
                 let value = expand(template, &format!("r{seed}")).unwrap();
-                let r = randomness(value.as_bytes());
+                let r = randomness_after_prefix(value.as_bytes());
                 assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
             }
         }

@@ -200,6 +200,10 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     if matches!(word(last).as_str(), "value" | "string" | "val" | "str") && last > 0 {
         last -= 1;
     }
+    // `public API key`, `NEXT_PUBLIC_…_KEY`: published on purpose.
+    if (0..=last).any(|i| matches!(word(i).as_str(), "public" | "publishable")) {
+        return None;
+    }
     let w = word(last);
     let w = w.strip_suffix('s').filter(|_| w.len() > 4 && !w.ends_with("ss")).unwrap_or(&w).to_string();
     let prev = last.checked_sub(1).map(word);
@@ -306,7 +310,10 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
                 let reason = format!("value assigned to {shown} is {why}");
                 return Some(Evidence { provider, reason: reason.into() });
             }
-            let r = filter::randomness(value)?;
+            let r = match claim == Claim::Strong || provider.is_some() {
+                true => filter::randomness_after_prefix(value)?,
+                false => filter::randomness(value)?,
+            };
             if r.alphabet != Alphabet::Jwt && !filter::plausible_generic_secret(value, a.quoted, false) {
                 return None;
             }
