@@ -406,6 +406,10 @@ impl Engine {
                 found.push((span, named("data").unwrap_or(secret), named("name")));
             });
         }
+        // A catch-all pattern of no provider (a bearer token) is judged for its own alphabet
+        // and length rather than by one entropy number; a provider's catch-all has its prefix.
+        let judged = rule.generic && rule.validator.is_none() && rule.provider == "generic";
+        let min_entropy = if judged { None } else { rule.entropy };
         for (span, secret, name) in found {
             if rule.plain {
                 // A block of `key: value` lines (a Secret's stringData): each value on its own.
@@ -416,10 +420,8 @@ impl Engine {
                 }
             } else if rule.encoded {
                 scratch.decodes.push(PendingDecode { rule: id, span, data: secret, name });
-            } else if accept(rule, rule.entropy, &buf[secret.clone()]) {
-                // A catch-all pattern of no provider (a bearer token) needs a random-looking
-                // value too; a provider's catch-all has its prefix to go by.
-                let evidence = match rule.generic && rule.validator.is_none() && rule.provider == "generic" {
+            } else if accept(rule, min_entropy, &buf[secret.clone()]) {
+                let evidence = match judged {
                     true => match generic::window(rule, &buf[secret.clone()]) {
                         Some(e) => Some(Box::new(e)),
                         None => continue,
@@ -504,7 +506,10 @@ impl Engine {
         } else {
             None
         };
-        if accept(rule, rule.entropy, &buf[secret.clone()]) {
+        // A catch-all candidate was judged for its own alphabet and length, not by one
+        // entropy number.
+        let min_entropy = if rule.generic { None } else { rule.entropy };
+        if accept(rule, min_entropy, &buf[secret.clone()]) {
             self.push_match(buf, id, a.name.start..a.value.end, secret, evidence, scratch);
         }
     }
