@@ -109,7 +109,14 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         None if i > after && whitespace_form_allowed(buf, &name) => i,
         None => return None,
     };
-    let (value, quoted) = value_at(buf, i)?;
+    let (mut value, mut quoted) = value_at(buf, i)?;
+    // A typed declaration: `const API_KEY: &str = "…"`, `val apiKey: String = "…"`,
+    // `var apiKey string = "…"` (the type is no value; the string after `=` is).
+    if !quoted && (op == Some(1) || op.is_none()) {
+        if let Some((v, q)) = typed_value(buf, value.end) {
+            (value, quoted) = (v, q);
+        }
+    }
     // A bare value is data only when it ends the line (`KEY=value # note`); in code a bare
     // word followed by more (`password: Option<String>,`, `token = next;`) is a type or
     // an expression. Flags (`--token abc --verbose`) and .netrc lines may go on.
@@ -144,6 +151,16 @@ fn has_words_before(buf: &[u8], at: usize) -> bool {
     let line = &buf[line_start(buf, at)..at];
     let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
     letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+}
+
+/// After a type (`&str`, `String`, `string`, `[]byte`): ` = "…"`, a string literal.
+fn typed_value(buf: &[u8], type_end: usize) -> Option<(Range<usize>, bool)> {
+    let i = skip_blanks(buf, type_end);
+    if buf.get(i) != Some(&b'=') || matches!(buf.get(i + 1), Some(b'=' | b'>')) {
+        return None;
+    }
+    let (value, quoted) = value_at(buf, skip_blanks(buf, i + 1))?;
+    quoted.then_some((value, quoted))
 }
 
 /// `?name=value&…`: the value up to the next `&`, `#`, quote or blank.
@@ -707,6 +724,8 @@ mod tests {
             ("#define RAILWAY_TOKEN \"abc123\"", "abc123"),
             ("https://api.railway.app/v1?token=abc123&page=2", "abc123"),
             ("os.environ[\"RAILWAY_TOKEN\"] = \"abc123\"", "abc123"),
+            ("const RAILWAY_TOKEN: &str = \"abc123\";", "abc123"),
+            ("val railway_token: String = \"abc123\"", "abc123"),
             ("env:\n  - name: RAILWAY_TOKEN\n    value: \"abc123\"\n", "abc123"),
             ("{\"name\": \"RAILWAY_TOKEN\", \"value\": \"abc123\"}", "abc123"),
             ("variable \"railway_token\" {\n  type = string\n  default = \"abc123\"\n}\n", "abc123"),

@@ -222,8 +222,10 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
             }
         }
         Kind::Secret => {
-            if w.ends_with("secret") || w.ends_with("token") || w.starts_with("credential") || w == "cred" || w == "jwt"
-            {
+            let strong = ["secret", "token"].iter().any(|s| w.ends_with(s))
+                || w.starts_with("credential")
+                || matches!(w.as_str(), "cred" | "jwt" | "authorization");
+            if strong {
                 return Some(Claim::Strong);
             }
             if w == "key" {

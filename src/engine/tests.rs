@@ -418,11 +418,8 @@ fn an_empty_capture_is_never_a_secret() {
 
 /// The built-in catch-all rules plus one provider's rule, so provider names are known.
 fn generic_engine() -> Engine {
-    let mut specs: Vec<(String, RuleSpec)> = RuleSet::builtin_specs()
-        .unwrap()
-        .into_iter()
-        .filter(|(_, s)| s.id.starts_with("generic."))
-        .collect();
+    let mut specs: Vec<(String, RuleSpec)> =
+        RuleSet::builtin_specs().unwrap().into_iter().filter(|(_, s)| s.id.starts_with("generic.")).collect();
     let mut provider = rule("alphavantage.api-key", &["av_"], r"\bav_[a-z0-9]{32}\b");
     provider.provider = "alphavantage".into();
     provider.aliases = vec!["alpha_vantage".into()];
