@@ -23,14 +23,14 @@ fn main() {
         std::process::exit(2);
     };
     let quality = fixture::fixtures().join("quality");
-    let src = if blind { quality.join("blind") } else { quality.clone() };
+    let src = if blind { quality.join(fixture::BLIND_SPLIT) } else { quality.clone() };
     if !src.is_dir() {
         eprintln!("quality_corpus: {} does not exist (the blind split is not merged yet?)", src.display());
         std::process::exit(2);
     }
     let tree = Path::new(out).join("corpus");
     std::fs::create_dir_all(&tree).expect("output is writable");
-    let skip: &[&str] = if blind { &[] } else { &["blind"] };
+    let skip: &[&str] = if blind { &[] } else { &[fixture::BLIND_SPLIT] };
     let labels = fixture::expand_tree_except(&src, &tree, skip);
     let json: Vec<serde_json::Value> =
         labels.iter().map(|l| serde_json::json!({"path": l.path, "label": l.label, "value": l.value})).collect();

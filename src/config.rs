@@ -12,7 +12,7 @@ use crate::policy::{AllowSpec, EnvironmentSpec, Policy, PolicySpec, Severity};
 use crate::rules::RuleSpec;
 use crate::scope::http::{HttpOptions, check_endpoint};
 use crate::source::fs::WalkOptions;
-use crate::source::history::GitOptions;
+use crate::source::git::GitOptions;
 
 /// Default `--max-file-size`, in megabytes.
 pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 25;
@@ -327,9 +327,20 @@ pub struct AuditOverrides {
     pub no_history: bool,
 }
 
+/// Which sources an audit reads besides the workspace.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// The home directory to read (`--home DIR`, else `$HOME`); `None` with `--no-home`.
+    pub home: Option<PathBuf>,
+    /// Scan the process environment (off with `--no-env`).
+    pub env: bool,
+    /// Scan git history (off with `--no-history`).
+    pub history: bool,
+}
+
 /// Resolves the audit's sources: `--home DIR` must be a directory; without it `$HOME` is
 /// read when set.
-pub fn audit_options(overrides: &AuditOverrides) -> Result<crate::audit::AuditOptions, ConfigError> {
+pub fn audit_options(overrides: &AuditOverrides) -> Result<AuditOptions, ConfigError> {
     let home = match (&overrides.home, overrides.no_home) {
         (_, true) => None,
         (Some(dir), false) if dir.is_dir() => Some(dir.clone()),
@@ -341,7 +352,7 @@ pub fn audit_options(overrides: &AuditOverrides) -> Result<crate::audit::AuditOp
         }
         (None, false) => std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).filter(|h| h.is_dir()),
     };
-    Ok(crate::audit::AuditOptions { home, env: !overrides.no_env, history: !overrides.no_history })
+    Ok(AuditOptions { home, env: !overrides.no_env, history: !overrides.no_history })
 }
 
 #[cfg(test)]

@@ -224,7 +224,9 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
         Kind::Secret => {
             let strong = ["secret", "token"].iter().any(|s| w.ends_with(s))
                 || w.starts_with("credential")
-                || matches!(w.as_str(), "cred" | "jwt" | "authorization");
+                || matches!(w.as_str(), "cred" | "jwt" | "authorization" | "pat")
+                // A Vault AppRole `secret_id` (its `role_id` is the identifier).
+                || (w == "id" && prev.as_deref() == Some("secret"));
             if strong {
                 return Some(Claim::Strong);
             }
@@ -290,11 +292,16 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
             if (claim == Claim::Weak || prose) && value.len() < 10 {
                 return None;
             }
-            let reason = format!(
-                "password assigned to {shown}: {} characters of {} kinds (lower, upper, digit, symbol)",
-                value.len(),
-                filter::char_classes(value)
-            );
+            // A generated password looks random; a chosen one mixes three kinds of character.
+            let reason = match filter::randomness(value).filter(|r| r.len >= 12) {
+                Some(r) => format!("password assigned to {shown} looks random: {r}"),
+                None if filter::char_classes(value) >= 3 => format!(
+                    "password assigned to {shown}: {} characters of {} kinds (lower, upper, digit, symbol)",
+                    value.len(),
+                    filter::char_classes(value)
+                ),
+                None => return None,
+            };
             Some(Evidence { provider, reason: reason.into() })
         }
         Kind::Secret => {

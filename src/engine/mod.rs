@@ -508,8 +508,8 @@ impl Engine {
         };
         // A catch-all candidate was judged for its own alphabet and length, not by one
         // entropy number.
-        let min_entropy = if rule.generic { None } else { rule.entropy };
-        if accept(rule, min_entropy, &buf[secret.clone()]) {
+        let (min_entropy, min_classes) = if rule.generic { (None, None) } else { (rule.entropy, rule.classes) };
+        if accept_with(rule, min_entropy, min_classes, &buf[secret.clone()]) {
             self.push_match(buf, id, a.name.start..a.value.end, secret, evidence, scratch);
         }
     }
@@ -704,6 +704,12 @@ fn name_allowed(rule: &Rule, state: &mut RuleScratch, name: &[u8]) -> bool {
 /// The confirmation every candidate passes: validator, entropy, placeholder, repetition.
 /// A checksum-valid secret skips the heuristic filters.
 fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
+    accept_with(rule, min_entropy, rule.classes, secret)
+}
+
+/// [`accept`] with the character-class minimum given (a catch-all rule's candidate was
+/// judged for its alphabet already).
+fn accept_with(rule: &Rule, min_entropy: Option<f64>, min_classes: Option<usize>, secret: &[u8]) -> bool {
     if let Some(v) = rule.validator {
         if !v.check(secret) {
             return false;
@@ -715,7 +721,7 @@ fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
     if min_entropy.is_some_and(|min| filter::entropy(secret) < min) {
         return false;
     }
-    if rule.classes.is_some_and(|min| filter::char_classes(secret) < min) {
+    if min_classes.is_some_and(|min| filter::char_classes(secret) < min) {
         return false;
     }
     !filter::is_placeholder(secret) && !filter::is_repetitive(secret)

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Policy, Severity};
 use crate::credentials::Location;
+use crate::scope::words;
 use crate::source::home::HomeKind;
 use crate::source::{Inventory, Reach};
 
@@ -161,7 +162,7 @@ impl Graph {
         let mut targets = Vec::new();
         let mut environments = Vec::new();
         for resource in &f.scope.resources {
-            let label = resource_words(resource);
+            let label = words::resource(resource);
             let is_production = production.contains(&label);
             if resource.split_once(':').is_some_and(|(_, rest)| rest.starts_with("environment/")) {
                 environments.push(if is_production { format!("{label} (production)") } else { label.clone() });
@@ -210,7 +211,7 @@ impl Graph {
                     "runs git log -p: {at}{}, removed from the tree but kept in history",
                     commit.unwrap_or_default()
                 );
-                (PlaceKind::History, "git history".to_string(), how)
+                (PlaceKind::History, l.reach.place_words().to_string(), how)
             }
             Reach::Env => {
                 (PlaceKind::Env, l.path.clone(), format!("reads {} from its environment (printenv, echo)", l.path))
@@ -226,12 +227,9 @@ impl Graph {
                 };
                 (PlaceKind::Home, l.path.clone(), format!("reads {at} ({what}{veil})"))
             }
-            Reach::Staged => {
-                (PlaceKind::Workspace, l.path.clone(), format!("reads {at} (staged for the next commit{veil})"))
+            reach @ (Reach::Staged | Reach::Tracked | Reach::Untracked | Reach::Ignored) => {
+                (PlaceKind::Workspace, l.path.clone(), format!("reads {at} ({}{veil})", reach.place_words()))
             }
-            Reach::Tracked => (PlaceKind::Workspace, l.path.clone(), format!("reads {at} (tracked file{veil})")),
-            Reach::Untracked => (PlaceKind::Workspace, l.path.clone(), format!("reads {at} (untracked file{veil})")),
-            Reach::Ignored => (PlaceKind::Workspace, l.path.clone(), format!("reads {at} (git-ignored file{veil})")),
         };
         let place = self.place(kind, label);
         out.push(Way { place, how, hidden_from_file_tools: l.agent_ignored });
@@ -252,14 +250,6 @@ impl Graph {
             out.push(Way { place, how, hidden_from_file_tools: false });
         }
         out
-    }
-}
-
-/// `railway:environment/shop/production` → `railway environment shop/production`.
-pub fn resource_words(resource: &str) -> String {
-    match resource.split_once(':').and_then(|(p, rest)| rest.split_once('/').map(|(k, n)| (p, k, n))) {
-        Some((provider, kind, name)) => format!("{provider} {kind} {name}"),
-        None => resource.to_string(),
     }
 }
 

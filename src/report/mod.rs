@@ -1,6 +1,6 @@
 //! Printers: text, json, jsonl, sarif and html. They receive findings already judged,
-//! filtered and sorted (an audit also its inventory and blast radius), and write to an
-//! injected writer. They decide, filter and fetch nothing.
+//! filtered and sorted, with what was read and the blast radius, and write to an injected
+//! writer. They decide, filter and fetch nothing.
 
 pub mod audit_json;
 pub mod audit_text;
@@ -38,7 +38,8 @@ pub struct Report<'a> {
     pub show_secrets: bool,
 }
 
-/// An audit's report: the findings plus what was read and the blast radius.
+/// A run's report: the findings plus what was read and the blast radius, both decided by
+/// the pipeline under the run's policy.
 pub struct AuditReport<'a> {
     pub report: Report<'a>,
     pub inventory: &'a Inventory,
@@ -47,25 +48,16 @@ pub struct AuditReport<'a> {
     pub agent_has_shell: bool,
 }
 
-/// Writes `report` in `format`. Only the text format uses colour. `html` draws the blast
-/// radius of the findings alone (no home, environment or agent sources).
-pub fn write(format: Format, report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
+/// Writes a scan's report in `format`. Only the text format uses colour; `html` draws the
+/// blast radius the pipeline built.
+pub fn write(format: Format, run: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
+    let report = &run.report;
     match format {
         Format::Text => text::write_text(report, out),
         Format::Json => json::write_json(report, out as &mut dyn Write),
         Format::Jsonl => json::write_jsonl(report, out as &mut dyn Write),
         Format::Sarif => sarif::write_sarif(report, out as &mut dyn Write),
-        Format::Html => {
-            let inventory = Inventory::default();
-            let blast = crate::policy::blast::build(report.findings, &inventory, &Default::default());
-            let audit = AuditReport {
-                report: Report { findings: report.findings, stats: report.stats, show_secrets: report.show_secrets },
-                inventory: &inventory,
-                blast: &blast,
-                agent_has_shell: true,
-            };
-            html::write_html(&audit, out as &mut dyn Write)
-        }
+        Format::Html => html::write_html(run, out as &mut dyn Write),
     }
 }
 
@@ -75,9 +67,13 @@ pub fn write_audit(format: Format, audit: &AuditReport<'_>, out: &mut dyn WriteC
     match format {
         Format::Text => audit_text::write_audit_text(audit, out),
         Format::Json => json::write_audit_json(audit, out as &mut dyn Write),
-        Format::Html => html::write_html(audit, out as &mut dyn Write),
-        Format::Jsonl | Format::Sarif => write(format, &audit.report, out),
+        Format::Html | Format::Jsonl | Format::Sarif => write(format, audit, out),
     }
+}
+
+/// A problem as one line for standard error: `path: cause`, both escaped.
+pub fn problem_line(problem: &crate::source::Problem) -> String {
+    format!("{}: {}", escape(&problem.path), escape(&problem.cause))
 }
 
 /// Escapes text from scanned repositories before it reaches a terminal: control

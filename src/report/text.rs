@@ -9,6 +9,7 @@ use termcolor::{Color, ColorSpec, WriteColor};
 use super::{Report, escape};
 use crate::credentials::Location;
 use crate::policy::{Finding, Severity};
+use crate::scope::words;
 
 pub(super) const SEVERITIES: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
 
@@ -98,18 +99,7 @@ pub(super) fn heading(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor
 
 /// What a credential can do in a few words: level, destructive, production.
 pub(super) fn abilities(f: &Finding) -> String {
-    let s = &f.scope;
-    let mut parts = vec![match s.level {
-        crate::scope::Level::Unknown => "scope unknown".to_string(),
-        level => format!("level {level}"),
-    }];
-    if s.destructive == Some(true) {
-        parts.push("destructive".into());
-    }
-    if s.production == Some(true) {
-        parts.push("production".into());
-    }
-    parts.join(" · ")
+    words::abilities(&f.scope)
 }
 
 pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn WriteColor) -> io::Result<()> {
@@ -155,13 +145,8 @@ pub(super) fn location(l: &Location) -> String {
 
 pub(super) fn scope_line(f: &Finding) -> String {
     let s = &f.scope;
-    let flag = |name: &str, v: Option<bool>| match v {
-        Some(true) => name.to_string(),
-        Some(false) => format!("not {name}"),
-        None => format!("{name}?"),
-    };
     let mut parts =
-        vec![format!("level {}", s.level), flag("destructive", s.destructive), flag("production", s.production)];
+        vec![words::level(s.level), words::destructive(s.destructive).into(), words::production(s.production).into()];
     if let Some(id) = &s.identity {
         parts.push(format!("as {}", escape(id)));
     }
@@ -171,7 +156,7 @@ pub(super) fn scope_line(f: &Finding) -> String {
     if let Some(exp) = &s.expires {
         parts.push(format!("expires {}", escape(exp)));
     }
-    format!("{} ({})", parts.join(" · "), s.source.as_str())
+    format!("{} ({})", parts.join(" · "), words::source_tag(s.source))
 }
 
 pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {

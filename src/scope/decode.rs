@@ -2,13 +2,12 @@
 //! say about it. Decoding never verifies signatures and never trusts the result beyond
 //! classification.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::Value;
 
+use super::codec::b64url_decode;
+use super::time::{now, rfc3339};
 use super::{Activity, Level, Scope, ScopeSource};
 use crate::credentials::Credential;
-use crate::rules::validate::b64url_decode;
 
 /// Applies decoder `name` to `credential`, refining `scope`. Unknown names do nothing
 /// (rules naming them fail validation before a scan).
@@ -152,32 +151,6 @@ fn base32_decode(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
-/// Unix seconds as an RFC 3339 UTC timestamp.
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,13 +161,6 @@ mod tests {
         let id = ["AKIABZPUZDIK", "FL2E55CO"].concat();
         assert_eq!(aws_account(id.as_bytes()).as_deref(), Some("123456789012"));
         assert_eq!(aws_account(b"AKIAIOSFODNN7EXAMPLE"), None);
-    }
-
-    #[test]
-    fn dates_format_as_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_893_456_000), "2030-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]

@@ -5,12 +5,8 @@
 
 use serde_json::Value;
 
-use super::decode::rfc3339;
+use super::time::{now, rfc3339};
 use super::{Activity, Level, Scope, ScopeSource};
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
 
 fn expire(scope: &mut Scope, at: i64) {
     scope.expires = Some(rfc3339(at));
@@ -52,7 +48,7 @@ pub struct PypiMacaroon {
 /// Parses `pypi-<base64url of a version-2 binary macaroon>`.
 pub fn pypi_macaroon(token: &[u8]) -> Option<PypiMacaroon> {
     let body = token.strip_prefix(b"pypi-")?;
-    let raw = crate::rules::validate::b64url_decode(body)?;
+    let raw = super::codec::b64url_decode(body)?;
     if raw.first() != Some(&2) {
         return None;
     }

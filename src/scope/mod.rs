@@ -6,10 +6,13 @@
 //! Only [`probe`] (through [`http`]) touches the network, and only when a
 //! [`probe::Prober`] is built, which happens only under `--probe`.
 
+pub mod codec;
 pub mod decode;
 pub mod formats;
 pub mod http;
 pub mod probe;
+pub mod time;
+pub mod words;
 
 use std::fmt;
 

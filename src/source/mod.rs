@@ -1,6 +1,6 @@
 //! Sources of bytes and where they came from: [`Origin`] and [`Reach`] (how an agent gets
-//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]), the git work-tree
-//! classification ([`git`]), the home credential files ([`home`]), the process environment
+//! to a location, DESIGN.md "reach"), the file-system walk ([`fs`]), git content (work-tree
+//! labels, the index, commits and blobs: [`git`]), the home credential files ([`home`]), the process environment
 //! ([`env`]) and agent configuration and restrictions ([`agent`]).
 //!
 //! Sources know nothing about rules: they hand on bytes and origins.
@@ -9,9 +9,7 @@ pub mod agent;
 pub mod env;
 pub mod fs;
 pub mod git;
-pub mod history;
 pub mod home;
-pub mod staged;
 
 use std::fmt;
 
@@ -48,6 +46,30 @@ impl Reach {
     }
 }
 
+impl Reach {
+    /// What kind of place this is, in words (the one vocabulary every report uses):
+    /// `tracked file`, `git-ignored file`, `git history`, `environment variable`, ….
+    pub fn place_words(self) -> &'static str {
+        match self {
+            Reach::Tracked => "tracked file",
+            Reach::Untracked => "untracked file",
+            Reach::Ignored => "git-ignored file",
+            Reach::Staged => "change staged for commit",
+            Reach::History => "git history",
+            Reach::Home => "home credential file",
+            Reach::Env => "environment variable",
+        }
+    }
+
+    /// [`Reach::place_words`] with its indefinite article: `a tracked file`, `an
+    /// untracked file`.
+    pub fn with_article(self) -> String {
+        let words = self.place_words();
+        let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {words}")
+    }
+}
+
 impl fmt::Display for Reach {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -70,6 +92,14 @@ pub struct Origin {
     pub path: String,
     pub reach: Reach,
     pub commit: Option<CommitRef>,
+}
+
+/// Something that could not be scanned: the path as shown (or `blob <id>`, `git`) and the
+/// cause in plain words. Data, not text: printers escape both.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub path: String,
+    pub cause: String,
 }
 
 /// What the sources read during a run.

@@ -23,11 +23,17 @@ pub struct Label {
     pub value: String,
 }
 
+/// The blind split (`fixtures/quality/blind/`, issue 14): written from provider documentation
+/// without reading the rules, scored on its own. It is not part of the open quality corpus, so
+/// `materialize("quality")` leaves it out; `materialize("quality/blind")` expands it alone.
+pub const BLIND_SPLIT: &str = "blind";
+
 /// Copies `fixtures/<name>` into a fresh temporary directory, expanding every file as a
 /// template (seeded by its relative path) and returning the labelled secrets.
 pub fn materialize(name: &str) -> (tempfile::TempDir, Vec<Label>) {
     let dir = tempfile::tempdir().unwrap();
-    let labels = expand_tree(&fixtures().join(name), dir.path());
+    let skip: &[&str] = if name == "quality" { &[BLIND_SPLIT] } else { &[] };
+    let labels = expand_tree_except(&fixtures().join(name), dir.path(), skip);
     (dir, labels)
 }
 
@@ -37,15 +43,14 @@ pub fn expand_tree(src: &Path, dst: &Path) -> Vec<Label> {
     expand_tree_except(src, dst, &[])
 }
 
-/// Like [`expand_tree`], leaving out the top-level directories of `src` named in `skip`
-/// (the quality corpus's blind split is materialised on its own).
+/// [`expand_tree`] without the top-level directories of `src` named in `skip` (the quality
+/// corpus's blind split is materialised on its own).
 pub fn expand_tree_except(src: &Path, dst: &Path, skip: &[&str]) -> Vec<Label> {
     let mut labels = Vec::new();
-    let walk = walkdir::WalkDir::new(src).sort_by_file_name().into_iter().filter_entry(|e| {
-        let rel = e.path().strip_prefix(src).unwrap_or(e.path());
-        !(e.depth() == 1 && rel.to_str().is_some_and(|name| skip.contains(&name)))
-    });
-    for entry in walk {
+    let skipped = |entry: &walkdir::DirEntry| {
+        entry.depth() == 1 && entry.file_type().is_dir() && skip.iter().any(|s| entry.file_name() == *s)
+    };
+    for entry in walkdir::WalkDir::new(src).sort_by_file_name().into_iter().filter_entry(|e| !skipped(e)) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(src).unwrap();
         let rel_text = rel.to_string_lossy().trim_end_matches(".tmpl").to_string();

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
+mod architecture;
 mod audit;
 mod baseline;
 mod cli;

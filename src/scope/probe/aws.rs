@@ -11,6 +11,7 @@ use ring::{digest, hmac};
 
 use super::{Probe, Session, Target, looks_production, push_unique, resource};
 use crate::scope::http::{Body, BodyKind, ProbeError, Request, Response, Shape};
+use crate::scope::time::now;
 use crate::scope::{Level, Scope};
 
 pub struct Aws;
@@ -228,13 +229,9 @@ fn call(
     response.ok()
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
 /// `20260101T000000Z`
 pub fn amz_date(secs: i64) -> String {
-    crate::scope::decode::rfc3339(secs).replace(['-', ':'], "")
+    crate::scope::time::rfc3339(secs).replace(['-', ':'], "")
 }
 
 fn hex_sha256(data: &[u8]) -> String {

@@ -8,8 +8,9 @@
 use ring::hmac;
 
 use super::{Probe, Session, Target, looks_production, push_unique, resource};
-use crate::rules::validate::b64_standard;
+use crate::scope::codec::b64_standard;
 use crate::scope::http::{ProbeError, Request, Response, Shape};
+use crate::scope::time::{http_date, now};
 use crate::scope::{Level, Scope};
 
 pub struct Azure;
@@ -113,20 +114,6 @@ fn interpret(response: &Response) -> Result<(), ProbeError> {
         (404, _) => Err(ProbeError::Unauthorized("no such storage account".into())),
         _ => response.clone().ok().map(|_| ()),
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
-/// RFC 1123 date (`Thu, 01 Jan 2026 00:00:00 GMT`).
-pub fn http_date(secs: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let iso = crate::scope::decode::rfc3339(secs);
-    let (y, m, d) = (&iso[0..4], iso[5..7].parse::<usize>().unwrap_or(1), &iso[8..10]);
-    let weekday = DAYS[secs.div_euclid(86_400).rem_euclid(7) as usize];
-    format!("{weekday}, {d} {} {y} {} GMT", MONTHS[m - 1], &iso[11..19])
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
 use super::{Probe, Session, Target, items, looks_production, push_unique, resource, str_of};
-use crate::rules::validate::b64_standard;
+use crate::scope::codec::b64url;
 use crate::scope::http::{Body, BodyKind, ProbeError, Request, Shape};
+use crate::scope::time::now;
 use crate::scope::{Level, Scope};
 
 pub struct Gcp;
@@ -143,10 +144,6 @@ fn private_key_der(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
-fn b64url(data: &[u8]) -> String {
-    b64_standard(data).trim_end_matches('=').replace('+', "-").replace('/', "_")
-}
-
 /// The signed JWT-bearer assertion (RS256, read-only scope, ten minutes, no `sub`).
 fn assertion(der: &[u8], email: &str, iat: i64) -> Result<String, ProbeError> {
     let key = RsaKeyPair::from_pkcs8(der)
@@ -164,10 +161,6 @@ fn assertion(der: &[u8], email: &str, iat: i64) -> Result<String, ProbeError> {
     key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_input.as_bytes(), &mut signature)
         .map_err(|_| ProbeError::NotProbed("signing with the private key failed".into()))?;
     Ok(format!("{signing_input}.{}", b64url(&signature)))
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 use super::{Probe, Session, Target, items, push_unique, resource, set_production, str_of};
-use crate::scope::decode::rfc3339;
 use crate::scope::http::{ProbeError, Request, Shape};
+use crate::scope::time::rfc3339;
 use crate::scope::{Level, Scope};
 
 pub struct Vercel;

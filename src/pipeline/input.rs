@@ -1,0 +1,91 @@
+//! `keyreach probe`: one credential read from standard input, recognised with the rules
+//! (or taken whole for a named provider), probed under the settings and judged.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::credentials::{Collector, Location, Secret, Sighting};
+use crate::engine::Engine;
+use crate::policy::{self, Finding};
+use crate::rules::{self, RuleId, RuleSet};
+use crate::scope;
+use crate::source::{Origin, Reach};
+
+use super::scanner::Scanner;
+
+/// Finds the one credential in `input` (with the rules, or taken whole for `provider` when
+/// no rule matches: `SECRET`, or `COMPANION SECRET` for paired credentials such as
+/// `AKIA… secret`), probes it under the settings and judges it.
+pub fn probe_input(
+    settings: &Settings,
+    rules: Arc<RuleSet>,
+    input: &[u8],
+    provider: Option<&str>,
+) -> anyhow::Result<Finding> {
+    let engine = Engine::new(rules.clone(), settings.engine.clone())?;
+    let mut scanner = Scanner::new(&engine, &settings.stream);
+    let origin = Origin { path: "<stdin>".into(), reach: Reach::Untracked, commit: None };
+    let best = scanner.best(input, &origin, |id| provider.is_none_or(|p| rules.get(id).provider == p));
+    let (rules, sighting) = match (best, provider) {
+        (Some(s), _) => (rules, s),
+        (None, Some(p)) => raw_sighting(p, input, &origin)?,
+        (None, None) => anyhow::bail!("no known credential on standard input (name its provider with --provider)"),
+    };
+    let mut collector = Collector::default();
+    collector.add(&rules, sighting);
+    let credential = collector.finish().remove(0);
+    let rule = rules.get(credential.rule);
+    let offline = scope::offline(rule, &credential);
+    let scope = if settings.probe.enabled {
+        let target = super::judge::target(&rules, &credential, false);
+        scope::probe::Prober::new(settings.probe.http.clone()).probe(&target, offline)
+    } else {
+        offline
+    };
+    Ok(policy::judge(&settings.policy, rule, credential, scope))
+}
+
+/// A credential given whole on stdin for `provider`: a one-rule set naming it, and the
+/// sighting (`COMPANION SECRET` when two fields are given; GCP key files are read as JSON).
+fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result<(Arc<RuleSet>, Sighting)> {
+    let probe = scope::probe::find(provider).ok_or_else(|| {
+        anyhow::anyhow!("no probe for provider {provider:?} (known: {})", scope::probe::providers().join(", "))
+    })?;
+    // Named after the probe's main kind, so the probe accepts it.
+    let kind = probe.kinds()[0];
+    let text = std::str::from_utf8(input).map_err(|_| anyhow::anyhow!("standard input is not text"))?.trim();
+    let (companion, secret) = if provider == "gcp" && text.starts_with('{') {
+        let key: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| anyhow::anyhow!("standard input is not a key file"))?;
+        let field = |k: &str| key.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        (Some(field("client_email")), field("private_key"))
+    } else {
+        match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [secret] => (None, secret.to_string()),
+            [companion, secret] => (Some(companion.to_string()), secret.to_string()),
+            _ => anyhow::bail!("expected one credential on standard input: SECRET, or COMPANION SECRET"),
+        }
+    };
+    anyhow::ensure!(!secret.is_empty(), "standard input holds no credential");
+    let spec: rules::RuleSpec = toml::from_str(&format!(
+        "id = \"{kind}\"\ntitle = \"{provider} credential (standard input)\"\nprovider = \"{provider}\"\nkeywords = [\"stdin\"]\npattern = \"stdin\"\n"
+    ))?;
+    let set = Arc::new(RuleSet::from_specs(vec![("stdin".into(), spec)])?);
+    let location = Location {
+        path: origin.path.clone(),
+        line: None,
+        column: None,
+        reach: origin.reach,
+        commit: None,
+        agent_ignored: false,
+        mcp_server: None,
+    };
+    let sighting = Sighting {
+        rule: RuleId(0),
+        secret: Secret::new(secret.as_bytes()),
+        companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
+        location,
+        evidence: None,
+    };
+    Ok((set, sighting))
+}

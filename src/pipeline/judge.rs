@@ -1,0 +1,69 @@
+//! Judging: sightings deduped into credentials, the allow-list and baseline applied, scope
+//! decoded offline and probed live under `--probe`, each judged against the policy.
+
+use crate::config::Settings;
+use crate::credentials::{Collector, Credential, Sighting};
+use crate::policy::{self, Finding};
+use crate::rules::RuleSet;
+use crate::scope;
+
+/// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
+/// probes it live under `--probe`, and judges each against the policy.
+pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> Vec<Finding> {
+    let mut collector = Collector::default();
+    for s in sightings {
+        collector.add(rules, s);
+    }
+    let credentials: Vec<Credential> = collector
+        .finish()
+        .into_iter()
+        .filter_map(|c| settings.policy.allowed(c))
+        .filter_map(|c| match &settings.baseline {
+            Some(b) => b.suppress(&rules.get(c.rule).id, c),
+            None => Some(c),
+        })
+        .collect();
+    let mut scopes: Vec<scope::Scope> = credentials.iter().map(|c| scope::offline(rules.get(c.rule), c)).collect();
+    if settings.probe.enabled {
+        scopes = probe_scopes(settings, rules, &credentials, scopes);
+    }
+    let mut findings: Vec<Finding> = credentials
+        .into_iter()
+        .zip(scopes)
+        .map(|(c, scope)| policy::judge(&settings.policy, rules.get(c.rule), c, scope))
+        .filter(|f| !f.scope.public)
+        .collect();
+    policy::sort(&mut findings);
+    findings
+}
+
+/// Probes each distinct credential once (`--probe`). The HTTP client exists only here.
+/// Public, expired or revoked-offline credentials are not sent anywhere.
+fn probe_scopes(
+    settings: &Settings,
+    rules: &RuleSet,
+    credentials: &[Credential],
+    scopes: Vec<scope::Scope>,
+) -> Vec<scope::Scope> {
+    let prober = scope::probe::Prober::new(settings.probe.http.clone());
+    let items = credentials
+        .iter()
+        .zip(scopes)
+        .map(|(c, s)| {
+            let skip = s.public || s.active == scope::Activity::Inactive;
+            (target(rules, c, skip), s)
+        })
+        .collect();
+    prober.probe_all(items)
+}
+
+/// What a probe receives for credential `c`; with `skip`, no provider (nothing is sent).
+pub(super) fn target<'a>(rules: &'a RuleSet, c: &'a Credential, skip: bool) -> scope::probe::Target<'a> {
+    let rule = rules.get(c.rule);
+    scope::probe::Target {
+        provider: if skip { "" } else { &rule.provider },
+        rule_id: &rule.id,
+        secret: &c.secret,
+        companion: c.companion.as_ref().map(|p| &p.value),
+    }
+}
