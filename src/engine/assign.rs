@@ -89,6 +89,12 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     if let Some(a) = env_entry(buf, &name, after).or_else(|| hcl_default(buf, &name, after)) {
         return Some(a);
     }
+    // A setter: `client.setApiKey("…")`, `.withAccessToken('…')`: one string argument.
+    if buf.get(after) == Some(&b'(') {
+        let (value, quoted) = value_at(buf, after + 1)?;
+        let closes = buf.get(value.end + 1) == Some(&b')');
+        return (quoted && closes && !before.is_some_and(is_quote)).then_some(Assignment { name, value, quoted });
+    }
     // A subscript: `os.environ["API_KEY"] = "…"`, `ENV['API_KEY'] = '…'`.
     if before.is_some_and(is_quote) && buf.get(after) == Some(&b']') {
         after += 1;
@@ -97,9 +103,20 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     if before.is_some_and(is_quote) && name.start >= 5 && buf[..name.start - 1].ends_with(b"key=") {
         return xml_add_value(buf, name, after);
     }
+    // In a sentence, Markdown emphasis may close around the name: `**Codequiry token**: …`.
+    if prose {
+        while matches!(buf.get(after), Some(b'*' | b'_')) {
+            after += 1;
+        }
+    }
     let i = skip_blanks(buf, after);
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
+    // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
+    if prose && op.is_none() && i > after && buf.get(i) == Some(&b'`') {
+        let (value, quoted) = value_at(buf, i)?;
+        return Some(Assignment { name, value, quoted });
+    }
     let i = match op {
         Some(len) if len > 0 => skip_blanks(buf, i + len),
         // `("API_KEY", "value")`: a quoted name followed by a comma, first in a call
@@ -232,13 +249,17 @@ fn hcl_default(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignme
     Some(Assignment { name: name.clone(), value: default.value, quoted: default.quoted })
 }
 
-/// An HTTP header written as one string: `-H "X-Api-Key: …"`, `"apikey: …"` in a list of
-/// headers. The value runs to the string's closing quote.
+/// A name and its value written as one string: an HTTP header (`-H "X-Api-Key: …"`,
+/// `"apikey: …"` in a list of headers) or an environment entry (`"API_KEY=…"` in a Compose
+/// or ECS list, systemd `Environment="API_KEY=…"`, `docker run -e "API_KEY=…"`). The value
+/// runs to the string's closing quote.
 fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     let start = name_start(buf, hit.start);
     let end = name_end(buf, hit.start);
     let quote = *buf.get(start.checked_sub(1)?).filter(|&&b| matches!(b, b'"' | b'\''))?;
-    if end <= start || buf.get(end) != Some(&b':') || buf.get(end + 1) != Some(&b' ') {
+    let header = buf.get(end) == Some(&b':') && buf.get(end + 1) == Some(&b' ');
+    let env = buf.get(end) == Some(&b'=') && !matches!(buf.get(end + 1), Some(b'=' | b' '));
+    if end <= start || !(header || env) {
         return None;
     }
     let from = skip_blanks(buf, end + 1);
@@ -726,6 +747,9 @@ mod tests {
             ("os.environ[\"RAILWAY_TOKEN\"] = \"abc123\"", "abc123"),
             ("const RAILWAY_TOKEN: &str = \"abc123\";", "abc123"),
             ("val railway_token: String = \"abc123\"", "abc123"),
+            ("client.set_token(\"abc123\");", "abc123"),
+            ("environment: [\"RAILWAY_TOKEN=abc123\", \"DEBUG=1\"]", "abc123"),
+            ("Environment=\"RAILWAY_TOKEN=abc123\"", "abc123"),
             ("env:\n  - name: RAILWAY_TOKEN\n    value: \"abc123\"\n", "abc123"),
             ("{\"name\": \"RAILWAY_TOKEN\", \"value\": \"abc123\"}", "abc123"),
             ("variable \"railway_token\" {\n  type = string\n  default = \"abc123\"\n}\n", "abc123"),
