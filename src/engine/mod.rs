@@ -710,6 +710,9 @@ fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
 /// [`accept`] with the character-class minimum given (a catch-all rule's candidate was
 /// judged for its alphabet already).
 fn accept_with(rule: &Rule, min_entropy: Option<f64>, min_classes: Option<usize>, secret: &[u8]) -> bool {
+    if filter::is_documented_example(secret) {
+        return false;
+    }
     if let Some(v) = rule.validator {
         if !v.check(secret) {
             return false;
