@@ -112,10 +112,27 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     let i = skip_blanks(buf, after);
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
-    // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
-    if prose && op.is_none() && i > after && buf.get(i) == Some(&b'`') {
-        let (value, quoted) = value_at(buf, i)?;
-        return Some(Assignment { name, value, quoted });
+    if prose && op.is_none() {
+        // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
+        if i > after && buf.get(i) == Some(&b'`') {
+            let (value, quoted) = value_at(buf, i)?;
+            return Some(Assignment { name, value, quoted });
+        }
+        // `the API key is `k3J9…``, `the token is: "…"` (quoted: a bare word after "is"
+        // is as likely to be prose).
+        if buf.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"is ") || w.eq_ignore_ascii_case(b"is:")) {
+            let j = skip_blanks(buf, i + 2 + usize::from(buf[i + 2] == b':'));
+            let j = if buf.get(j) == Some(&b':') { skip_blanks(buf, j + 1) } else { j };
+            let (value, quoted) = value_at(buf, j)?;
+            return quoted.then_some(Assignment { name, value, quoted });
+        }
+        // A Markdown table row: `| Codequiry API key | `k3J9…` |`.
+        if buf.get(i) == Some(&b'|') {
+            let j = skip_blanks(buf, i + 1);
+            let (value, quoted) = value_at(buf, j)?;
+            let k = skip_blanks(buf, value.end + usize::from(quoted));
+            return (buf.get(k) == Some(&b'|')).then_some(Assignment { name, value, quoted });
+        }
     }
     let i = match op {
         Some(len) if len > 0 => skip_blanks(buf, i + len),
@@ -719,6 +736,27 @@ mod tests {
 
     fn value(text: &str) -> Option<String> {
         pair(text, "TOKEN").or_else(|| pair(text, "token")).map(|(_, v)| v)
+    }
+
+    fn prose_value(text: &str) -> Option<String> {
+        let i = text.find("token")?;
+        let a = at_in_prose(text.as_bytes(), i..i + 5)?;
+        Some(text[a.value].to_string())
+    }
+
+    #[test]
+    fn reads_sentences_and_tables() {
+        for (text, want) in [
+            ("The railway token is `k3J9xQ2m` for staging.", "k3J9xQ2m"),
+            ("Your railway token is: `k3J9xQ2m`", "k3J9xQ2m"),
+            ("| Railway token | `k3J9xQ2m` |", "k3J9xQ2m"),
+            ("- **Railway token**: k3J9xQ2m", "k3J9xQ2m"),
+            ("Use the railway token `k3J9xQ2m` here.", "k3J9xQ2m"),
+        ] {
+            assert_eq!(prose_value(text).as_deref(), Some(want), "{text}");
+        }
+        assert_eq!(prose_value("the token is used for the deploy"), None);
+        assert_eq!(prose_value("| token | description |"), None);
     }
 
     #[test]

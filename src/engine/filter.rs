@@ -454,15 +454,26 @@ pub fn randomness(value: &[u8]) -> Option<Randomness> {
 /// Only for values a name or a provider already claims: prefixed digests (`npm-key-<hash>`)
 /// look the same.
 pub fn randomness_after_prefix(value: &[u8]) -> Option<Randomness> {
-    randomness_of(value).or_else(|| {
-        // A short prefix then a random body: `pk.…`, `key-…`, `cur_live_…`, `sk_test_…`.
-        let cut = value.iter().take(13).rposition(|b| matches!(b, b'.' | b'_' | b'-'))?;
-        let (prefix, body) = (&value[..cut], &value[cut + 1..]);
-        let prefix_ok = !prefix.is_empty()
-            && prefix.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
-        let r = randomness_of(body).filter(|_| prefix_ok && body.len() >= 16)?;
-        Some(Randomness { alphabet: r.alphabet, len: value.len() })
-    })
+    let marked = |part: &[u8]| {
+        !part.is_empty()
+            && part.len() <= 12
+            && part.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'))
+    };
+    let whole = |r: Randomness| Randomness { alphabet: r.alphabet, len: value.len() };
+    randomness_of(value)
+        .or_else(|| {
+            // A short prefix then a random body: `pk.…`, `key-…`, `cur_live_…`, `sk_test_…`.
+            let cut = value.iter().take(13).rposition(|b| matches!(b, b'.' | b'_' | b'-'))?;
+            let (prefix, body) = (&value[..cut], &value[cut + 1..]);
+            randomness_of(body).filter(|_| marked(prefix) && body.len() >= 12).map(whole)
+        })
+        .or_else(|| {
+            // A random body then a short suffix: Mailchimp's `…-us6`, DeepL's `…:fx`.
+            let cut = value.len().checked_sub(8)?
+                + value[value.len() - 8..].iter().rposition(|b| matches!(b, b'-' | b':' | b'.'))?;
+            let (body, suffix) = (&value[..cut], &value[cut + 1..]);
+            randomness_of(body).filter(|_| marked(suffix) && body.len() >= 12).map(whole)
+        })
 }
 
 fn randomness_of(value: &[u8]) -> Option<Randomness> {
@@ -484,9 +495,10 @@ fn randomness_of(value: &[u8]) -> Option<Randomness> {
     );
     let has = |set: &[u8]| body.iter().any(|b| set.contains(b));
     let only = |f: fn(&u8) -> bool| body.iter().all(f);
-    // Numbers and versions are not keys; letters that spell words are not random.
+    // Numbers and versions are not keys; letters that spell words are not random, nor is a
+    // value that spells a credential word or a stand-in (`neo4j/password`, `admin_secret1`).
     let text = std::str::from_utf8(body).unwrap_or("");
-    if !(lower || upper) || is_words(text) || is_version_or_number(text) {
+    if !(lower || upper) || is_words(text) || is_version_or_number(text) || spells_stand_in(body) {
         return None;
     }
     let (alphabet, symbols) = if only(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
@@ -524,6 +536,14 @@ fn randomness_of(value: &[u8]) -> Option<Randomness> {
     let random =
         distinct >= 0.7 * expected && even && !counting && !is_repetitive(body) && longest_sequential_run(body) < 5;
     random.then_some(Randomness { alphabet, len })
+}
+
+/// Words that random text does not contain but stand-ins and defaults do.
+fn spells_stand_in(value: &[u8]) -> bool {
+    const WORDS: &[&[u8]] =
+        &[b"password", b"passwd", b"secret", b"token", b"apikey", b"changeme", b"default", b"admin", b"test", b"demo"];
+    let lower = value.to_ascii_lowercase();
+    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
 }
 
 fn trim_padding(value: &[u8]) -> &[u8] {
@@ -687,7 +707,7 @@ mod tests {
                 assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
             }
         }
-        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}"] {
+        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}", "{{hex:32}}-us6", "{{uuid}}:fx"] {
             for seed in 0..50 {
                 let value = expand(prefixed, &format!("p{seed}")).unwrap();
                 assert!(randomness_after_prefix(value.as_bytes()).is_some(), "{value}");

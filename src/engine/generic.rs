@@ -445,17 +445,23 @@ fn name_start_in(text: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Whether a random-looking value is enough for what the name claims. With a provider
-/// named or a strong name, 16 characters (64 bits of hex) suffice; a weak name without a
-/// provider needs 20 (hex: 32), and a bare `key`/`auth` a value that is no hex digest.
+/// Whether a random-looking value is enough for what the name claims. A strong name with a
+/// provider named takes 12 characters, a strong name or a provider 14; a weak name without
+/// a provider needs 20 (hex: 32), a bare `key`/`auth` a value that is no hex digest, and a
+/// sentence that goes on after the value 20 (hex: 32).
 fn enough(r: Randomness, claim: Claim, provider: bool, bare: bool, prose: bool) -> bool {
     let strong = claim == Claim::Strong || provider;
+    let min = match (claim == Claim::Strong && provider, strong && !prose) {
+        (true, true) => 12,
+        (false, true) => 14,
+        _ => 20,
+    };
     match r.alphabet {
         Alphabet::Jwt => true,
         Alphabet::Uuid => (strong || !bare) && !prose,
         Alphabet::Hex if bare && !provider => false,
-        Alphabet::Hex => r.len >= if strong && !prose { 16 } else { 32 },
-        _ => r.len >= if strong && !prose { 16 } else { 20 },
+        Alphabet::Hex => r.len >= if min < 20 { min } else { 32 },
+        _ => r.len >= min,
     }
 }
 
