@@ -213,6 +213,8 @@ const WEAK_PASSWORDS: &[&str] = &[
     "mariadb",
     "root",
     "toor",
+    // Oracle's sample schema (scott/tiger).
+    "tiger",
     "admin",
     "administrator",
     "guest",
