@@ -174,7 +174,11 @@ pub fn plausible_generic_secret(value: &[u8], quoted: bool, words_ok: bool) -> b
     // secrets with punctuation (a Django SECRET_KEY): a value with no words in it that looks
     // random for its alphabet is taken as data despite them.
     let random = randomness_of(value).is_some() && !is_words(text);
-    let code = value.starts_with(b"&")
+    // A format string (`f'{app_label}.{model}'`, `"{host}:{port}"`): `{` then a name.
+    let format_string =
+        value.windows(2).any(|w| w[0] == b'{' && (w[1].is_ascii_alphabetic() || w[1] == b'_')) && value.contains(&b'}');
+    let code = format_string
+        || value.starts_with(b"&")
         || value.starts_with(b"*")
         || contains(value, b"::")
         || contains(value, b"->")
@@ -681,6 +685,7 @@ mod tests {
             ("dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl", true),
             ("models/users/token.md", true),
             ("testuser:$2y$05$sBsSqk0OpSD1uTZkHXc4FeJ0Z70wLQdAX", true),
+            ("{app_label}.{model_name}:{instance.pk}", true),
         ] {
             assert!(!plausible_generic_secret(code.as_bytes(), quoted, false), "{code}");
         }

@@ -190,6 +190,10 @@ const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "id",
 ];
 
+fn name_has_separator(name: &[u8]) -> bool {
+    name.iter().any(|b| matches!(b, b'_' | b'-' | b'.' | b' '))
+}
+
 /// The claim a name makes, from its words (lowercase comparisons), or `None` when its last
 /// word is no credential word for `kind` (`monkey`, `bypass`, `token_count`).
 fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
@@ -225,8 +229,9 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
             let strong = ["secret", "token"].iter().any(|s| w.ends_with(s))
                 || w.starts_with("credential")
                 || matches!(w.as_str(), "cred" | "jwt" | "authorization" | "pat")
-                // A Vault AppRole `secret_id` (its `role_id` is the identifier).
-                || (w == "id" && prev.as_deref() == Some("secret"));
+                // A Vault AppRole `secret_id` (its `role_id` is the identifier); Docker's
+                // `SecretID` names a stored secret.
+                || (w == "id" && prev.as_deref() == Some("secret") && name_has_separator(name));
             if strong {
                 return Some(Claim::Strong);
             }
