@@ -466,8 +466,9 @@ pub fn randomness_after_prefix(value: &[u8]) -> Option<Randomness> {
     let whole = |r: Randomness| Randomness { alphabet: r.alphabet, len: value.len() };
     randomness_of(value)
         .or_else(|| {
-            // A short prefix then a random body: `pk.…`, `key-…`, `cur_live_…`, `sk_test_…`.
-            let cut = value.iter().take(13).rposition(|b| matches!(b, b'.' | b'_' | b'-'))?;
+            // A short prefix then a random body: `pk.…`, `key-…`, `cur_live_…`, `sk_test_…`,
+            // Laravel's `base64:…`.
+            let cut = value.iter().take(13).rposition(|b| matches!(b, b'.' | b'_' | b'-' | b':'))?;
             let (prefix, body) = (&value[..cut], &value[cut + 1..]);
             randomness_of(body).filter(|_| marked(prefix) && body.len() >= 12).map(whole)
         })
@@ -543,7 +544,7 @@ fn randomness_of(value: &[u8]) -> Option<Randomness> {
 }
 
 /// Words that random text does not contain but stand-ins and defaults do.
-fn spells_stand_in(value: &[u8]) -> bool {
+pub fn spells_stand_in(value: &[u8]) -> bool {
     const WORDS: &[&[u8]] =
         &[b"password", b"passwd", b"secret", b"token", b"apikey", b"changeme", b"default", b"admin", b"test", b"demo"];
     let lower = value.to_ascii_lowercase();
@@ -712,7 +713,8 @@ mod tests {
                 assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
             }
         }
-        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}", "{{hex:32}}-us6", "{{uuid}}:fx"] {
+        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}", "{{hex:32}}-us6", "{{uuid}}:fx", "base64:{{b64:44}}"]
+        {
             for seed in 0..50 {
                 let value = expand(prefixed, &format!("p{seed}")).unwrap();
                 assert!(randomness_after_prefix(value.as_bytes()).is_some(), "{value}");

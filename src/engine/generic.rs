@@ -297,10 +297,14 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
             if (claim == Claim::Weak || prose) && value.len() < 10 {
                 return None;
             }
-            // A generated password looks random; a chosen one mixes three kinds of character.
+            // A generated password looks random; a chosen one mixes three kinds of character,
+            // or two with some length and no words.
+            let classes = filter::char_classes(value);
+            let long_enough =
+                classes == 2 && value.len() >= 10 && filter::plausible_generic_secret(value, a.quoted, false);
             let reason = match filter::randomness(value).filter(|r| r.len >= 12) {
                 Some(r) => format!("password assigned to {shown} looks random: {r}"),
-                None if filter::char_classes(value) >= 3 => format!(
+                None if (classes >= 3 || long_enough) && !filter::spells_stand_in(value) => format!(
                     "password assigned to {shown}: {} characters of {} kinds (lower, upper, digit, symbol)",
                     value.len(),
                     filter::char_classes(value)
