@@ -30,6 +30,7 @@ def main() -> int:
     parser.add_argument("--path", default=".", help="the scanned path, relative to the workspace")
     parser.add_argument("--fail-on", default="low")
     parser.add_argument("--failed", default="false")
+    parser.add_argument("--baseline", default="", help="the baseline file the scan used, if any")
     parser.add_argument("--outputs", required=True, help="the $GITHUB_OUTPUT file")
     parser.add_argument("--summary", required=True, help="the $GITHUB_STEP_SUMMARY file")
     args = parser.parse_args()
@@ -132,6 +133,8 @@ def summary(run: dict, args: argparse.Namespace) -> str:
         lines.append(f"**Failed:** findings at or above `{args.fail_on}`.")
     else:
         lines.append(f"Passed: nothing at or above `{args.fail_on}`.")
+    if args.baseline:
+        lines += ["", f"Credentials accepted in {code(args.baseline)} are not reported."]
     results = run.get("results", [])
     if results:
         lines += ["", "| Severity | Rule | Where | Reach | What it is and why it matters |", "|---|---|---|---|---|"]

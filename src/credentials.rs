@@ -129,6 +129,16 @@ pub struct CompanionPart {
     pub locations: Vec<Location>,
 }
 
+/// A value only the credential's probe reads, found near it (a rule's `[[rule.part]]`:
+/// an Entra tenant id, an Atlassian site, an AWS session token). Never reported.
+#[derive(Debug, Clone)]
+pub struct ProbePart {
+    pub name: String,
+    pub value: Secret,
+    /// The value is itself secret (a session token): scrubbed from probe answers.
+    pub secret: bool,
+}
+
 /// One engine match with where it was seen, before deduplication.
 #[derive(Debug, Clone)]
 pub struct Sighting {
@@ -138,6 +148,7 @@ pub struct Sighting {
     pub companion: Option<(Secret, Location)>,
     /// For a catch-all rule's match: whose it is and why it counts.
     pub evidence: Option<Evidence>,
+    pub parts: Vec<ProbePart>,
 }
 
 /// One distinct credential and every place it was seen.
@@ -152,6 +163,8 @@ pub struct Credential {
     /// name named and the judgement of the value (the first in a fixed order when several
     /// sightings carry one).
     pub evidence: Option<Evidence>,
+    /// Values its probe reads, the first seen of each name.
+    pub parts: Vec<ProbePart>,
 }
 
 /// Deduplicates sightings by fingerprint. When two rules report the same secret, the
@@ -171,6 +184,7 @@ impl Collector {
             locations: Vec::new(),
             companion: None,
             evidence: None,
+            parts: Vec::new(),
         });
         if better(rules, sighting.rule, credential.rule) {
             credential.rule = sighting.rule;
@@ -186,6 +200,11 @@ impl Collector {
             }
         }
         credential.locations.push(sighting.location);
+        for part in sighting.parts {
+            if !credential.parts.iter().any(|p| p.name == part.name) {
+                credential.parts.push(part);
+            }
+        }
         if let Some((value, location)) = sighting.companion {
             let name = rules.get(sighting.rule).pair.as_ref().map_or_else(String::new, companion_name);
             let part = credential.companion.get_or_insert_with(|| CompanionPart { name, value, locations: Vec::new() });

@@ -2,7 +2,7 @@
 //! the user rules. Errors must be one line naming the file; nothing may panic.
 #![no_main]
 
-use keyreach::config::{ConfigFile, Overrides, probe_settings};
+use keyreach::config::{ConfigFile, Layer, Overrides, Trust, layers, probe_settings};
 use keyreach::policy::Policy;
 use keyreach::rules::RuleSet;
 use libfuzzer_sys::fuzz_target;
@@ -17,17 +17,18 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let _ = Policy::from_spec(&file.policy, &file.allow, file.environments);
+    let _ = Policy::from_spec(&file.policy, &file.allow, file.environments.clone());
+    let specs: Vec<_> = file.rule.iter().map(|s| ("fuzz/keyreach.toml".to_string(), s.clone())).collect();
+    let merged = layers::merge(vec![Layer { shown: "fuzz/keyreach.toml".into(), file, trust: Trust::Repository }]);
     let mut warnings = Vec::new();
     for trust in [false, true] {
         let overrides = Overrides { trust_config: trust, ..Overrides::default() };
-        if let Ok(settings) = probe_settings(&overrides, &file.probe, "fuzz/keyreach.toml", &mut warnings) {
+        if let Ok(settings) = probe_settings(&overrides, &merged, &mut warnings) {
             for url in settings.http.endpoints.values() {
                 assert!(url.starts_with("https://") || url.starts_with("http://"), "{url}");
             }
         }
     }
-    let specs = file.rule.into_iter().map(|s| ("fuzz/keyreach.toml".to_string(), s)).collect();
     if let Ok(set) = RuleSet::from_specs(specs) {
         let _ = set.compile_all(|_| true);
     }

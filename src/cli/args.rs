@@ -176,6 +176,10 @@ pub struct EndpointFlags {
     /// Seconds each probe request may take [default: 10].
     #[arg(long, value_name = "SECONDS")]
     pub probe_timeout: Option<f64>,
+    /// Let database probes connect to HOST (a name, an address or a CIDR block) even at a
+    /// private, loopback or link-local address; only public hosts otherwise (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub probe_allow_host: Vec<String>,
 }
 
 #[derive(Args)]

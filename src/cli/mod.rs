@@ -32,9 +32,14 @@ fn input_overrides(paths: &[PathBuf], input: &InputArgs, output: &OutputArgs, pr
     }
 }
 
-/// `--endpoint` and `--probe-timeout`.
+/// `--endpoint`, `--probe-timeout` and `--probe-allow-host`.
 pub fn endpoint_overrides(flags: &EndpointFlags) -> Overrides {
-    Overrides { endpoints: flags.endpoint.clone(), probe_timeout: flags.probe_timeout, ..Overrides::default() }
+    Overrides {
+        endpoints: flags.endpoint.clone(),
+        probe_timeout: flags.probe_timeout,
+        allow_hosts: flags.probe_allow_host.clone(),
+        ..Overrides::default()
+    }
 }
 
 /// `keyreach scan`'s overrides.

@@ -743,15 +743,21 @@ fn find_pair(
     let re = pair.pattern.get();
     find_all(re, cache, caps, buf, window, |caps| {
         let secret = spans(caps).1;
-        if secret.is_empty() || overlaps(&secret, primary) {
+        let encloses = pair.around && secret.start <= primary.start && primary.end <= secret.end;
+        if secret.is_empty() || (overlaps(&secret, primary) && !encloses) {
             return;
         }
         let bytes = &buf[secret.clone()];
         if pair.entropy.is_some_and(|min| filter::entropy(bytes) < min) || filter::is_placeholder(bytes) {
             return;
         }
-        let distance =
-            if secret.start >= primary.end { secret.start - primary.end } else { primary.start - secret.end };
+        let distance = if encloses {
+            0
+        } else if secret.start >= primary.end {
+            secret.start - primary.end
+        } else {
+            primary.start - secret.end
+        };
         if best.as_ref().is_none_or(|(d, _)| distance < *d) {
             best = Some((distance, secret));
         }

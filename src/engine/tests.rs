@@ -145,6 +145,7 @@ fn generic_matches_yield_to_a_specific_rules_companion() {
         within: Some(200),
         secret_is_companion: None,
         entropy: Some(4.0),
+        around: false,
     });
     let mut generic = rule("generic.assign", &["access_key"], r"[^\s]{16,}");
     generic.assign = Some("access_key".into());
@@ -167,6 +168,7 @@ fn pairs_report_the_secret_with_its_companion() {
         within: Some(200),
         secret_is_companion: None,
         entropy: Some(4.0),
+        around: false,
     });
     let e = engine(vec![r]);
     let id = expand("{{gen:aws-key-id:AKIA}}", "p").unwrap();

@@ -86,6 +86,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
         location,
         evidence: None,
+        parts: Vec::new(),
     };
     Ok((set, sighting))
 }

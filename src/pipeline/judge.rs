@@ -6,6 +6,7 @@ use crate::credentials::{Collector, Credential, Sighting};
 use crate::policy::{self, Finding};
 use crate::rules::RuleSet;
 use crate::scope;
+use crate::source::Reach;
 
 /// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
 /// probes it live under `--probe`, and judges each against the policy.
@@ -30,11 +31,19 @@ pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> 
     let mut findings: Vec<Finding> = credentials
         .into_iter()
         .zip(scopes)
-        .map(|(c, scope)| policy::judge(&settings.policy, rules.get(c.rule), c, scope))
+        .map(|(c, scope)| policy::judge(policy_for(settings, &c), rules.get(c.rule), c, scope))
         .filter(|f| !f.scope.public)
         .collect();
     policy::sort(&mut findings);
     findings
+}
+
+/// The policy a credential is judged by: the workspace's, unless it is also found outside
+/// the workspace (a home file, the environment), where a scanned repository's policy may
+/// not loosen the user's (`Settings::outside_policy`).
+fn policy_for<'s>(settings: &'s Settings, c: &Credential) -> &'s policy::Policy {
+    let outside = c.locations.iter().any(|l| matches!(l.reach, Reach::Home | Reach::Env));
+    if outside { &settings.outside_policy } else { &settings.policy }
 }
 
 /// Probes each distinct credential once (`--probe`). The HTTP client exists only here.
@@ -65,5 +74,6 @@ pub(super) fn target<'a>(rules: &'a RuleSet, c: &'a Credential, skip: bool) -> s
         rule_id: &rule.id,
         secret: &c.secret,
         companion: c.companion.as_ref().map(|p| &p.value),
+        parts: &c.parts,
     }
 }

@@ -17,13 +17,12 @@ pub fn load_rules(sources: &RuleSources) -> Result<Arc<RuleSet>, RuleErrors> {
         specs.extend(rules::read_dir(dir)?);
     }
     specs.extend(sources.inline.iter().cloned());
+    specs.extend(sources.repository.iter().cloned());
     let user_ids: Vec<String> = specs[builtin..].iter().map(|(_, s)| s.id.clone()).collect();
     let mut set = RuleSet::from_specs_trusting(specs, builtin)?;
-    if sources.untrusted_inline {
-        for (_, spec) in &sources.inline {
-            if let Some(id) = set.find(&spec.id) {
-                set.distrust(id);
-            }
+    for (_, spec) in &sources.repository {
+        if let Some(id) = set.find(&spec.id) {
+            set.distrust(id);
         }
     }
     let set = Arc::new(set);
@@ -58,6 +57,7 @@ pub fn check_rules(sources: &RuleSources) -> (usize, Vec<rules::RuleError>) {
         }
     }
     specs.extend(sources.inline.iter().cloned());
+    specs.extend(sources.repository.iter().cloned());
     let set = match RuleSet::from_specs(specs) {
         Ok(set) => Arc::new(set),
         Err(e) => return (0, errors.into_iter().chain(e.0).collect()),

@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
-use crate::credentials::{Location, Secret, Sighting};
+use crate::credentials::{Location, ProbePart, Secret, Sighting};
 use crate::engine::{self, Engine, Match, Position, StreamOptions, StreamOutcome};
-use crate::rules::RuleId;
+use crate::rules::{RuleId, RuleSet};
 use crate::source::env::EnvVar;
 use crate::source::{Origin, Problem, Reach, Stats};
 
@@ -129,7 +129,8 @@ impl<'a> Scanner<'a> {
         let mut file = crate::source::fs::Capped::new(file, max.map_or(u64::MAX, |max| max.max(size)));
         self.limit(PathRules::For(display));
         let sightings = &mut self.found.sightings;
-        let mut emit = |m: &Match, chunk: &[u8]| sightings.push(sighting(m, chunk, origin));
+        let rules = self.engine.rules();
+        let mut emit = |m: &Match, chunk: &[u8]| sightings.push(sighting_with_parts(m, chunk, origin, Some(rules)));
         match self.engine.scan_reader(&mut file, self.stream, &mut self.scratch, &mut self.buf, &mut emit) {
             Ok(StreamOutcome::Scanned { bytes }) => {
                 self.found.stats.files += 1;
@@ -149,7 +150,12 @@ impl<'a> Scanner<'a> {
     /// (nothing is counted: the caller decides what the text is).
     pub fn text(&mut self, text: &[u8], origin: &Origin) -> Vec<Sighting> {
         self.limit(PathRules::For(&origin.path));
-        self.matches(text).iter().map(|m| sighting(m, text, origin)).collect()
+        let rules = self.engine.rules();
+        self.engine
+            .scan(text, Position::START, &mut self.scratch)
+            .iter()
+            .map(|m| sighting_with_parts(m, text, origin, Some(rules)))
+            .collect()
     }
 
     /// The engine's matches in `text` with the rules as last limited.
@@ -196,7 +202,7 @@ impl<'a> Scanner<'a> {
             if !engine.rules().get(m.rule).paths.is_empty() {
                 out.scoped.push(m.rule);
             }
-            out.hits.push(sighting(m, data, &origin));
+            out.hits.push(sighting_with_parts(m, data, &origin, Some(engine.rules())));
         }
         if !out.scoped.is_empty() {
             self.limit(PathRules::None);
@@ -214,13 +220,28 @@ impl<'a> Scanner<'a> {
             .iter()
             .filter(|m| keep(m.rule))
             .max_by_key(|m| (rules.get(m.rule).rank(), std::cmp::Reverse(m.rule)))
-            .map(|m| sighting(m, text, origin))
+            .map(|m| sighting_with_parts(m, text, origin, Some(&rules)))
     }
 }
 
 /// Turns an engine match in `chunk` into a sighting at `origin`.
 pub fn sighting(m: &Match, chunk: &[u8], origin: &Origin) -> Sighting {
+    sighting_with_parts(m, chunk, origin, None)
+}
+
+/// [`sighting`], with the values the rule's probe reads (`[[rule.part]]`: a tenant id, a
+/// site, a session token) found around the match when `rules` is given.
+pub fn sighting_with_parts(m: &Match, chunk: &[u8], origin: &Origin, rules: Option<&RuleSet>) -> Sighting {
+    let parts = match rules.map(|r| r.get(m.rule)) {
+        Some(rule) if !rule.parts.is_empty() && m.decoded.is_none() => rule
+            .find_parts(chunk, m.span.clone(), |v| !engine::filter::is_placeholder(v))
+            .into_iter()
+            .map(|(name, value, secret)| ProbePart { name, value: Secret::new(&value), secret })
+            .collect(),
+        _ => Vec::new(),
+    };
     Sighting {
+        parts,
         rule: m.rule,
         secret: Secret::new(m.secret_bytes(chunk)),
         location: Location::at(origin, m.line, m.column),

@@ -285,6 +285,7 @@ mod tests {
                 locations,
                 companion: None,
                 evidence: None,
+                parts: Vec::new(),
             },
             scope: Scope {
                 level: Level::Admin,

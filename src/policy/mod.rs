@@ -135,24 +135,59 @@ impl Default for Policy {
 /// A policy field that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("policy.max_level {0:?} is not one of none, read, write, admin")]
-    Level(String),
-    #[error("allow.paths {glob:?}: {cause}")]
-    Glob { glob: String, cause: String },
-    #[error("allow.fingerprints {0:?} is not of the form sha256:<64 hex digits>")]
-    Fingerprint(String),
+    #[error("[policy] max_level: not one of none, read, write, admin")]
+    Level,
+    #[error("{what}: entry {index} is not a glob: {cause}")]
+    Glob { what: String, index: usize, cause: String },
+    #[error("[allow] fingerprints: entry {0} is not of the form sha256:<64 hex digits>")]
+    Fingerprint(usize),
     #[error(
-        "environments.{0}.{1}: expected `names` or `<provider>_<kind>s` (aws_accounts, railway_projects, github_orgs, vercel_teams, gcp_projects, ...)"
+        "environments.{0}.{1}: expected `names`, `databases` or `<provider>_<kind>s` (aws_accounts, railway_projects, github_orgs, vercel_teams, gcp_projects, database_hosts, ...)"
     )]
     EnvironmentKey(String, String),
+}
+
+/// What is wrong with a glob, without the glob (a pasted secret must not be echoed).
+fn glob_cause(e: &globset::Error) -> String {
+    match e.kind() {
+        globset::ErrorKind::UnclosedClass => "unclosed character class".into(),
+        globset::ErrorKind::InvalidRange(..) => "invalid range".into(),
+        globset::ErrorKind::UnopenedAlternates => "unopened alternates".into(),
+        globset::ErrorKind::UnclosedAlternates => "unclosed alternates".into(),
+        globset::ErrorKind::NestedAlternates => "nested alternates".into(),
+        globset::ErrorKind::DanglingEscape => "dangling escape".into(),
+        _ => "not a valid glob".into(),
+    }
 }
 
 /// Environment names that mean production when `[environments.production]` sets no `names`.
 pub const DEFAULT_PRODUCTION_NAMES: &[&str] = &["production", "prod"];
 
+/// `databases = [...]` in an `[environments.*]` table is short for `database_databases`
+/// (resources `database:database/<name>` of the database probes).
+const DATABASES_KEY: &str = "databases";
+
+/// Whether a value of an `[environments.*]` table is a glob (`*.prod.internal`, `shop_*`).
+fn is_glob(value: &str) -> bool {
+    value.contains(['*', '?', '['])
+}
+
+/// Whether `name` is `value`, lies under it (`value/...`), or matches it as a glob
+/// (case-insensitive, `*` crossing dots and slashes).
+fn name_matches(value: &str, name: &str) -> bool {
+    if is_glob(value) {
+        return globset::GlobBuilder::new(value)
+            .case_insensitive(true)
+            .build()
+            .is_ok_and(|g| g.compile_matcher().is_match(name));
+    }
+    name == value || name.starts_with(&format!("{value}/"))
+}
+
 /// Whether `key` in an `[environments.*]` table is understood.
 fn environment_key_ok(key: &str) -> bool {
     key == "names"
+        || key == DATABASES_KEY
         || key.split_once('_').is_some_and(|(provider, kinds)| {
             !provider.is_empty()
                 && kinds.len() > 1
@@ -162,6 +197,37 @@ fn environment_key_ok(key: &str) -> bool {
 }
 
 impl Policy {
+    /// The stricter of two policies, field by field: the lower `max_level`, any `deny_*`,
+    /// the more cautious `unknown_scope`, a shell if either says so, both sets of
+    /// environments, and `self`'s allow-list. What a scanned repository's policy cannot
+    /// loosen for credentials outside it.
+    pub fn strictest(&self, other: &Policy) -> Policy {
+        let rank = |l: Level| l.rank().unwrap_or(u8::MAX);
+        let cautious = |u: UnknownScope| rank(u.level());
+        let mut environments = self.environments.clone();
+        for (env, table) in &other.environments {
+            let into = environments.entry(env.clone()).or_default();
+            for (key, values) in table {
+                let list = into.entry(key.clone()).or_default();
+                list.extend(values.iter().filter(|v| !list.contains(v)).cloned().collect::<Vec<_>>());
+            }
+        }
+        Policy {
+            max_level: if rank(other.max_level) < rank(self.max_level) { other.max_level } else { self.max_level },
+            deny_destructive: self.deny_destructive || other.deny_destructive,
+            deny_production: self.deny_production || other.deny_production,
+            unknown_scope: if cautious(other.unknown_scope) > cautious(self.unknown_scope) {
+                other.unknown_scope
+            } else {
+                self.unknown_scope
+            },
+            agent_has_shell: self.agent_has_shell || other.agent_has_shell,
+            environments,
+            allow_paths: self.allow_paths.clone(),
+            allow_fingerprints: self.allow_fingerprints.clone(),
+        }
+    }
+
     pub fn from_spec(
         spec: &PolicySpec,
         allow: &AllowSpec,
@@ -169,25 +235,41 @@ impl Policy {
     ) -> Result<Policy, PolicyError> {
         let defaults = Policy::default();
         let max_level = match spec.max_level.as_deref() {
-            Some(text) => {
-                Level::parse(text).filter(|l| *l != Level::Unknown).ok_or_else(|| PolicyError::Level(text.into()))?
-            }
+            Some(text) => Level::parse(text).filter(|l| *l != Level::Unknown).ok_or(PolicyError::Level)?,
             None => defaults.max_level,
         };
         let mut globs = GlobSetBuilder::new();
-        for glob in &allow.paths {
-            let g = Glob::new(glob).map_err(|e| PolicyError::Glob { glob: glob.clone(), cause: e.to_string() })?;
+        for (index, glob) in allow.paths.iter().enumerate() {
+            let g = Glob::new(glob).map_err(|e| PolicyError::Glob {
+                what: "[allow] paths".into(),
+                index: index + 1,
+                cause: glob_cause(&e),
+            })?;
             globs.add(g);
         }
-        for (env, table) in &environments {
+        let mut environments = environments;
+        for (env, table) in environments.iter_mut() {
             if let Some(key) = table.keys().find(|k| !environment_key_ok(k)) {
-                return Err(PolicyError::EnvironmentKey(env.clone(), key.clone()));
+                return Err(PolicyError::EnvironmentKey(crate::rules::shown_key(env), crate::rules::shown_key(key)));
+            }
+            for (key, values) in table.iter() {
+                if let Some(index) = values.iter().position(|v| is_glob(v) && Glob::new(v).is_err()) {
+                    return Err(PolicyError::Glob {
+                        what: format!("[environments.{env}] {key}"),
+                        index: index + 1,
+                        cause: "unbalanced brackets or braces".into(),
+                    });
+                }
+            }
+            if let Some(names) = table.remove(DATABASES_KEY) {
+                table.entry("database_databases".into()).or_default().extend(names);
             }
         }
         let allow_fingerprints = allow
             .fingerprints
             .iter()
-            .map(|f| Fingerprint::parse(f).ok_or_else(|| PolicyError::Fingerprint(f.clone())))
+            .enumerate()
+            .map(|(i, f)| Fingerprint::parse(f).ok_or(PolicyError::Fingerprint(i + 1)))
             .collect::<Result<_, _>>()?;
         Ok(Policy {
             max_level,
@@ -196,9 +278,11 @@ impl Policy {
             unknown_scope: spec.unknown_scope.unwrap_or(defaults.unknown_scope),
             agent_has_shell: spec.agent_has_shell.unwrap_or(defaults.agent_has_shell),
             environments,
-            allow_paths: globs
-                .build()
-                .map_err(|e| PolicyError::Glob { glob: allow.paths.join(","), cause: e.to_string() })?,
+            allow_paths: globs.build().map_err(|e| PolicyError::Glob {
+                what: "[allow] paths".into(),
+                index: 0,
+                cause: glob_cause(&e),
+            })?,
             allow_fingerprints,
         })
     }
@@ -220,8 +304,9 @@ impl Policy {
     /// The resources of `scope` that `[environments.production]` calls production, in
     /// plain words ("railway project pocket-prod"). Resources are `provider:kind/name`;
     /// `<provider>_<kind>s = ["name"]` matches a resource of that kind with that name (or
-    /// anything under it: `name/...`), and `names` matches environments by their last
-    /// segment (default: production, prod).
+    /// anything under it: `name/...`; a value with `*`, `?` or `[` is a case-insensitive
+    /// glob), `databases` is short for `database_databases`, and `names` matches
+    /// environments by their last segment (default: production, prod).
     pub fn production_hits(&self, scope: &Scope) -> Vec<String> {
         let table = self.environments.get("production");
         let default_names: Vec<String> = DEFAULT_PRODUCTION_NAMES.iter().map(|s| s.to_string()).collect();
@@ -231,14 +316,13 @@ impl Policy {
             let Some((provider, rest)) = resource.split_once(':') else { continue };
             let Some((kind, name)) = rest.split_once('/') else { continue };
             let key = format!("{provider}_{kind}s");
-            let listed = table
-                .and_then(|t| t.get(&key))
-                .is_some_and(|values| values.iter().any(|v| name == v || name.starts_with(&format!("{v}/"))));
+            let listed =
+                table.and_then(|t| t.get(&key)).is_some_and(|values| values.iter().any(|v| name_matches(v, name)));
             let parent_listed = table.is_some_and(|t| {
                 t.iter().any(|(k, values)| {
                     k.starts_with(&format!("{provider}_"))
                         && *k != key
-                        && values.iter().any(|v| name.starts_with(&format!("{v}/")))
+                        && values.iter().any(|v| !is_glob(v) && name.starts_with(&format!("{v}/")))
                 })
             });
             let last = name.rsplit('/').next().unwrap_or(name);

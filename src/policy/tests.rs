@@ -33,6 +33,7 @@ fn the_allow_list_never_reaches_outside_the_workspace() {
         ],
         companion: None,
         evidence: None,
+        parts: Vec::new(),
     };
     let everything = AllowSpec {
         paths: vec!["**".into(), "~/**".into(), "$*".into(), "/**".into(), "../**".into()],
@@ -77,6 +78,25 @@ fn production_policy(table: &str) -> Policy {
 }
 
 #[test]
+fn database_hosts_and_databases_take_globs() {
+    let p = production_policy(
+        "[production]\ndatabase_hosts = [\"*.prod.acme.io\", \"10.0.3.14\"]\ndatabases = [\"shop\", \"billing_*\"]\n",
+    );
+    let hits = |resources: &[&str]| {
+        p.production_hits(&Scope { resources: resources.iter().map(|r| r.to_string()).collect(), ..scope(Level::Read) })
+    };
+    assert_eq!(hits(&["database:host/db1.prod.acme.io"]), vec!["database host db1.prod.acme.io"]);
+    assert_eq!(hits(&["database:host/DB1.PROD.ACME.IO"]).len(), 1);
+    assert_eq!(hits(&["database:host/10.0.3.14"]).len(), 1);
+    assert!(hits(&["database:host/db1.staging.acme.io", "database:host/prod.acme.io.evil.example"]).is_empty());
+    assert_eq!(hits(&["database:database/billing_eu"]), vec!["database database billing_eu"]);
+    assert_eq!(hits(&["database:schema/shop/public"]), vec!["database schema shop/public"]);
+    assert!(hits(&["database:database/shopping", "database:database/analytics"]).is_empty());
+    let bad = toml::from_str("[production]\ndatabases = [\"shop[\"]\n").unwrap();
+    assert!(Policy::from_spec(&PolicySpec::default(), &AllowSpec::default(), bad).is_err());
+}
+
+#[test]
 fn environments_mark_production_resources() {
     let p = production_policy("[production]\naws_accounts = [\"111122223333\"]\nrailway_projects = [\"pocket\"]\n");
     let scope = Scope {
@@ -114,6 +134,7 @@ fn a_listed_resource_makes_the_verdict_critical() {
         locations: Vec::new(),
         companion: None,
         evidence: None,
+        parts: Vec::new(),
     };
     let read = Scope { resources: vec!["github:org/acme".into()], production: Some(false), ..scope(Level::Read) };
     let f = judge(&p, rule, credential, read);

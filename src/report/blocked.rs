@@ -61,6 +61,7 @@ mod tests {
                 }],
                 companion: None,
                 evidence: None,
+                parts: Vec::new(),
             },
             scope: crate::scope::Scope::unknown(),
             severity: Severity::Critical,

@@ -6,6 +6,8 @@
 //! Patterns compile lazily, on the first keyword hit, so start-up stays cheap; user rules
 //! are compiled eagerly by [`RuleSet::compile_all`] so a bad one fails at load.
 
+#[cfg(test)]
+mod catalog;
 pub mod spec;
 pub mod template;
 pub mod validate;
@@ -23,7 +25,124 @@ pub use spec::{PairSpec, RuleFile, RuleSpec, ScopeSpec};
 use validate::Validator;
 
 mod builtin {
+    //! The built-in rules, embedded by `build.rs` as static data (hand-written files and the
+    //! catalog's expansion alike; see [`super::catalog`]), so start-up parses no TOML. A file
+    //! `build.rs` could not represent stays TOML text in `BUILTIN`.
+
+    use std::borrow::Cow;
+
+    pub struct StaticSpec {
+        pub source: &'static str,
+        pub id: &'static str,
+        pub title: &'static str,
+        pub provider: &'static str,
+        pub aliases: &'static [&'static str],
+        pub keywords: &'static [&'static str],
+        pub pattern: &'static str,
+        pub assign: Option<&'static str>,
+        pub assign_exclude: Option<&'static str>,
+        pub validate: Option<&'static str>,
+        pub entropy: Option<f64>,
+        pub classes: Option<usize>,
+        pub generic: bool,
+        pub priority: i32,
+        pub paths: &'static [&'static str],
+        pub exclude_paths: &'static [&'static str],
+        pub window: Option<[usize; 2]>,
+        pub encoded: Option<&'static str>,
+        pub userinfo: bool,
+        pub secret_values: bool,
+        pub pair: Option<StaticPair>,
+        pub scope: Option<StaticScope>,
+        pub remedy: Option<&'static str>,
+        pub examples: &'static [&'static str],
+        pub negative_examples: &'static [&'static str],
+    }
+
+    pub struct StaticPair {
+        pub pattern: &'static str,
+        pub name: &'static str,
+        pub primary_name: Option<&'static str>,
+        pub within: Option<usize>,
+        pub secret_is_companion: Option<bool>,
+        pub entropy: Option<f64>,
+        pub around: bool,
+    }
+
+    pub struct StaticScope {
+        pub level: Option<&'static str>,
+        pub destructive: Option<bool>,
+        pub production: Option<bool>,
+        pub test_mode: bool,
+        pub public: bool,
+        pub permissions: &'static [&'static str],
+        pub decode: Option<&'static str>,
+        pub notes: &'static [&'static str],
+    }
+
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn owned(v: Option<&str>) -> Option<String> {
+        v.map(str::to_string)
+    }
+
+    impl StaticSpec {
+        // `..RuleSpec::default()` covers fields added to RuleSpec later.
+        #[allow(clippy::needless_update)]
+        pub fn spec(&self) -> super::RuleSpec {
+            super::RuleSpec {
+                id: self.id.into(),
+                title: self.title.into(),
+                provider: self.provider.into(),
+                aliases: strings(self.aliases),
+                keywords: strings(self.keywords),
+                pattern: self.pattern.into(),
+                assign: owned(self.assign),
+                assign_exclude: owned(self.assign_exclude),
+                validate: owned(self.validate),
+                entropy: self.entropy,
+                classes: self.classes,
+                generic: self.generic,
+                priority: self.priority,
+                paths: strings(self.paths),
+                exclude_paths: strings(self.exclude_paths),
+                window: self.window,
+                encoded: owned(self.encoded),
+                userinfo: self.userinfo,
+                secret_values: self.secret_values,
+                pair: self.pair.as_ref().map(|p| super::PairSpec {
+                    pattern: p.pattern.into(),
+                    name: p.name.into(),
+                    primary_name: owned(p.primary_name),
+                    within: p.within,
+                    secret_is_companion: p.secret_is_companion,
+                    entropy: p.entropy,
+                    around: p.around,
+                    ..super::PairSpec::default()
+                }),
+                scope: self.scope.as_ref().map(|s| super::ScopeSpec {
+                    level: owned(s.level),
+                    destructive: s.destructive,
+                    production: s.production,
+                    test_mode: s.test_mode,
+                    public: s.public,
+                    permissions: strings(s.permissions),
+                    decode: owned(s.decode),
+                    notes: strings(s.notes),
+                }),
+                remedy: owned(self.remedy),
+                examples: self.examples.iter().map(|&e| Cow::Borrowed(e)).collect(),
+                negative_examples: self.negative_examples.iter().map(|&e| Cow::Borrowed(e)).collect(),
+                // A field build.rs does not know keeps its file as text (see build.rs), so
+                // static rules never set one.
+                ..super::RuleSpec::default()
+            }
+        }
+    }
 }
 
 /// Dense index of a rule in its [`RuleSet`].
@@ -110,6 +229,18 @@ pub struct Pair {
     pub within: usize,
     pub secret_is_companion: bool,
     pub entropy: Option<f64>,
+    /// The companion may enclose the primary match.
+    pub around: bool,
+}
+
+/// A value a probe needs besides the secret and its companion, compiled ([`PartSpec`]).
+#[derive(Debug)]
+pub struct Part {
+    pub name: String,
+    pub pattern: LazyRegex,
+    pub within: usize,
+    pub before: bool,
+    pub secret: bool,
 }
 
 /// A validated rule.
@@ -136,6 +267,8 @@ pub struct Rule {
     pub window_before: usize,
     pub window_after: usize,
     pub pair: Option<Pair>,
+    /// Values only its probe reads, found near the match.
+    pub parts: Vec<Part>,
     /// Decoder rule: the match is base64 content to decode and scan again.
     pub encoded: bool,
     /// Decoder rule whose content is scanned again as it is (`encoded = "plain"`).
@@ -144,8 +277,8 @@ pub struct Rule {
     pub secret_values: bool,
     pub scope: ScopeSpec,
     pub remedy: Option<String>,
-    pub examples: Vec<String>,
-    pub negative_examples: Vec<String>,
+    pub examples: Vec<std::borrow::Cow<'static, str>>,
+    pub negative_examples: Vec<std::borrow::Cow<'static, str>>,
     /// From a scanned repository's own config ([`RuleSet::distrust`]): it may add findings
     /// but never outranks or silences keyreach's own rules.
     pub from_scanned_repo: bool,
@@ -171,6 +304,45 @@ impl Rule {
         ]
         .into_iter()
         .flatten()
+        .chain(self.parts.iter().map(|p| ("part.pattern", &p.pattern)))
+    }
+
+    /// The parts found around `span` of `buf`: for each declared part, the nearest match
+    /// within its distance (before `span` only when the part says so) that `accept`
+    /// takes (the caller skips placeholders such as `your_email@example.com`), as (name,
+    /// value, secret). Parts that are not found are left out.
+    pub fn find_parts(
+        &self,
+        buf: &[u8],
+        span: std::ops::Range<usize>,
+        accept: impl Fn(&[u8]) -> bool,
+    ) -> Vec<(String, Vec<u8>, bool)> {
+        let mut found = Vec::new();
+        for part in &self.parts {
+            let start = span.start.saturating_sub(part.within);
+            let end = if part.before { span.start } else { (span.end + part.within).min(buf.len()) };
+            let window = start..end.max(start);
+            let re = part.pattern.get();
+            let mut best: Option<(usize, std::ops::Range<usize>)> = None;
+            for caps in re.captures_iter(regex_automata::Input::new(buf).range(window)) {
+                let Some(value) = caps.get_group(1).or_else(|| caps.get_match().map(|m| m.span())) else { continue };
+                let value = value.range();
+                if value.is_empty()
+                    || (value.start < span.end && span.start < value.end)
+                    || !accept(&buf[value.clone()])
+                {
+                    continue;
+                }
+                let distance = if value.start >= span.end { value.start - span.end } else { span.start - value.end };
+                if best.as_ref().is_none_or(|(d, _)| distance < *d) {
+                    best = Some((distance, value));
+                }
+            }
+            if let Some((_, value)) = best {
+                found.push((part.name.clone(), buf[value].to_vec(), part.secret));
+            }
+        }
+        found
     }
 }
 
@@ -219,7 +391,7 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Parses the rules embedded at build time.
+    /// The rules embedded at build time (static data; any file kept as text is parsed).
     pub fn builtin_specs() -> Result<Vec<(String, RuleSpec)>, RuleErrors> {
         let mut specs = Vec::new();
         let mut errors = Vec::new();
@@ -229,6 +401,7 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
+        specs.extend(builtin::STATIC.iter().map(|r| (r.source.to_string(), r.spec())));
         if errors.is_empty() { Ok(specs) } else { Err(RuleErrors(errors)) }
     }
 
@@ -358,19 +531,79 @@ pub fn parse_file(source: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> 
     })
 }
 
-/// A TOML error as one line: position and message, without the quoted source line (a
-/// scanned repository's file may hold a secret or terminal escapes).
+/// A TOML error in one line: where (line, column, and the table and key when they are plain
+/// names) and what, never the value — a config or rule file may hold a pasted secret, and
+/// errors reach terminals, CI logs and the model behind the guard.
 pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
-    let message: String = one_line(e.message()).chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    let message = value_free(&one_line(e.message()));
     match e.span() {
         Some(span) => {
             let before = &text.as_bytes()[..span.start.min(text.len())];
             let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
             let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-            format!("TOML parse error at line {line}, column {column}: {message}")
+            let at = key_at(text, line).map(|k| format!(" ({k})")).unwrap_or_default();
+            format!("TOML parse error at line {line}, column {column}{at}: {message}")
         }
         None => format!("TOML parse error: {message}"),
     }
+}
+
+/// A key as an error may show it: short lowercase names as written; anything else (which
+/// could be a pasted secret) is not shown.
+pub fn shown_key(key: &str) -> String {
+    if is_plain_name(key) { key.to_string() } else { "<a key that is not a plain name>".to_string() }
+}
+
+fn is_plain_name(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 24
+        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// `[table] key` for line `line` of `text`, when both are plain names.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let own = lines.get(line.checked_sub(1)?)?;
+    let key = own.split_once('=').map(|(k, _)| k.trim().trim_matches('"')).filter(|k| is_plain_name(k));
+    let table = lines[..line - 1].iter().rev().find_map(|l| {
+        let t = l.trim();
+        t.strip_prefix('[').map(|rest| rest.trim_start_matches('[').trim_end_matches(']').trim_end_matches(']'))
+    });
+    let table = table.filter(|t| t.split('.').all(is_plain_name));
+    match (table, key) {
+        (Some(t), Some(k)) => Some(format!("[{t}] {k}")),
+        (None, Some(k)) => Some(k.to_string()),
+        _ => None,
+    }
+}
+
+/// A serde/TOML message with every quoted value before `expected` removed: `invalid
+/// type: string "…", expected a boolean` → `invalid type: a string, expected a boolean`;
+/// unknown keys are named only when they are plain names. What follows `expected` is
+/// keyreach's own vocabulary and stays.
+fn value_free(message: &str) -> String {
+    let (head, tail) = match message.find("expected") {
+        Some(at) => message.split_at(at),
+        None => (message, ""),
+    };
+    let mut out = String::new();
+    let mut rest = head;
+    while let Some(start) = rest.find(['`', '"']) {
+        let quote = rest[start..].chars().next().unwrap_or('`');
+        let Some(len) = rest[start + 1..].find(quote) else { break };
+        let inner = &rest[start + 1..start + 1 + len];
+        out.push_str(&rest[..start]);
+        let named = out.ends_with("field ") || out.ends_with("key ");
+        if named && is_plain_name(inner) {
+            out.push_str(&format!("`{inner}`"));
+        } else {
+            out.push_str("(value not shown)");
+        }
+        rest = &rest[start + 2 + len..];
+    }
+    out.push_str(rest);
+    out.push_str(tail);
+    out.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
 /// Reads every `*.toml` file in `dir` (sorted) as rule files.
@@ -482,11 +715,26 @@ impl Rule {
                 within: p.within.unwrap_or(1024).min(MAX_WINDOW),
                 secret_is_companion: p.secret_is_companion.unwrap_or(true),
                 entropy: p.entropy,
+                around: p.around,
             }),
             None => None,
         };
+        let parts = spec
+            .parts
+            .into_iter()
+            .map(|p| {
+                Ok(Part {
+                    pattern: checked("part.pattern", p.pattern, false)?,
+                    name: p.name,
+                    within: p.within.unwrap_or(1024).min(MAX_WINDOW),
+                    before: p.before,
+                    secret: p.secret,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let _ = source;
         Ok(Rule {
+            parts,
             pattern: checked("pattern", pattern, false)?,
             assign: spec.assign.map(|a| checked("assign", a, true)).transpose()?,
             assign_exclude: spec.assign_exclude.map(|a| checked("assign_exclude", a, true)).transpose()?,
@@ -542,6 +790,7 @@ mod tests {
             exclude_paths: vec![],
             window: None,
             pair: None,
+            parts: vec![],
             encoded: None,
             userinfo: false,
             secret_values: false,
@@ -558,6 +807,24 @@ mod tests {
         let set = RuleSet::from_specs(specs).unwrap();
         assert!(!set.is_empty());
         set.compile_all(|_| true).unwrap();
+    }
+
+    #[test]
+    fn embedded_rules_are_the_rule_files_as_parsed() {
+        // build.rs embeds rules/*.toml as static data: each must equal what the TOML
+        // loader reads from the file.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let embedded = RuleSet::builtin_specs().unwrap();
+        let mut checked = 0;
+        for (source, spec) in read_dir(&dir).unwrap() {
+            let name = Path::new(&source).file_name().unwrap().to_str().unwrap().to_string();
+            let found = embedded.iter().find(|(s, e)| *s == name && e.id == spec.id);
+            let (_, found) = found.unwrap_or_else(|| panic!("{name}: {} is not embedded", spec.id));
+            assert_eq!(format!("{found:?}"), format!("{spec:?}"), "{name}");
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked}");
+        assert!(embedded.iter().any(|(s, _)| s.starts_with("catalog/")));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! This is data as the user wrote it, checked only by serde. [`super::Rule`] is the
 //! validated, compiled form; [`super::load`] turns one into the other.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 /// One `rules/<provider>.toml` file: a list of `[[rule]]` tables.
@@ -14,7 +16,7 @@ pub struct RuleFile {
 }
 
 /// One `[[rule]]` table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// `provider.kind`, unique across the whole rule set.
@@ -82,20 +84,24 @@ pub struct RuleSpec {
     /// A second part the credential needs (AWS key id + secret key, ...).
     #[serde(default)]
     pub pair: Option<PairSpec>,
+    /// Values a probe needs besides the secret and its companion (`[[rule.part]]`).
+    #[serde(default, rename = "part")]
+    pub parts: Vec<PartSpec>,
     /// What the format alone tells about the credential's power.
     #[serde(default)]
     pub scope: Option<ScopeSpec>,
     /// How to fix a finding, in one sentence.
     #[serde(default)]
     pub remedy: Option<String>,
+    /// Borrowed for the built-in catalog rules (static data), owned when parsed.
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub examples: Vec<Cow<'static, str>>,
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Cow<'static, str>>,
 }
 
 /// The companion of a paired credential, searched near the primary match.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairSpec {
     /// Regex for the companion; group 1 (or the whole match) is the companion secret.
@@ -115,6 +121,30 @@ pub struct PairSpec {
     /// Minimum Shannon entropy of the companion.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// The companion may enclose the primary match (the connection settings a database
+    /// password sits among); otherwise it never overlaps it.
+    #[serde(default)]
+    pub around: bool,
+}
+
+/// A value found near the credential that only its probe reads: an Entra tenant id, an
+/// Atlassian site, an AWS session token. Never reported and never fingerprinted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartSpec {
+    /// The name the probe asks for (`tenant`, `site`, `session_token`).
+    pub name: String,
+    /// Regex; group 1 (or the whole match) is the value.
+    pub pattern: String,
+    /// Bytes searched on each side of the match (default 1024).
+    #[serde(default)]
+    pub within: Option<usize>,
+    /// Only before the match, nearest first (a YAML host key above its token).
+    #[serde(default)]
+    pub before: bool,
+    /// The value is itself secret: scrubbed from a provider's answer like the secret.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// Offline scope facts a rule's format fixes (DESIGN.md scope object, offline source).

@@ -282,23 +282,32 @@ fn large_files_are_skipped_by_default_and_scanned_in_bounded_memory_when_allowed
     assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
 }
 
-/// Runs `cmd` and returns its output with the peak RSS of that one child, in KiB. (The
-/// RUSAGE_CHILDREN total would also count other tests' children, such as `rules check`.)
-#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also reports its rusage
+/// Runs `cmd` and returns its output and its own peak RSS in KiB. The command is started
+/// by a small Python launcher that forks it and reads its rusage with `wait4`: Linux carries
+/// a process's pre-`exec` high-water mark into `ru_maxrss`, so a child forked straight from
+/// this (large, multi-threaded) test process would report the test process's memory too.
 pub fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, i64) {
-    use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
-    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
-    let mut stdout = Vec::new();
-    child.stdout.take().unwrap().read_to_end(&mut stdout).unwrap();
-    let mut raw_status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 reaps our own child and writes into the status and struct we own; the
-    // `Child` handle is not waited on afterwards.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut raw_status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as libc::pid_t);
-    let status = std::process::ExitStatus::from_raw(raw_status);
-    (std::process::Output { status, stdout, stderr: Vec::new() }, usage.ru_maxrss)
+    const LAUNCHER: &str = "import os, sys\n\
+pid = os.fork()\n\
+if pid == 0:\n    os.execvp(sys.argv[2], sys.argv[2:])\n\
+_, status, usage = os.wait4(pid, 0)\n\
+open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n\
+sys.exit(os.waitstatus_to_exitcode(status))\n";
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut launcher = std::process::Command::new("python3");
+    launcher.arg("-c").arg(LAUNCHER).arg(report.path()).arg(cmd.get_program()).args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        launcher.current_dir(dir);
+    }
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => launcher.env(key, v),
+            None => launcher.env_remove(key),
+        };
+    }
+    let out = launcher.stderr(std::process::Stdio::null()).output().unwrap();
+    let peak: i64 = std::fs::read_to_string(report.path()).unwrap().trim().parse().unwrap();
+    (out, peak)
 }
 
 #[test]

@@ -62,7 +62,10 @@ fn assert_indeterminate(f: &Value, because: &str) {
 }
 
 fn github(secret: &str, mode: Mode) -> Fake {
-    Fake::start(handler(World { provider: "github", kind: "classic", secret: secret.into(), companion: None }, mode))
+    Fake::start(handler(
+        World { provider: "github", kind: "classic", secret: secret.into(), companion: None, parts: vec![] },
+        mode,
+    ))
 }
 
 /// A port nothing listens on.

@@ -70,12 +70,14 @@ fn a_repositorys_rules_cannot_hide_or_downgrade_what_keyreach_finds() {
     assert!(!rules.iter().any(|r| r.starts_with("acme.")), "the repository's rules named a credential: {rules:?}");
     assert_eq!(rules.len(), 2, "the password is still reported by keyreach's own rule: {rules:?}");
     assert!(doc["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "critical"), "{doc}");
-    // The user's own choice (`--config`, `--trust-config`) is trusted.
+    // The user's own choice (`--config FILE`) is trusted; `--trust-config` trusts the
+    // repository's probe endpoints only, never its rules.
+    let untrusted = rules_found(&doc);
     let config = dir.path().join("keyreach.toml");
     let (code, doc, _) = scan(dir.path(), &["--config", config.to_str().unwrap()]);
     assert_eq!((code, rules_found(&doc)), (1, vec!["acme.sample-password".to_string()]));
     let (_, trusted, _) = scan(dir.path(), &["--trust-config"]);
-    assert_eq!(rules_found(&trusted), rules_found(&doc));
+    assert_eq!(rules_found(&trusted), untrusted);
 }
 
 #[test]
@@ -171,7 +173,13 @@ fn nothing_in_a_scanned_tree_is_ever_executed() {
         git(root, &["config", key, &value]);
     }
     let sts = Fake::start(handler(
-        World { provider: "aws", kind: "readonly", secret: secret_key.clone(), companion: Some(key_id.clone()) },
+        World {
+            provider: "aws",
+            kind: "readonly",
+            secret: secret_key.clone(),
+            companion: Some(key_id.clone()),
+            parts: vec![],
+        },
         Mode::Ok,
     ));
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
@@ -199,7 +207,7 @@ fn nothing_in_a_scanned_tree_is_ever_executed() {
 fn proxies_from_the_environment_are_never_used() {
     let secret = token("proxy");
     let github = Fake::start(handler(
-        World { provider: "github", kind: "classic", secret: secret.clone(), companion: None },
+        World { provider: "github", kind: "classic", secret: secret.clone(), companion: None, parts: vec![] },
         Mode::Ok,
     ));
     let proxy = Fake::start(|_| crate::fake::Reply::json(200, serde_json::json!({})));

@@ -141,20 +141,20 @@ fn probes_keep_secrets_out_of_notes_errors_and_reports() {
     let value = |label: &str| labels.iter().find(|l| l.label == label).unwrap().value.clone();
     let sandbox = Sandbox::new();
     let github = Fake::start(handler(
-        World { provider: "github", kind: "classic", secret: value("github"), companion: None },
+        World { provider: "github", kind: "classic", secret: value("github"), companion: None, parts: vec![] },
         Mode::Ok,
     ));
     let aws = Fake::start(handler(
-        World { provider: "aws", kind: "admin", secret: value("aws"), companion: Some(value("aws-id")) },
+        World { provider: "aws", kind: "admin", secret: value("aws"), companion: Some(value("aws-id")), parts: vec![] },
         Mode::Ok,
     ));
     // Rejecting, failing and echoing providers: their answers feed notes and errors.
     let stripe = Fake::start(handler(
-        World { provider: "stripe", kind: "live", secret: value("stripe"), companion: None },
+        World { provider: "stripe", kind: "live", secret: value("stripe"), companion: None, parts: vec![] },
         Mode::Status(401),
     ));
     let slack = Fake::start(handler(
-        World { provider: "slack", kind: "bot", secret: value("slack"), companion: None },
+        World { provider: "slack", kind: "bot", secret: value("slack"), companion: None, parts: vec![] },
         Mode::ServerError,
     ));
     let echo = Fake::start(|req| {

@@ -15,7 +15,10 @@ fn token(labels: &[crate::util::Label]) -> String {
 }
 
 fn railway(kind: &'static str, secret: &str) -> Fake {
-    Fake::start(handler(World { provider: "railway", kind, secret: secret.into(), companion: None }, Mode::Ok))
+    Fake::start(handler(
+        World { provider: "railway", kind, secret: secret.into(), companion: None, parts: vec![] },
+        Mode::Ok,
+    ))
 }
 
 fn scan_json(dir: &std::path::Path, extra: &[&str]) -> (Value, String, std::process::Output) {

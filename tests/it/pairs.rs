@@ -177,3 +177,31 @@ fn pairs_from_other_families_report_both_parts() {
     // Each pair is one credential: the identifiers are not findings of their own.
     assert_eq!(findings.len(), 3, "{:?}", findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_database_password_carries_the_connection_settings_around_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pw = fake("{{alnum:20}}", "db-settings-pw");
+    let other = fake("{{alnum:20}}", "db-settings-other");
+    // Django order: the password sits between the user and the host.
+    write(
+        dir.path(),
+        "settings/.env",
+        &format!(
+            "DEBUG=0\nDB_ENGINE=django.db.backends.postgresql\nDB_NAME=shop\nDB_USER=shop_app\nDB_PASSWORD={pw}\n\
+             DB_HOST=db.internal\nDB_PORT=5432\n\nSENTRY_ENV=staging\n"
+        ),
+    );
+    // A password alone has no settings to carry.
+    write(dir.path(), "other/.env", &format!("POSTGRES_PASSWORD={other}\n"));
+    let findings = scan(dir.path());
+    let f = findings.iter().find(|f| secret(f) == pw).expect("the password is reported");
+    assert_eq!(f.rule_id, "database.password-env");
+    let settings = companion(f).expect("with its settings");
+    assert!(settings.starts_with("DB_ENGINE=") && settings.ends_with("DB_PORT=5432"), "{settings:?}");
+    assert!(settings.contains("DB_USER=shop_app") && settings.contains("DB_HOST=db.internal"), "{settings:?}");
+    assert!(!settings.contains("DEBUG") && !settings.contains("SENTRY"), "{settings:?}");
+    assert_eq!(f.credential.companion.as_ref().unwrap().name, "connection settings");
+    let lone = findings.iter().find(|f| secret(f) == other).expect("the lone password is reported");
+    assert_eq!(companion(lone), None);
+}

@@ -78,8 +78,10 @@ fn scanning_never_writes_in_the_tree_or_changes_git_state() {
     let (dir, staged) = repository();
     let root = dir.path();
     let outside = tempfile::tempdir().unwrap();
-    let github =
-        Fake::start(handler(World { provider: "github", kind: "readonly", secret: staged, companion: None }, Mode::Ok));
+    let github = Fake::start(handler(
+        World { provider: "github", kind: "readonly", secret: staged, companion: None, parts: vec![] },
+        Mode::Ok,
+    ));
     let baseline = outside.path().join("baseline.json");
     let out = run_within(keyreach().arg("baseline").arg(root).arg("--output").arg(&baseline), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -170,6 +170,7 @@ fn history_findings_are_valid_sarif_and_name_their_commit() {
             locations,
             companion: None,
             evidence: None,
+            parts: Vec::new(),
         },
         scope: Scope::unknown(),
         severity,

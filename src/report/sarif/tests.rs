@@ -40,6 +40,7 @@ fn finding(rule: &str, secret: &str, severity: Severity, locations: Vec<Location
             locations,
             companion: None,
             evidence: None,
+            parts: Vec::new(),
         },
         scope: Scope::unknown(),
         severity,

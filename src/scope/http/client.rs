@@ -107,6 +107,9 @@ pub struct HttpOptions {
     pub concurrency: usize,
     /// Per provider, base URLs replacing its official API roots (`--endpoint`).
     pub endpoints: HashMap<String, String>,
+    /// Hosts database probes may reach at private, loopback or link-local addresses
+    /// (`--probe-allow-host`, the user's own config; never a scanned repository's).
+    pub allow_hosts: Vec<String>,
 }
 
 impl Default for HttpOptions {
@@ -117,6 +120,7 @@ impl Default for HttpOptions {
             max_body: 1 << 20,
             concurrency: 4,
             endpoints: HashMap::new(),
+            allow_hosts: Vec::new(),
         }
     }
 }

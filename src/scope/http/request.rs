@@ -40,6 +40,15 @@ pub const FORBIDDEN_PATHS: &[&str] = &[
     "/tokens/token/",
     "/-/user/token/",
     "/users/login",
+    "renew",
+    "/unwrap",
+    "/logOut",
+    "/close",
+    "setWebhook",
+    "deleteWebhook",
+    "getUpdates",
+    "/authentication-token",
+    "/roll",
 ];
 
 /// HTTP methods a probe may use. There is deliberately no `DELETE`, `PUT` or `PATCH`.
@@ -71,6 +80,17 @@ pub enum BodyKind {
     JwtBearerGrant,
     /// A JSON body for a permission check that performs nothing (`testIamPermissions`).
     JsonCheck,
+    /// A JSON object whose top-level keys are all among these: a read-only review or
+    /// query whose path alone is declared (Kubernetes self-reviews, Vault
+    /// `capabilities-self`).
+    JsonKeys(&'static [&'static str]),
+    /// The OAuth 2.0 client-credentials grant (Entra ID, Auth0, PayPal): mints a
+    /// short-lived token for the client itself and changes nothing. Only `grant_type`,
+    /// `client_id`, `client_secret`, `scope` and `audience` fields.
+    ClientCredentials,
+    /// A SQL API request (`{"statement": ...}`) whose statement is exactly one of these
+    /// read-only statements (Snowflake).
+    SqlStatement(&'static [&'static str]),
 }
 
 /// A read-only request a probe may send: method, API root (`*` matches one host label) and
@@ -272,12 +292,21 @@ pub fn check_request(shapes: &[Shape], request: &Request) -> Result<(), ProbeErr
 }
 
 impl Shape {
+    /// Whether a request with this method and path (query allowed) fits the shape, its
+    /// root aside (tests check what a fake server received against the declared shapes).
+    pub fn matches_path(&self, method: &str, path: &str) -> bool {
+        self.method.as_str() == method && path_matches(self.path, path.split('?').next().unwrap_or(""))
+    }
+
     fn matches_except_body(&self, request: &Request) -> bool {
         self.method == request.method
             && root_matches(self.root, &request.root)
             && path_matches(self.path, request.path_only())
     }
 }
+
+/// The only fields a client-credentials grant may carry.
+const CLIENT_CREDENTIALS_FIELDS: &[&str] = &["grant_type", "client_id", "client_secret", "scope", "audience"];
 
 fn body_fits(kind: BodyKind, body: &Body) -> bool {
     match (kind, body) {
@@ -293,6 +322,15 @@ fn body_fits(kind: BodyKind, body: &Body) -> bool {
                 && fields.iter().any(|(k, _)| k == "assertion")
         }
         (BodyKind::JsonCheck, Body::Json(Value::Object(map))) => map.keys().all(|k| k == "permissions"),
+        (BodyKind::JsonKeys(keys), Body::Json(Value::Object(map))) => map.keys().all(|k| keys.contains(&k.as_str())),
+        (BodyKind::ClientCredentials, Body::Form(fields)) => {
+            fields.iter().any(|(k, v)| k == "grant_type" && v == "client_credentials")
+                && fields.iter().all(|(k, _)| CLIENT_CREDENTIALS_FIELDS.contains(&k.as_str()))
+        }
+        (BodyKind::SqlStatement(allowed), Body::Json(Value::Object(map))) => {
+            map.get("statement").and_then(Value::as_str).is_some_and(|s| allowed.contains(&s))
+                && map.keys().all(|k| matches!(k.as_str(), "statement" | "timeout"))
+        }
         _ => false,
     }
 }

@@ -5,7 +5,9 @@
 //! as a fallback, and `ListAccountAliases` for a production hint.
 //!
 //! The secret is the secret access key; its companion is the access key id. Temporary
-//! (`ASIA`) keys need a session token keyreach does not have, so they are not probed.
+//! (`ASIA`) keys are probed with the session token found next to them (sent as
+//! `X-Amz-Security-Token` and signed); without one they are not probed. A session's ARN
+//! is an assumed role: its permissions are simulated as the role's.
 
 use ring::{digest, hmac};
 
@@ -70,10 +72,14 @@ impl Probe for Aws {
         let key_id = t
             .companion_text()
             .ok_or_else(|| ProbeError::NotProbed("the access key id was not found next to the secret key".into()))?;
-        if key_id.starts_with("ASIA") {
+        let session = t.part("session_token");
+        if key_id.starts_with("ASIA") && session.is_none() {
             return Err(ProbeError::NotProbed("temporary STS key: its session token was not found".into()));
         }
-        let keys = Keys { id: key_id, secret };
+        let keys = Keys { id: key_id, secret, session: session.filter(|_| key_id.starts_with("ASIA")) };
+        if keys.session.is_some() {
+            scope.notes.push("temporary STS session credentials: expire with their session".into());
+        }
         let sts = call(s, &keys, STS, "sts", &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")])?;
         let arn =
             tag(&sts.text(), "Arn").ok_or_else(|| ProbeError::Unexpected("no Arn in GetCallerIdentity".into()))?;
@@ -103,6 +109,8 @@ impl Probe for Aws {
 struct Keys<'a> {
     id: &'a str,
     secret: &'a str,
+    /// The STS session token of an `ASIA` key.
+    session: Option<&'a str>,
 }
 
 /// The IAM ARN a simulation takes: the role for an assumed-role session.
@@ -213,7 +221,10 @@ fn call(
     let host = s.host_for(root);
     let date = amz_date(now());
     let auth = sign(keys, &host, &date, service, &body.bytes());
-    let request = Request::post(root, "/", body).header("X-Amz-Date", date).header("Authorization", auth);
+    let mut request = Request::post(root, "/", body).header("X-Amz-Date", date).header("Authorization", auth);
+    if let Some(token) = keys.session {
+        request = request.header("X-Amz-Security-Token", token);
+    }
     let response = s.send(&request)?;
     if response.status == 403 || response.status == 400 {
         let code = tag(&response.text(), "Code").unwrap_or_default();
@@ -246,9 +257,12 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 fn sign(keys: &Keys<'_>, host: &str, date: &str, service: &str, payload: &[u8]) -> String {
     let day = &date[..8];
     let region = "us-east-1";
-    let signed = "content-type;host;x-amz-date";
+    let (signed, token_line) = match keys.session {
+        Some(token) => ("content-type;host;x-amz-date;x-amz-security-token", format!("x-amz-security-token:{token}\n")),
+        None => ("content-type;host;x-amz-date", String::new()),
+    };
     let canonical = format!(
-        "POST\n/\n\ncontent-type:application/x-www-form-urlencoded; charset=utf-8\nhost:{host}\nx-amz-date:{date}\n\n{signed}\n{}",
+        "POST\n/\n\ncontent-type:application/x-www-form-urlencoded; charset=utf-8\nhost:{host}\nx-amz-date:{date}\n{token_line}\n{signed}\n{}",
         hex_sha256(payload)
     );
     let scope = format!("{day}/{region}/{service}/aws4_request");
@@ -294,6 +308,7 @@ mod tests {
         let keys = Keys {
             id: concat!("AKIA", "BZPUZDIKFL2E55CO"),
             secret: concat!("fAkEsEcReTkEy", "0000000000000000000000FAKE+"),
+            session: None,
         };
         let payload = b"Action=GetCallerIdentity&Version=2011-06-15";
         assert_eq!(hex_sha256(payload), "ab821ae955788b0e33ebd34c208442ccfc2d406e2edc5e7a39bd6458fbb4f843");

@@ -2,8 +2,8 @@
 //! Account Information (`GET https://<account>.blob.core.windows.net/?restype=account&comp=properties`),
 //! side-effect-free. A SAS is sent as its own query string; an account key signs the
 //! request with Shared Key. What a SAS may do is decoded offline from `sp=`; an account
-//! key is root of the account's data plane. Entra ID client secrets need a tenant and
-//! client id keyreach does not pair with them, so they are not probed.
+//! key is root of the account's data plane. Entra ID client secrets, with the tenant and
+//! client id found next to them, are probed by [`super::entra`].
 
 use ring::hmac;
 
@@ -15,7 +15,12 @@ use crate::scope::{Level, Scope};
 
 pub struct Azure;
 
-static SHAPES: &[Shape] = &[Shape::get("https://*.blob.core.windows.net", "/")];
+static SHAPES: &[Shape] = &[
+    Shape::get("https://*.blob.core.windows.net", "/"),
+    super::entra::SHAPES[0],
+    super::entra::SHAPES[1],
+    super::entra::SHAPES[2],
+];
 const VERSION: &str = "2022-11-02";
 
 impl Probe for Azure {
@@ -24,7 +29,15 @@ impl Probe for Azure {
     }
 
     fn kinds(&self) -> &'static [&'static str] {
-        &["azure.storage-account-key", "azure.storage-key", "azure.sas-url", "azure.sas-token"]
+        &[
+            "azure.storage-account-key",
+            "azure.storage-key",
+            "azure.sas-url",
+            "azure.sas-token",
+            super::entra::KINDS[0],
+            super::entra::KINDS[1],
+            super::entra::KINDS[2],
+        ]
     }
 
     fn shapes(&self) -> &'static [Shape] {
@@ -32,6 +45,9 @@ impl Probe for Azure {
     }
 
     fn run(&self, s: &Session<'_>, t: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError> {
+        if super::entra::KINDS.contains(&t.rule_id) {
+            return super::entra::run(s, t, scope);
+        }
         let secret = t.secret_text()?;
         let (account, response) = if secret.contains("sig=") {
             if scope.permissions.is_empty() {

@@ -1,7 +1,8 @@
 //! Cloudflare (cloud.md, "Cloudflare"): `GET /user/tokens/verify` (status, expiry), then
 //! the token's own policies when it may read them (`/user/tokens/{id}`), else the accounts
-//! and zones it reaches. A global API key needs the account email, which keyreach does not
-//! pair with it, so it is classified offline (the user's master key).
+//! and zones it reaches. A global API key (the user's master key) is sent with the account
+//! email found next to it (`X-Auth-Email` + `X-Auth-Key`): `GET /user` names the user,
+//! then the accounts and zones it reaches.
 
 use serde_json::Value;
 
@@ -17,6 +18,7 @@ static SHAPES: &[Shape] = &[
     Shape::get(ROOT, "/user/tokens/*"),
     Shape::get(ROOT, "/accounts"),
     Shape::get(ROOT, "/zones"),
+    Shape::get(ROOT, "/user"),
 ];
 
 const ADMIN_GROUPS: &[&str] =
@@ -29,7 +31,14 @@ impl Probe for Cloudflare {
     }
 
     fn kinds(&self) -> &'static [&'static str] {
-        &["cloudflare.user-token", "cloudflare.account-token", "cloudflare.api-token-env"]
+        &[
+            "cloudflare.user-token",
+            "cloudflare.account-token",
+            "cloudflare.api-token-env",
+            "cloudflare.global-key",
+            "cloudflare.global-key-env",
+            "cloudflare.global-key-header",
+        ]
     }
 
     fn shapes(&self) -> &'static [Shape] {
@@ -38,8 +47,8 @@ impl Probe for Cloudflare {
 
     fn run(&self, s: &Session<'_>, t: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError> {
         let token = t.secret_text()?;
-        if token.starts_with("cfk_") {
-            return Err(ProbeError::NotProbed("a global API key needs its account email".into()));
+        if t.rule_id.starts_with("cloudflare.global-key") {
+            return global_key(s, t, token, scope);
         }
         let get = |path: &str| s.json(&Request::get(ROOT, path).bearer(token));
         let verify = get("/user/tokens/verify")?;
@@ -79,6 +88,35 @@ impl Probe for Cloudflare {
         }
         Ok(())
     }
+}
+
+/// A global API key with its account email: the user, then the accounts and zones.
+fn global_key(s: &Session<'_>, t: &Target<'_>, key: &str, scope: &mut Scope) -> Result<(), ProbeError> {
+    let email = t.companion_text().filter(|e| e.contains('@')).ok_or_else(|| {
+        ProbeError::NotProbed("a global API key works only with its account email, not found next to it".into())
+    })?;
+    let get = |path: &str| s.json(&Request::get(ROOT, path).header("X-Auth-Email", email).header("X-Auth-Key", key));
+    let user = get("/user")?;
+    let result =
+        user.get("result").filter(|r| r.is_object()).ok_or_else(|| ProbeError::Unexpected("no user".into()))?;
+    scope.identity = str_of(result, "email").map(str::to_string);
+    if result.get("suspended").and_then(Value::as_bool) == Some(true) {
+        scope.active = Activity::Inactive;
+        scope.notes.push("Cloudflare reports the user suspended".into());
+    }
+    scope.level = Level::Admin;
+    scope.destructive = Some(true);
+    set_production(scope, true);
+    for (path, kind) in [("/accounts?per_page=20", "account"), ("/zones?per_page=20", "zone")] {
+        if let Ok(list) = get(path) {
+            for item in items(&list, "result") {
+                if let Some(name) = str_of(item, "name") {
+                    push_unique(&mut scope.resources, resource("cloudflare", kind, name));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn classify(details: &Value, scope: &mut Scope) {

@@ -1,6 +1,11 @@
 //! GitLab (devplatforms.md, "GitLab"): `GET /personal_access_tokens/self` (scopes, expiry,
 //! revoked/active), `/personal_access_tokens/self/associations` (groups and projects with
 //! access levels) and `/user`. Self-managed: `--endpoint gitlab=https://HOST/api/v4`.
+//!
+//! A token filed under a host of its own (a glab `hosts:` key, a python-gitlab section's
+//! `url`, `CI_SERVER_URL`, a git credential URL) goes to gitlab.com only when that host is
+//! gitlab.com, and to a self-managed host only when the user gives it with `--endpoint`;
+//! otherwise it is not probed, with the reason.
 
 use serde_json::Value;
 
@@ -46,6 +51,11 @@ impl Probe for Gitlab {
 
     fn run(&self, s: &Session<'_>, t: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError> {
         let token = t.secret_text()?;
+        s.own_host(
+            t.part("host"),
+            &["gitlab.com"],
+            "a self-managed GitLab: pass --endpoint gitlab=https://{host}/api/v4 to probe it there",
+        )?;
         let info = s.json(&get("/personal_access_tokens/self", token))?;
         if info.get("revoked").and_then(Value::as_bool) == Some(true)
             || info.get("active").and_then(Value::as_bool) == Some(false)

@@ -133,7 +133,8 @@ mod tests {
         let replay =
             Replay::new(vec![Ok(Response { status, headers: Default::default(), body: body.as_bytes().to_vec() })]);
         let secret = Secret::new(b"sk-proj-keyreachtestkeyreachtestkeyreachtest");
-        let target = Target { provider: "openai", rule_id: "openai.project-key", secret: &secret, companion: None };
+        let target =
+            Target { provider: "openai", rule_id: "openai.project-key", secret: &secret, companion: None, parts: &[] };
         probe(&target, Scope::unknown(), &replay)
     }
 

@@ -12,6 +12,7 @@
 mod aws;
 mod azure;
 mod cloudflare;
+mod database;
 mod datadog;
 mod digitalocean;
 mod dockerhub;
@@ -37,11 +38,47 @@ mod supabase;
 mod twilio;
 mod vercel;
 
+// HTTP probes of issue 18 (one module per provider; `aikeys` holds five model APIs).
+mod aikeys;
+mod airtable;
+mod algolia;
+mod asana;
+mod atlassian;
+mod auth0;
+mod bitbucket;
+mod buildkite;
+mod circleci;
+mod discord;
+mod doppler;
+mod entra;
+mod fastly;
+mod grafana;
+mod honeycomb;
+mod kubernetes;
+mod linear;
+mod mailchimp;
+mod mailgun;
+mod mapbox;
+mod newrelic;
+mod notion;
+mod okta;
+mod pagerduty;
+mod paypal;
+mod pinecone;
+mod postman;
+mod postmark;
+mod sentry;
+mod snowflake;
+mod square;
+mod telegram;
+mod terraform;
+mod vault;
+
 use serde_json::Value;
 
 use super::http::{Client, HttpOptions, ProbeError, Request, Response, Shape};
 use super::{Activity, Scope, ScopeSource};
-use crate::credentials::Secret;
+use crate::credentials::{ProbePart, Secret};
 
 /// A provider's probe.
 pub trait Probe: Sync {
@@ -53,13 +90,27 @@ pub trait Probe: Sync {
     fn kinds(&self) -> &'static [&'static str];
     /// Every request it may send. Anything else is refused by the client.
     fn shapes(&self) -> &'static [Shape];
+    /// Every database statement or command it may send (database probes; HTTP probes have
+    /// none). Anything else is refused by [`crate::scope::db::check`].
+    fn statements(&self) -> &'static [crate::scope::db::Statement] {
+        &[]
+    }
     /// Requests a second it may send to the provider.
     fn rate(&self) -> f64 {
         5.0
     }
+    /// Whether the companion is itself a secret (a Datadog API key next to its application
+    /// key), scrubbed from answers like the secret; most companions are identifiers (a key
+    /// id, an account name, an email) that the scope may name.
+    fn companion_is_secret(&self) -> bool {
+        false
+    }
     /// Refines `scope` (a copy of the offline scope) from the provider's answers.
     fn run(&self, session: &Session<'_>, target: &Target<'_>, scope: &mut Scope) -> Result<(), ProbeError>;
 }
+
+/// The payload a Sentry organization token carries (its org and Sentry URL).
+pub use sentry::org_token_payload as sentry_payload;
 
 /// The GraphQL documents the Railway probe sends (checked against Railway's schema in tests).
 pub use railway::QUERIES as RAILWAY_QUERIES;
@@ -92,6 +143,45 @@ pub static PROBES: &[&dyn Probe] = &[
     &twilio::Twilio,
     &datadog::Datadog,
     &shopify::Shopify,
+    &database::Database,
+    // HTTP probes of issue 18.
+    &vault::Vault,
+    &kubernetes::Kubernetes,
+    &terraform::Terraform,
+    &atlassian::Atlassian,
+    &bitbucket::Bitbucket,
+    &circleci::Circleci,
+    &buildkite::Buildkite,
+    &sentry::Sentry,
+    &pagerduty::Pagerduty,
+    &linear::Linear,
+    &notion::Notion,
+    &airtable::Airtable,
+    &asana::Asana,
+    &auth0::Auth0,
+    &okta::Okta,
+    &algolia::Algolia,
+    &fastly::Fastly,
+    &mailgun::Mailgun,
+    &postmark::Postmark,
+    &square::Square,
+    &paypal::Paypal,
+    &pinecone::Pinecone,
+    &snowflake::Snowflake,
+    &grafana::Grafana,
+    &newrelic::Newrelic,
+    &doppler::Doppler,
+    &mapbox::Mapbox,
+    &telegram::Telegram,
+    &discord::Discord,
+    &postman::Postman,
+    &honeycomb::Honeycomb,
+    &mailchimp::Mailchimp,
+    &aikeys::Groq,
+    &aikeys::Mistral,
+    &aikeys::Cohere,
+    &aikeys::Openrouter,
+    &aikeys::Deepseek,
 ];
 
 /// The probe for `provider`, if keyreach has one.
@@ -112,9 +202,22 @@ pub struct Target<'a> {
     pub secret: &'a Secret,
     /// The paired part: AWS key id, Twilio account SID, Shopify shop domain, GCP email.
     pub companion: Option<&'a Secret>,
+    /// Values found near it that only its probe reads (`[[rule.part]]`: an Entra tenant
+    /// id, an Atlassian site, an AWS session token, the host a token was filed under).
+    pub parts: &'a [ProbePart],
 }
 
 impl Target<'_> {
+    /// Part `name` as text, if it was found.
+    pub fn part(&self, name: &str) -> Option<&str> {
+        self.parts
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| std::str::from_utf8(p.value.expose()).ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+
     /// The secret as text; a credential that is not UTF-8 cannot be sent.
     pub fn secret_text(&self) -> Result<&str, ProbeError> {
         std::str::from_utf8(self.secret.expose())
@@ -144,6 +247,12 @@ enum Transport<'a> {
 impl Session<'_> {
     pub fn send(&self, request: &Request) -> Result<Response, ProbeError> {
         match self.transport {
+            Transport::Http(_) if request.root == USER_ENDPOINT && self.endpoint().is_none() => {
+                Err(ProbeError::Refused(format!(
+                    "{} has no official host and no endpoint was given",
+                    self.probe.provider()
+                )))
+            }
             Transport::Http(client) => {
                 client.send(self.probe.provider(), self.probe.shapes(), self.probe.rate(), request)
             }
@@ -168,14 +277,95 @@ impl Session<'_> {
         }
     }
 
-    /// Whether the provider has an endpoint configured (tests, enterprise hosts).
-    pub fn has_endpoint(&self) -> bool {
+    /// Database connections for this probe: the run's timeout, the hosts the user allowed
+    /// at private addresses, and the probe's declared statements.
+    pub fn dialer(&self) -> Result<crate::scope::db::Dialer, ProbeError> {
         match self.transport {
-            Transport::Http(client) => client.options().endpoints.contains_key(self.probe.provider()),
+            Transport::Http(client) => Ok(crate::scope::db::Dialer {
+                net: crate::scope::db::NetOptions {
+                    timeout: client.options().timeout,
+                    allow_hosts: client.options().allow_hosts.clone(),
+                },
+                declared: self.probe.statements(),
+            }),
             #[cfg(any(test, fuzzing))]
-            Transport::Replay(_) => false,
+            Transport::Replay(_) => Err(ProbeError::NotProbed("recorded answers hold no database sessions".into())),
         }
     }
+
+    /// Whether the provider has an endpoint configured (tests, enterprise hosts).
+    pub fn has_endpoint(&self) -> bool {
+        self.endpoint().is_some()
+    }
+
+    /// The endpoint the user configured for the provider (`--endpoint`, the user's config).
+    pub fn endpoint(&self) -> Option<&str> {
+        match self.transport {
+            Transport::Http(client) => client.options().endpoints.get(self.probe.provider()).map(String::as_str),
+            #[cfg(any(test, fuzzing))]
+            Transport::Replay(_) => None,
+        }
+    }
+
+    /// For a provider without an official host (Vault, a Kubernetes cluster): requests go
+    /// to [`USER_ENDPOINT`], which only the user's own endpoint can stand for. Without one
+    /// the credential is not probed, `why` says how to allow its host. An address written
+    /// next to the credential (`VAULT_ADDR`, a kubeconfig's `server`) never stands for it:
+    /// when `found` names a host, the endpoint must name the same host.
+    pub fn user_endpoint(&self, found: Option<&str>, why: &str) -> Result<(), ProbeError> {
+        #[cfg(any(test, fuzzing))]
+        if matches!(self.transport, Transport::Replay(_)) {
+            return Ok(());
+        }
+        let Some(endpoint) = self.endpoint() else {
+            return Err(ProbeError::NotProbed(match found.map(host_name).filter(|h| !h.is_empty()) {
+                Some(host) => format!("{why} (the address next to it names {host}, which only you can allow)"),
+                None => why.to_string(),
+            }));
+        };
+        match found.map(host_name) {
+            Some(host) if !host.eq_ignore_ascii_case(host_name(endpoint)) => Err(ProbeError::NotProbed(format!(
+                "it belongs to {host}, and the endpoint given for {} names another host",
+                self.probe.provider()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// For a credential filed under a host of its own (a GitHub Enterprise or self-managed
+    /// GitLab host in `hosts.yml`, a git credential URL): it goes to the provider's
+    /// official API only when that host is an `official` one (or none is known), and to a
+    /// configured endpoint only when the endpoint names that very host. Otherwise it is not
+    /// probed, and `how` (with `{host}`) says what the host is and how the user can allow
+    /// it ("a GitHub Enterprise host: pass --endpoint github=https://{host}/api/v3 …").
+    pub fn own_host(&self, found: Option<&str>, official: &[&str], how: &str) -> Result<(), ProbeError> {
+        let Some(found) = found.map(host_name).filter(|h| !h.is_empty()) else { return Ok(()) };
+        let is_official = official.iter().any(|o| o.eq_ignore_ascii_case(found));
+        match self.endpoint().map(host_name) {
+            Some(endpoint) if endpoint.eq_ignore_ascii_case(found) => Ok(()),
+            Some(_) if is_official => Err(ProbeError::NotProbed(format!(
+                "it was filed under {found}, and the endpoint given for {} names another host",
+                self.probe.provider()
+            ))),
+            None if is_official => Ok(()),
+            _ => Err(ProbeError::NotProbed(format!("it was filed under {found}, {}", how.replace("{host}", found)))),
+        }
+    }
+}
+
+/// The root of requests that only a user's endpoint can receive (providers without an
+/// official host: Vault, Kubernetes). The client refuses it when no endpoint is set.
+pub const USER_ENDPOINT: &str = "https://user-endpoint.invalid";
+
+/// The host of a URL or `host[:port]`, without scheme, user, port or path.
+pub fn host_name(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
 }
 
 /// Runs probes with one shared client, at most `concurrency` at once.
@@ -245,7 +435,11 @@ fn run_probe(transport: Transport<'_>, target: &Target<'_>, offline: Scope) -> S
             scope
         }
     };
-    scope.scrub(target.secret.expose());
+    let companion_secret = probe.companion_is_secret();
+    let mut secrets: Vec<&[u8]> = vec![target.secret.expose()];
+    secrets.extend(target.companion.filter(|_| companion_secret).map(Secret::expose));
+    secrets.extend(target.parts.iter().filter(|p| p.secret).map(|p| p.value.expose()));
+    scope.scrub_all(&secrets);
     scope
 }
 
@@ -295,6 +489,34 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
+/// Sends `build(site)` to each of `sites` in turn (one request each) until one does not
+/// reject the credential with 401 or 403: a key works only on its own site or region.
+/// With an endpoint configured, only the first site is asked.
+pub fn first_site<'a>(
+    s: &Session<'_>,
+    sites: &[&'a str],
+    build: impl Fn(&str) -> Request,
+) -> Result<(Response, &'a str), ProbeError> {
+    let sites = if s.has_endpoint() { &sites[..1.min(sites.len())] } else { sites };
+    for site in sites {
+        let response = s.send(&build(site))?;
+        if !matches!(response.status, 401 | 403) {
+            return Ok((response, site));
+        }
+    }
+    Err(ProbeError::Unauthorized(format!("rejected on {}", plural(sites.len(), "site", "sites"))))
+}
+
+/// The JWT claims of `token`, if it is one (never verified: read for display only).
+pub fn jwt_claims(token: &str) -> Option<serde_json::Map<String, Value>> {
+    super::decode::jwt_claims(token.as_bytes())
+}
+
+/// Strings of the array at `key`.
+pub fn strings(v: &Value, key: &str) -> Vec<String> {
+    items(v, key).iter().filter_map(Value::as_str).map(str::to_string).collect()
+}
+
 /// Headers as a lower-case map (for probes reading scope headers).
 pub fn header_list(response: &Response, name: &str) -> Vec<String> {
     response
@@ -316,7 +538,9 @@ mod tests {
                 assert!(shape.root.starts_with("https://"), "{}: {}", p.provider(), shape.root);
             }
         }
-        assert!(PROBES.len() >= 26);
+        // Issue 18: at least 55 providers probed, databases included (this table holds the
+        // HTTP probes).
+        assert!(PROBES.len() >= 55, "{} probes", PROBES.len());
     }
 
     #[test]
@@ -334,8 +558,13 @@ mod tests {
     fn refresh_tokens_webhooks_and_public_values_are_never_probe_kinds() {
         for p in PROBES {
             for kind in p.kinds() {
-                for never in ["refresh", "webhook", "deploy-hook", "publishable", "client-secret", "api-key-public"] {
+                for never in ["refresh", "webhook", "deploy-hook", "publishable", "api-key-public"] {
                     assert!(!kind.contains(never), "{kind}");
+                }
+                // A client secret is only ever sent in a client-credentials grant.
+                if kind.contains("client-secret") {
+                    let grant = p.shapes().iter().any(|s| s.body == super::super::http::BodyKind::ClientCredentials);
+                    assert!(grant, "{kind}: a client secret without a client-credentials grant");
                 }
             }
         }
@@ -345,10 +574,19 @@ mod tests {
     fn security_md_names_every_host_a_probe_may_contact() {
         let doc = include_str!("../../../SECURITY.md");
         for p in PROBES {
+            let row = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", p.provider())))
+                .unwrap_or_else(|| panic!("SECURITY.md has no row for {}", p.provider()));
             for shape in p.shapes() {
                 let host = shape.root.trim_start_matches("https://").split('/').next().unwrap();
-                let shown = host.replace("*.blob.", "ACCOUNT.blob.").replace("*.myshopify.", "SHOP.myshopify.");
-                assert!(doc.contains(&shown), "SECURITY.md does not list {shown} ({})", p.provider());
+                if shape.root == USER_ENDPOINT {
+                    assert!(row.contains("--endpoint"), "{}: say that only your endpoint is contacted", p.provider());
+                    continue;
+                }
+                // A per-tenant host (`*.atlassian.net`) is shown with its fixed suffix.
+                let fixed = host.rsplit_once("*.").map_or(host, |(_, suffix)| suffix);
+                assert!(row.contains(fixed), "SECURITY.md's {} row does not list {fixed}", p.provider());
             }
         }
     }

@@ -99,19 +99,111 @@ pub fn probe(target: &Target<'_>, offline: Scope, replay: &Replay) -> Scope {
     run_probe(Transport::Replay(replay), target, offline)
 }
 
+/// A recorded probe run, as the `probe_responses` fuzz target and its seeds
+/// (`fuzz/seeds/probe_responses/`) write it: a first line `PROVIDER KIND-INDEX SECRET
+/// [COMPANION|-] [PART=VALUE ...]` (templates expanded), then the answers in the replay text
+/// form (templates expanded when they expand).
+pub struct Seed {
+    pub provider: String,
+    pub rule_id: &'static str,
+    pub secret: crate::credentials::Secret,
+    pub companion: Option<crate::credentials::Secret>,
+    pub parts: Vec<crate::credentials::ProbePart>,
+    pub answers: Vec<u8>,
+}
+
+impl Seed {
+    /// `gcp_key` stands for a GCP seed's secret (a real RSA key cannot be a template).
+    pub fn parse(data: &[u8], gcp_key: Option<String>) -> Option<Seed> {
+        use crate::credentials::{ProbePart, Secret};
+        let (head, answers) = match memchr::memchr(b'\n', data) {
+            Some(i) => (&data[..i], &data[i + 1..]),
+            None => (data, &b""[..]),
+        };
+        let head = std::str::from_utf8(head).ok()?;
+        let mut fields = head.split(' ');
+        let (provider, kind) = (fields.next()?, fields.next()?);
+        let probe = super::find(provider)?;
+        let kinds = probe.kinds();
+        let rule_id = kinds[kind.parse::<usize>().unwrap_or(0) % kinds.len()];
+        let expand = |t: &str| crate::rules::template::expand(t, "fuzz").ok();
+        let secret = match (provider, fields.next()) {
+            ("gcp", _) => gcp_key?,
+            (_, Some(t)) => expand(t)?,
+            (_, None) => return None,
+        };
+        let companion = fields.next().filter(|c| *c != "-").and_then(expand);
+        let parts = fields
+            .filter_map(|f| f.split_once('='))
+            .filter_map(|(name, t)| {
+                let secret = matches!(name, "session_token" | "api_key");
+                Some(ProbePart { name: name.to_string(), value: Secret::new(expand(t)?.as_bytes()), secret })
+            })
+            .collect();
+        let answers = std::str::from_utf8(answers)
+            .ok()
+            .and_then(|a| crate::rules::template::expand(a, "fuzz").ok())
+            .map_or_else(|| answers.to_vec(), String::into_bytes);
+        Some(Seed {
+            provider: provider.to_string(),
+            rule_id,
+            secret: Secret::new(secret.as_bytes()),
+            companion: companion.map(|c| Secret::new(c.as_bytes())),
+            parts,
+            answers,
+        })
+    }
+
+    /// Runs the probe on the recorded answers: its scope, and the replay (to ask what was
+    /// refused or answered).
+    pub fn run(&self) -> (Scope, Replay) {
+        let target = Target {
+            provider: &self.provider,
+            rule_id: self.rule_id,
+            secret: &self.secret,
+            companion: self.companion.as_ref(),
+            parts: &self.parts,
+        };
+        let replay = Replay::from_text(&self.answers);
+        (probe(&target, Scope::unknown(), &replay), replay)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
     use serde_json::Value;
 
     use super::*;
-    use crate::credentials::Secret;
+    use crate::credentials::{ProbePart, Secret};
     use crate::scope::Activity;
     use crate::scope::probe::PROBES;
+
+    /// The parts a probe needs, as (name, template, secret).
+    fn parts(provider: &str) -> &'static [(&'static str, &'static str, bool)] {
+        match provider {
+            "azure" => &[("tenant", "{{uuid}}", false), ("client_id", "{{uuid}}", false)],
+            "datadog" => &[("api_key", "{{hex:32}}", true)],
+            "aws" => &[("session_token", "{{b64:300}}", true)],
+            "atlassian" => &[("email", "dev@example.invalid", false), ("site", "acme", false)],
+            "auth0" => &[("client_id", "{{alnum:32}}", false), ("domain", "acme.auth0.com", false)],
+            "okta" => &[("domain", "acme.okta.com", false)],
+            "paypal" => &[("client_id", "{{alnum:80}}", false)],
+            "snowflake" => &[("account", "acme-prod", false)],
+            "grafana" => &[("url", "https://acme.grafana.net", false)],
+            "github" => &[("app_id", "123456", false)],
+            _ => &[],
+        }
+    }
 
     /// A credential the probe accepts to send: (secret, companion) templates per provider.
     fn credential(provider: &str) -> (&'static str, Option<&'static str>) {
         match provider {
+            "algolia" => ("{{hex:32}}", Some("ACME{{digit:6}}")),
+            "cloudflare" => ("cfk_{{alnum:48}}", Some("ops@example.invalid")),
+            "mailchimp" => ("{{hex:32}}-us21", None),
+            "telegram" => ("{{digit:10}}:AA{{b64url:33}}", None),
+            "mailgun" => ("key-{{hex:32}}", None),
             "github" => ("ghp_{{alnum:36}}", None),
             "aws" => ("{{b64:40}}", Some("{{gen:aws-key-id:AKIA}}")),
             "azure" => ("{{b64:85}}A==", Some("acmedata")),
@@ -265,13 +357,46 @@ mod tests {
             let answers = answers.into_iter().map(|a| echo(a, &secret)).collect();
             let replay = Replay::new(answers);
             let (s, c) = (Secret::new(secret.as_bytes()), companion.map(|c| Secret::new(c.as_bytes())));
-            let target = Target { provider: probe.provider(), rule_id, secret: &s, companion: c.as_ref() };
+            let parts: Vec<ProbePart> = parts(probe.provider())
+                .iter()
+                .map(|(n, t, secret)| ProbePart { name: n.to_string(), value: Secret::new(expand(t).as_bytes()), secret: *secret })
+                .collect();
+            let target = Target { provider: probe.provider(), rule_id, secret: &s, companion: c.as_ref(), parts: &parts };
             let scope = super::probe(&target, Scope::unknown(), &replay);
             if scope.active == Activity::Active {
                 prop_assert!(replay.answered_authenticated(), "{}: active without a 2xx or permission error", probe.provider());
             }
             prop_assert!(!format!("{scope:?}").contains(&secret), "{}: the credential is in the scope", probe.provider());
             prop_assert!(replay.refused().is_empty(), "{}: built {:?}", probe.provider(), replay.refused());
+        }
+    }
+
+    /// Every recorded answer in `fuzz/seeds/probe_responses/` replays without a refused
+    /// request; a provider's recorded success makes its credential active, and every probe
+    /// keyreach has has one (GCP and GitHub App keys aside: they need a real RSA key; PyPI
+    /// tokens are never sent).
+    #[test]
+    fn recorded_answers_replay_for_every_probe() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/probe_responses");
+        let mut active = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let seed =
+                Seed::parse(&std::fs::read(&path).unwrap(), None).unwrap_or_else(|| panic!("{name} does not parse"));
+            let (scope, replay) = seed.run();
+            assert!(replay.refused().is_empty(), "{name}: {:?}", replay.refused());
+            if !name.starts_with("errors") && !name.starts_with("regression") {
+                assert_eq!(scope.active, Activity::Active, "{name}: {scope:?}");
+                active.insert(seed.provider.clone());
+            }
+        }
+        for p in PROBES {
+            // GCP signs with a key made at test time, PyPI is never sent, and databases are
+            // tested against real servers (tests/it/databases.rs): no HTTP answers to record.
+            if !["gcp", "pypi", "database"].contains(&p.provider()) {
+                assert!(active.contains(p.provider()), "no recorded answer for {}", p.provider());
+            }
         }
     }
 
@@ -286,7 +411,8 @@ mod tests {
         };
         let replay = Replay::new(vec![Ok(answer)]);
         let s = Secret::new(secret.as_bytes());
-        let target = Target { provider: "github", rule_id: "github.classic-pat", secret: &s, companion: None };
+        let target =
+            Target { provider: "github", rule_id: "github.classic-pat", secret: &s, companion: None, parts: &[] };
         let scope = super::probe(&target, Scope::unknown(), &replay);
         assert_eq!(scope.identity.as_deref(), Some("Bearer [the credential]"));
         assert!(!format!("{scope:?}").contains(&secret), "{scope:?}");

@@ -124,8 +124,13 @@ mod tests {
         let answer = || Ok(Response { status, headers: Default::default(), body: body.as_bytes().to_vec() });
         let replay = Replay::new(vec![answer(), answer(), answer()]);
         let secret = Secret::new(b"rk_test_keyreachtestkeyreachtestkeyreach");
-        let target =
-            Target { provider: "stripe", rule_id: "stripe.restricted-key-test", secret: &secret, companion: None };
+        let target = Target {
+            provider: "stripe",
+            rule_id: "stripe.restricted-key-test",
+            secret: &secret,
+            companion: None,
+            parts: &[],
+        };
         probe(&target, Scope::unknown(), &replay)
     }
 

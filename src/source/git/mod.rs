@@ -82,6 +82,21 @@ impl GitRoot {
     }
 }
 
+/// The content `path` (a file in a work tree) has in the repository's `HEAD` commit:
+/// `None` when it is not in a repository, the repository has no commit yet, or `HEAD` has no
+/// file there. Only reads.
+pub fn committed_file(path: &Path) -> Option<Vec<u8>> {
+    let root = GitRoot::discover(path).ok()?;
+    let repo = root.repo.to_thread_local();
+    let tree = repo.head_tree().ok()?;
+    let rel = root.prefix.to_str().ok()?;
+    let entry = tree.lookup_entry_by_path(rel).ok()??;
+    if !entry.mode().is_blob() {
+        return None;
+    }
+    Some(entry.object().ok()?.detach().data)
+}
+
 /// `path` relative to `workdir`, `/`-separated; `None` when outside it.
 fn relative(workdir: &Path, path: &Path) -> Option<BString> {
     let workdir = workdir.canonicalize().ok()?;
@@ -130,6 +145,18 @@ mod tests {
         commit(dir.path(), "one");
         let root = GitRoot::discover(&dir.path().join("app/.env")).unwrap();
         assert_eq!(root.strip(b"app/.env".as_bstr()), Some(b".env".as_bstr()));
+    }
+
+    #[test]
+    fn committed_files_are_read_from_head_not_the_working_tree() {
+        let dir = repo();
+        write(dir.path(), "sub/keyreach.toml", "committed");
+        commit(dir.path(), "one");
+        write(dir.path(), "sub/keyreach.toml", "edited");
+        write(dir.path(), "new.toml", "never committed");
+        assert_eq!(committed_file(&dir.path().join("sub/keyreach.toml")).as_deref(), Some(b"committed".as_slice()));
+        assert_eq!(committed_file(&dir.path().join("new.toml")), None);
+        assert_eq!(committed_file(&dir.path().join("sub")), None, "a tree is not a file");
     }
 
     #[test]

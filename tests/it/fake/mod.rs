@@ -6,6 +6,8 @@
 //! A reply can carry a network [`Fault`] (a reset mid-body, a stall, a drip-fed or endless
 //! body); a TLS client is answered in plain HTTP, as a misconfigured endpoint would.
 
+pub mod mongo;
+pub mod more;
 pub mod providers;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -141,7 +143,6 @@ pub fn trap(req: &Req) -> Option<String> {
         "api_permissions",
         "/access_tokens",
         "oauth.v2.access",
-        "/oauth/token",
         "/api_key",
         "/deploys",
         "/messages",
@@ -171,8 +172,18 @@ pub fn trap(req: &Req) -> Option<String> {
             return Some(format!("AWS action {action}"));
         }
     }
-    if req.form("grant_type").is_some_and(|g| g != "urn:ietf:params:oauth:grant-type:jwt-bearer") {
-        return Some("OAuth grant other than jwt-bearer (refresh?)".into());
+    // Only grants that mint a short-lived token for the credential itself: never a refresh,
+    // password, code or token exchange.
+    if req
+        .form("grant_type")
+        .is_some_and(|g| g != "urn:ietf:params:oauth:grant-type:jwt-bearer" && g != "client_credentials")
+    {
+        return Some("OAuth grant other than jwt-bearer or client_credentials (refresh?)".into());
+    }
+    const NEVER: &[&str] =
+        &["renew", "unwrap", "logout", "/close", "setwebhook", "deletewebhook", "getupdates", "authentication-token"];
+    if let Some(w) = NEVER.iter().find(|w| path.contains(*w)) {
+        return Some(format!("{} {} ({w})", req.method, req.path_only()));
     }
     None
 }

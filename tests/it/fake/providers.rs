@@ -16,6 +16,14 @@ pub struct World {
     pub kind: &'static str,
     pub secret: String,
     pub companion: Option<String>,
+    /// The parts the probe should send along (`tenant`, `email`, `session_token`, ...).
+    pub parts: Vec<(String, String)>,
+}
+
+impl World {
+    pub fn part(&self, name: &str) -> Option<&str> {
+        self.parts.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
 }
 
 /// How the fake answers every request.
@@ -69,6 +77,9 @@ fn unauthorized() -> Reply {
 }
 
 fn respond(w: &World, req: &Req) -> Reply {
+    if let Some(reply) = super::more::respond(w, req) {
+        return reply;
+    }
     let s = w.secret.as_str();
     let path = req.path_only();
     match w.provider {
@@ -106,6 +117,17 @@ fn respond(w: &World, req: &Req) -> Reply {
         },
         "flyio" if req.header("Authorization") != Some(&format!("FlyV1 {s}")) => unauthorized(),
         "flyio" => Reply::json(200, json!({"total_apps": 1, "apps": [{"id": "a1", "name": "shop-api", "machine_count": 2}]})),
+        "cloudflare" if w.kind == "global" => {
+            if req.header("X-Auth-Key") != Some(s) || req.header("X-Auth-Email") != w.companion.as_deref() {
+                return Reply::json(403, json!({"success": false, "errors": [{"code": 9103, "message": "Unknown X-Auth-Key or X-Auth-Email"}]}));
+            }
+            match path {
+                "/user" => Reply::json(200, json!({"success": true, "result": {"id": "u1", "email": w.companion, "suspended": false}})),
+                "/accounts" => Reply::json(200, json!({"success": true, "result": [{"id": "acc1", "name": "Acme"}]})),
+                "/zones" => Reply::json(200, json!({"success": true, "result": [{"id": "z1", "name": "acme.example"}]})),
+                _ => Reply::json(404, json!({"success": false})),
+            }
+        }
         "cloudflare" if bearer(req) != Some(s) => {
             Reply::json(401, json!({"success": false, "errors": [{"code": 1000, "message": "Invalid API Token"}]}))
         }
@@ -175,6 +197,19 @@ fn respond(w: &World, req: &Req) -> Reply {
             }
             _ => Reply::json(401, json!({"code": 20003, "message": "Authenticate"})),
         },
+        "datadog" if w.kind == "app" => {
+            if req.header("DD-APPLICATION-KEY") != Some(s) || req.header("DD-API-KEY") != w.part("api_key") {
+                return Reply::json(403, json!({"errors": ["Forbidden"]}));
+            }
+            match path {
+                "/api/v2/validate_keys" => Reply::json(200, json!({"status": "ok"})),
+                "/api/v2/current_user/application_keys" => Reply::json(200, json!({"data": [
+                    {"id": "k0", "type": "application_keys", "attributes": {"name": "other", "last4": "zzzz", "scopes": ["dashboards_read"]}},
+                    {"id": "k1", "type": "application_keys", "attributes": {"name": "ci-monitors", "last4": &s[s.len() - 4..],
+                        "scopes": ["monitors_read", "monitors_write", "dashboards_read"]}}]})),
+                _ => Reply::json(404, json!({"errors": ["Not found"]})),
+            }
+        }
         "datadog" if req.header("DD-API-KEY") != Some(s) => Reply::json(403, json!({"errors": ["Forbidden"]})),
         "datadog" => Reply::json(200, json!({"valid": true})),
         "shopify" if req.header("X-Shopify-Access-Token") != Some(s) => Reply::json(401, json!({"errors": "[API] Invalid API key or access token"})),
@@ -192,6 +227,9 @@ pub fn fake_jwt(claims: &Value) -> String {
 }
 
 fn github(w: &World, req: &Req) -> Reply {
+    if w.kind == "app" {
+        return github_app(w, req);
+    }
     if bearer(req) != Some(w.secret.as_str()) {
         return Reply::json(401, json!({"message": "Bad credentials"}));
     }
@@ -339,6 +377,11 @@ fn aws(w: &World, req: &Req) -> Reply {
     if !auth.starts_with(&format!("AWS4-HMAC-SHA256 Credential={key_id}/")) || req.header("X-Amz-Date").is_none() {
         return xml_error(403, "InvalidClientTokenId");
     }
+    if key_id.starts_with("ASIA")
+        && (req.header("X-Amz-Security-Token") != w.part("session_token") || !auth.contains("x-amz-security-token"))
+    {
+        return xml_error(403, "InvalidClientTokenId");
+    }
     let action = req.form("Action").unwrap_or_default();
     match action.as_str() {
         "GetCallerIdentity" => Reply::raw(
@@ -439,6 +482,9 @@ fn gcp(w: &World, req: &Req) -> Reply {
 }
 
 fn azure(w: &World, req: &Req) -> Reply {
+    if w.kind == "entra" {
+        return entra(w, req);
+    }
     if !req.path.contains("restype=account") || !req.path.contains("comp=properties") {
         return Reply::raw(400, "application/xml", "");
     }
@@ -460,5 +506,98 @@ fn azure(w: &World, req: &Req) -> Reply {
     } else {
         Reply::raw(403, "application/xml", "<Error><Code>AuthenticationFailed</Code></Error>")
             .header("x-ms-error-code", "AuthenticationFailed")
+    }
+}
+
+/// Microsoft Entra ID's token endpoint (client credentials) and Azure Resource Manager.
+fn entra(w: &World, req: &Req) -> Reply {
+    let tenant = w.part("tenant").unwrap_or_default();
+    let path = req.path_only();
+    if path == format!("/{tenant}/oauth2/v2.0/token") {
+        let ok = req.form("client_secret").as_deref() == Some(w.secret.as_str())
+            && req.form("client_id").as_deref() == w.part("client_id")
+            && req.form("grant_type").as_deref() == Some("client_credentials");
+        if !ok {
+            return Reply::json(
+                401,
+                json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}),
+            );
+        }
+        let claims = match req.form("scope").as_deref() {
+            Some("https://graph.microsoft.com/.default") => {
+                json!({"aud": "https://graph.microsoft.com", "tid": tenant, "app_displayname": "ci-deployer", "roles": ["User.Read.All", "Mail.Send"]})
+            }
+            _ => json!({"aud": "https://management.azure.com", "tid": tenant}),
+        };
+        return Reply::json(
+            200,
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": fake_jwt(&claims)}),
+        );
+    }
+    let arm_ok = bearer(req).and_then(|t| t.split('.').nth(1).map(str::to_string)).is_some_and(|payload| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .is_some_and(|c| c.get("aud").and_then(Value::as_str) == Some("https://management.azure.com"))
+    });
+    if !arm_ok {
+        return Reply::json(401, json!({"error": {"code": "InvalidAuthenticationToken"}}));
+    }
+    match path {
+        "/subscriptions" => Reply::json(
+            200,
+            json!({"value": [{"subscriptionId": "00000000-0000-4000-8000-000000000001", "displayName": "acme-production", "state": "Enabled"}]}),
+        ),
+        p if p.ends_with("/providers/Microsoft.Authorization/permissions") => Reply::json(
+            200,
+            json!({"value": [{"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write", "Microsoft.Authorization/*/Delete"]}]}),
+        ),
+        _ => Reply::json(404, json!({"error": {"code": "NotFound"}})),
+    }
+}
+
+/// GitHub's app endpoints: the bearer must be an RS256 JWT signed by the app's private key,
+/// issued by its app id, valid at most ten minutes.
+fn github_app(w: &World, req: &Req) -> Reply {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let valid = bearer(req).is_some_and(|jwt| {
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let [head, claims, sig] = parts[..] else { return false };
+        let claims: Value = b64.decode(claims).ok().and_then(|c| serde_json::from_slice(&c).ok()).unwrap_or_default();
+        let (iat, exp) = (claims["iat"].as_i64().unwrap_or(0), claims["exp"].as_i64().unwrap_or(0));
+        let iss_ok = claims["iss"].to_string().trim_matches('"') == w.part("app_id").unwrap_or_default();
+        let pem = w.secret.replace("\\n", "\n");
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .ok()
+            .and_then(|der| ring::signature::RsaKeyPair::from_der(&der).ok());
+        let signed = key.is_some_and(|k| {
+            let public = ring::signature::UnparsedPublicKey::new(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                k.public().as_ref().to_vec(),
+            );
+            b64.decode(sig).is_ok_and(|sig| public.verify(format!("{head}.{}", parts[1]).as_bytes(), &sig).is_ok())
+        });
+        iss_ok && signed && exp > iat && exp - iat <= 600
+    });
+    if !valid {
+        return Reply::json(401, json!({"message": "A JSON web token could not be decoded"}));
+    }
+    match req.path_only() {
+        "/app" => Reply::json(
+            200,
+            json!({"slug": "acme-deployer", "owner": {"login": "acme"},
+            "permissions": {"contents": "write", "metadata": "read", "deployments": "write"}, "installations_count": 1}),
+        ),
+        "/app/installations" => Reply::json(
+            200,
+            json!([{"id": 1, "account": {"login": "acme"}, "repository_selection": "all",
+            "permissions": {"contents": "write", "metadata": "read", "deployments": "write", "administration": "write"}}]),
+        ),
+        _ => Reply::json(404, json!({"message": "Not Found"})),
     }
 }

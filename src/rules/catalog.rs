@@ -1,0 +1,601 @@
+//! The long tail of providers as data: `rules/catalog/*.toml` lists providers (display
+//! name, the words users put in variable names, each credential kind's alphabet, length,
+//! prefix and companion, and where the format comes from), and [`expand`] turns each kind
+//! into an ordinary rule file, with generated examples and negative examples.
+//!
+//! `build.rs` includes this file and runs [`expand`] at build time, so the expansion costs
+//! nothing at start-up: the binary embeds the generated rule text like any `rules/*.toml`.
+//! This file depends on nothing but `serde` and `toml`, so the build script can use it.
+//!
+//! A kind with a documented `prefix` becomes a pattern rule (keyword = the prefix, found
+//! anywhere); any other kind becomes an assignment rule (keyword = a provider word, which
+//! must occur in the assigned name, the name must end in a credential word, and the whole
+//! value must be of the kind's alphabet and length).
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+/// One `rules/catalog/<family>.toml` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Quality-corpus family the providers belong to (`ai`, `data`, `saas`, ...).
+    pub family: String,
+    #[serde(default)]
+    pub provider: Vec<Provider>,
+}
+
+/// One provider.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    /// Provider id: lowercase letters and digits, optionally hyphenated.
+    pub id: String,
+    /// Display name (`Alpha Vantage`).
+    pub name: String,
+    /// Words users put in variable names for this provider, `_` between parts
+    /// (`alpha_vantage` also matches `alphavantage` and `alphaVantage`).
+    /// Default: the id. Each at least 4 bytes and rare in ordinary code.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Where the format comes from (the provider's documentation or SDK).
+    pub docs: String,
+    /// `docs` when the documentation states the format; otherwise `observed: ...`, saying
+    /// what the alphabet and length are based on.
+    pub basis: String,
+    pub kinds: Vec<Kind>,
+}
+
+/// One kind of credential a provider issues.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kind {
+    /// Rule id suffix (default `api-key`).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// What it is called, after the provider name (default `API key`).
+    #[serde(default)]
+    pub what: Option<String>,
+    /// `hex`, `HEX`, `hex-any`, `alnum`, `lower-alnum`, `upper-alnum`, `lower`, `upper`,
+    /// `b64`, `b64url`, `digits`, `base32`, `uuid`; `hex-dash`, `alnum-dash`,
+    /// `lower-alnum-dash`, `upper-alnum-dash` (also `-`), `alnum-dot`, `b64url-dot` (also `.`).
+    pub alphabet: String,
+    /// Length of the part after the prefix: `32`, or `[min, max]`. Ignored for `uuid`.
+    #[serde(default)]
+    pub length: Option<Length>,
+    /// A documented fixed prefix; becomes the keyword when `anywhere` (the default).
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// A documented literal that may end the token (DeepL's `:fx` for free-plan keys).
+    #[serde(default)]
+    pub optional_suffix: Option<String>,
+    /// With a prefix: find the token anywhere (true, default) or only when assigned to a
+    /// provider name (false: for a short or common prefix).
+    #[serde(default)]
+    pub anywhere: Option<bool>,
+    /// Last words of the assigned name (regex, case-insensitive). Default: key, token,
+    /// secret, credential(s), auth, pat.
+    #[serde(default)]
+    pub words: Option<String>,
+    /// An id that comes with the secret, reported as its companion.
+    #[serde(default)]
+    pub companion: Option<Companion>,
+    /// A plain-words scope fact from the documentation.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// `read`, `write` or `admin` when the documentation fixes it.
+    #[serde(default)]
+    pub level: Option<String>,
+}
+
+/// The id that comes with a secret (application id, account id, user name).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Companion {
+    /// What it is called (`application id`).
+    pub name: String,
+    /// Last words of the name it is assigned to (regex, case-insensitive): `app[_.-]?id`.
+    pub words: String,
+    pub alphabet: String,
+    #[serde(default)]
+    pub length: Option<Length>,
+}
+
+/// An exact length or an inclusive range.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum Length {
+    Exact(usize),
+    Range([usize; 2]),
+}
+
+impl Length {
+    fn bounds(self) -> (usize, usize) {
+        match self {
+            Length::Exact(n) => (n, n),
+            Length::Range([a, b]) => (a, b),
+        }
+    }
+}
+
+/// A token alphabet: its regex class, its template directive, its size.
+struct Alphabet {
+    class: &'static str,
+    /// Characters that may not follow the token (so `\b` is not needed).
+    not_after: &'static str,
+    template: &'static str,
+    size: usize,
+    /// A character of the alphabet, for the low-entropy negative example.
+    filler: char,
+}
+
+fn alphabet(name: &str) -> Result<Alphabet, String> {
+    let a = |class, not_after, template, size, filler| Alphabet { class, not_after, template, size, filler };
+    Ok(match name {
+        "hex" => a("[0-9a-f]", "[^0-9A-Za-z]", "hex", 16, 'a'),
+        "HEX" => a("[0-9A-F]", "[^0-9A-Za-z]", "HEX", 16, 'A'),
+        "hex-any" => a("[0-9a-fA-F]", "[^0-9A-Za-z]", "hex", 16, 'a'),
+        "alnum" => a("[A-Za-z0-9]", "[^0-9A-Za-z]", "alnum", 62, 'a'),
+        "lower-alnum" => a("[a-z0-9]", "[^0-9A-Za-z]", "lalnum", 36, 'a'),
+        "upper-alnum" => a("[A-Z0-9]", "[^0-9A-Za-z]", "ualnum", 36, 'A'),
+        "lower" => a("[a-z]", "[^0-9A-Za-z]", "lower", 26, 'a'),
+        "upper" => a("[A-Z]", "[^0-9A-Za-z]", "upper", 26, 'A'),
+        "b64" => a("[A-Za-z0-9+/]", "[^0-9A-Za-z+/]", "b64", 64, 'a'),
+        "b64url" => a("[A-Za-z0-9_-]", "[^0-9A-Za-z_-]", "b64url", 64, 'a'),
+        "digits" => a("[0-9]", "[^0-9A-Za-z]", "digit", 10, '1'),
+        "base32" => a("[A-Z2-7]", "[^0-9A-Za-z]", "base32", 32, 'A'),
+        "uuid" => a("[0-9a-fA-F-]", "[^0-9A-Za-z-]", "uuid", 16, 'a'),
+        "hex-dash" => a("[0-9a-f-]", "[^0-9A-Za-z-]", "hex", 16, 'a'),
+        "alnum-dash" => a("[A-Za-z0-9-]", "[^0-9A-Za-z-]", "alnum", 62, 'a'),
+        "lower-alnum-dash" => a("[a-z0-9-]", "[^0-9A-Za-z-]", "lalnum", 36, 'a'),
+        "upper-alnum-dash" => a("[A-Z0-9-]", "[^0-9A-Za-z-]", "ualnum", 36, 'A'),
+        "alnum-dot" => a("[A-Za-z0-9.]", "[^0-9A-Za-z.]", "alnum", 62, 'a'),
+        "b64url-dot" => a("[A-Za-z0-9_.-]", "[^0-9A-Za-z_.-]", "b64url", 64, 'a'),
+        other => return Err(format!("unknown alphabet {other:?}")),
+    })
+}
+
+/// The regex for the token body, its template, and the lengths an example uses.
+struct Body {
+    regex: String,
+    /// Template for a body of length n (ignored for uuid).
+    template: Box<dyn Fn(usize) -> String>,
+    min: usize,
+    max: usize,
+}
+
+fn token_body(alphabet_name: &str, length: Option<Length>) -> Result<(Alphabet, Body), String> {
+    let a = alphabet(alphabet_name)?;
+    if alphabet_name == "uuid" {
+        let body = Body {
+            regex: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}".into(),
+            template: Box::new(|_| "{{uuid}}".into()),
+            min: 36,
+            max: 36,
+        };
+        return Ok((a, body));
+    }
+    let (min, max) = length.ok_or_else(|| format!("alphabet {alphabet_name} needs a length"))?.bounds();
+    if min < 8 || max < min || max > 512 {
+        return Err(format!("length {min}..{max} must be within 8..512, min first"));
+    }
+    let regex = if min == max { format!("{}{{{min}}}", a.class) } else { format!("{}{{{min},{max}}}", a.class) };
+    let template = a.template;
+    let body = Body { regex, template: Box::new(move |n| format!("{{{{{template}:{n}}}}}")), min, max };
+    Ok((a, body))
+}
+
+/// Minimum Shannon entropy for a random token of `len` characters from `size` symbols:
+/// three quarters of what such a token can carry (less for short tokens, where chance
+/// repeats weigh more), at most 3.5 bits a character.
+fn min_entropy(size: usize, len: usize) -> f64 {
+    let carried = (size.min(len) as f64).log2();
+    let share = match len {
+        24.. => 0.75,
+        12..24 => 0.66,
+        _ => 0.55,
+    };
+    ((carried * share * 10.0).floor() / 10.0).min(3.5)
+}
+
+const DEFAULT_WORDS: &str = "key|token|secret|credentials?|auth|pat";
+/// Names that hold something other than the credential even though they end in a
+/// credential word.
+const EXCLUDE: &str = "public[_.-]?(api[_.-]?)?key|publishable|(^|[^a-z])pub[_.-]?key|site[_.-]?key|page[_.-]?token|next[_.-]?token|csrf|xsrf|idempotency|tokeniz|max[_.-]?tokens|(^|[^a-z])(ids?|url|uri|host|region|name|file|path)[_.-]";
+
+fn check_word(word: &str, what: &str) -> Result<(), String> {
+    if word.len() < 4 {
+        return Err(format!("{what} {word:?} is shorter than 4 bytes"));
+    }
+    if !word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || word.starts_with('_') {
+        return Err(format!("{what} {word:?} must be lowercase letters, digits and inner `_`"));
+    }
+    Ok(())
+}
+
+/// `alpha_vantage` as a name regex that starts at a word: after the start, a separator or a
+/// lower-to-upper case change (`myAlphaVantageKey`), never inside a longer word
+/// (`clever_api` is not `lever_api`). Names are matched case-insensitively.
+fn alias_regex(alias: &str) -> String {
+    let joined = alias.split('_').collect::<Vec<_>>().join("[_.-]?");
+    let mut chars = alias.chars();
+    match chars.next() {
+        Some(first) if first.is_ascii_lowercase() => {
+            let rest = chars.as_str().split('_').collect::<Vec<_>>().join("[_.-]?");
+            format!("(?:^|[^a-z0-9]){joined}|(?-i:[a-z0-9]{}){rest}", first.to_ascii_uppercase())
+        }
+        _ => format!("(?:^|[^a-z0-9]){joined}"),
+    }
+}
+
+/// Keyword literals for an alias: `alphavantage`, `alpha_vantage`.
+fn alias_keywords(alias: &str, out: &mut Vec<String>) {
+    // Not `-`: hyphenated names are rare, and every keyword costs start-up time.
+    for sep in ["", "_"] {
+        let k = alias.split('_').collect::<Vec<_>>().join(sep);
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+}
+
+/// `alpha_vantage` -> (`ALPHA_VANTAGE`, `alphaVantage`).
+fn name_forms(alias: &str) -> (String, String) {
+    let upper = alias.to_ascii_uppercase();
+    let mut camel = String::new();
+    for (i, part) in alias.split('_').enumerate() {
+        let mut chars = part.chars();
+        if i > 0 {
+            camel.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        }
+        camel.extend(chars);
+    }
+    (upper, camel)
+}
+
+fn toml_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", "))
+}
+
+/// Every provider id in a catalog (for checks against the hand-written rules).
+pub fn parse(source: &str, text: &str) -> Result<Catalog, String> {
+    toml::from_str::<Catalog>(text).map_err(|e| format!("{source}: {}", e.to_string().replace('\n', " ")))
+}
+
+/// Expands one catalog into rule-file TOML text. `taken` holds the provider ids that
+/// already have hand-written rule files: the catalog may not repeat them.
+pub fn expand(source: &str, catalog: &Catalog, taken: &[String]) -> Result<String, String> {
+    let mut out = format!(
+        "# Generated from rules/catalog/{source} by build.rs (src/rules/catalog.rs). Do not edit:\n# edit the catalog.\n"
+    );
+    if source != format!("{}.toml", catalog.family) {
+        return Err(format!("rules/catalog/{source}: family {:?} must be the file's name", catalog.family));
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for p in &catalog.provider {
+        let err = |cause: String| format!("rules/catalog/{source}: provider {}: {cause}", p.id);
+        if !p.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || p.id.is_empty() {
+            return Err(err("id must be lowercase letters, digits and `-`".into()));
+        }
+        if ids.contains(&p.id.as_str()) {
+            return Err(err("listed twice".into()));
+        }
+        ids.push(&p.id);
+        if taken.contains(&p.id) {
+            return Err(err("has a hand-written rule file already (extend that file instead)".into()));
+        }
+        if !(p.basis == "docs" || p.basis.starts_with("observed: ")) {
+            return Err(err("basis must be `docs` or `observed: <what it is based on>`".into()));
+        }
+        if !p.docs.starts_with("https://") {
+            return Err(err("docs must be an https URL".into()));
+        }
+        if p.kinds.is_empty() {
+            return Err(err("needs at least one kind".into()));
+        }
+        let default_alias = [p.id.replace('-', "_")];
+        let aliases: &[String] = if p.aliases.is_empty() { &default_alias } else { &p.aliases };
+        for a in aliases {
+            check_word(a, "alias").map_err(err)?;
+        }
+        let mut kinds_seen: Vec<String> = Vec::new();
+        for k in &p.kinds {
+            let kind = k.kind.clone().unwrap_or_else(|| "api-key".into());
+            if kinds_seen.contains(&kind) {
+                return Err(err(format!("kind {kind} listed twice")));
+            }
+            kinds_seen.push(kind.clone());
+            let rule = expand_kind(p, aliases, k, &kind).map_err(|cause| err(format!("kind {kind}: {cause}")))?;
+            out.push_str(&rule);
+        }
+    }
+    Ok(out)
+}
+
+fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result<String, String> {
+    let (a, body) = token_body(&k.alphabet, k.length)?;
+    let what = k.what.clone().unwrap_or_else(|| "API key".into());
+    let title = format!("{} {what}", p.name);
+    let prefix = k.prefix.clone().unwrap_or_default();
+    let anywhere = !prefix.is_empty() && k.anywhere.unwrap_or(true);
+    if anywhere && prefix.len() < 3 {
+        return Err(format!("prefix {prefix:?} is too short to find anywhere: set anywhere = false"));
+    }
+    if prefix.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))) {
+        return Err(format!("prefix {prefix:?} may hold only letters, digits, `_`, `-` and `.`"));
+    }
+    if let Some(level) = &k.level {
+        if !["read", "write", "admin"].contains(&level.as_str()) {
+            return Err(format!("level {level:?} is not read, write or admin"));
+        }
+    }
+    let entropy = min_entropy(a.size, body.min);
+    let words = k.words.clone().unwrap_or_else(|| DEFAULT_WORDS.into());
+    let alias_alt = aliases.iter().map(|a| alias_regex(a)).collect::<Vec<_>>().join("|");
+    let assign = format!("({alias_alt}).*({words})s?$");
+    let escaped_prefix = prefix.replace('.', "\\.");
+    let suffix = k.optional_suffix.clone().unwrap_or_default();
+    if suffix.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))) {
+        return Err(format!("optional_suffix {suffix:?} may hold only letters, digits, `:`, `_` and `-`"));
+    }
+    let value = if suffix.is_empty() {
+        format!("{escaped_prefix}{}", body.regex)
+    } else {
+        format!("{escaped_prefix}{}(?:{suffix})?", body.regex)
+    };
+    let (upper, camel) = name_forms(&aliases[0]);
+    let lower = aliases[0].clone();
+    let word = example_word(&words);
+    let (word_upper, word_camel) = name_forms(&word);
+    let mid = (body.min + body.max) / 2;
+    let secret = |n: usize| format!("{{{{secret:x:{prefix}{}}}}}", (body.template)(n));
+    let plain = |n: usize| format!("{prefix}{}", (body.template)(n));
+
+    let mut keywords = Vec::new();
+    let nl = "{{nl}}";
+    let mut examples = vec![
+        format!("{upper}_{word_upper}={}", secret(body.min)),
+        format!("{lower}:{nl}  {word}: \"{}\"", secret(body.max)),
+        format!("{{ {nl}  \"{camel}\": {{ {nl}    \"{word_camel}\": \"{}\"{nl}  }}{nl}}}", secret(mid)),
+        format!("const {camel}{} = '{}';", capitalise(&word_camel), secret(body.max)),
+    ];
+    if !suffix.is_empty() {
+        examples.push(format!("{upper}_{word_upper}={{{{secret:x:{prefix}{}{suffix}}}}}", (body.template)(mid)));
+    }
+    let mut negatives = vec![
+        format!("{upper}_{word_upper}=${{{upper}_{word_upper}}}"),
+        format!("{upper}_{word_upper}={prefix}{}", a.filler.to_string().repeat(body.min)),
+    ];
+    if k.alphabet != "uuid" {
+        negatives.push(format!("{upper}_{word_upper}={}", plain(body.min - 1)));
+    }
+    let mut fields = String::new();
+    if anywhere {
+        keywords.push(prefix.to_ascii_lowercase());
+        let word_start = prefix.as_bytes()[0].is_ascii_alphanumeric() || prefix.starts_with('_');
+        let starts = if word_start { "\\b" } else { "" };
+        let pattern = format!("{starts}({value})(?:{}|$)", a.not_after);
+        writeln!(fields, "pattern = '''{pattern}'''").unwrap();
+        examples.push(format!("curl -H \"Authorization: Bearer {}\" https://api.invalid/v1", secret(mid)));
+        if k.alphabet != "uuid" {
+            negatives.push(format!("{upper}_{word_upper}={}", plain(body.max + 1)));
+        }
+        if word_start {
+            negatives.push(format!("x{}", plain(mid)));
+        }
+    } else {
+        for alias in aliases {
+            alias_keywords(alias, &mut keywords);
+        }
+        writeln!(fields, "pattern = '''{value}'''").unwrap();
+        writeln!(fields, "assign = '''{assign}'''").unwrap();
+        writeln!(fields, "assign_exclude = '''{EXCLUDE}'''").unwrap();
+        if k.alphabet != "uuid" {
+            negatives.push(format!("{upper}_{word_upper}={}", plain(body.max + 1)));
+        }
+        for field in ["URL", "ID", "REGION"] {
+            negatives.push(format!("{upper}_{field}={}", plain(mid)));
+        }
+        negatives.push(format!("OTHER_SERVICE_{word_upper}={}", plain(mid)));
+    }
+    if let Some(c) = &k.companion {
+        let (_, cbody) = token_body(&c.alphabet, c.length)?;
+        let pair = format!(
+            "(?i:{})[\"']?\\s*[:=]\\s*[\"']?({})(?:[^0-9A-Za-z_-]|$)",
+            non_capturing(&c.words.replace('\'', "")),
+            cbody.regex
+        );
+        let cword = example_word(&c.words);
+        let (cupper, _) = name_forms(&cword);
+        examples.push(format!(
+            "{upper}_{cupper}={}{nl}{upper}_{word_upper}={}",
+            (cbody.template)(cbody.min),
+            secret(mid)
+        ));
+        writeln!(
+            fields,
+            "pair = {{ pattern = '''{pair}''', name = {}, secret_is_companion = false }}",
+            toml_str(&c.name)
+        )
+        .unwrap();
+    }
+    // Two character classes (letters and digits) for a prefix-less value long enough that
+    // a random one almost surely has both.
+    // A short prefix found anywhere (`dub_`, `lip_`) also starts identifiers
+    // (`dub_createdAtTimestamp`): a mixed-case body must then hold lower, upper and digits.
+    let mixed_case =
+        matches!(k.alphabet.as_str(), "alnum" | "alnum-dash" | "alnum-dot" | "b64" | "b64url" | "b64url-dot");
+    let classes = match k.alphabet.as_str() {
+        "lower" | "upper" | "digits" => None,
+        _ if prefix.is_empty() && body.min >= 16 => Some(2),
+        _ if anywhere && prefix.len() <= 4 && mixed_case && body.min >= 16 => Some(3),
+        _ => None,
+    };
+    let remedy = format!(
+        "Revoke the {} in your {} account and create a new one kept in a secret store.",
+        what.to_lowercase().replace("api ", "API "),
+        p.name
+    );
+    let mut rule = String::new();
+    writeln!(rule, "\n# {}: {} ({})", p.name, p.docs, p.basis).unwrap();
+    writeln!(rule, "[[rule]]").unwrap();
+    writeln!(rule, "id = {}", toml_str(&format!("{}.{kind}", p.id))).unwrap();
+    writeln!(rule, "title = {}", toml_str(&title)).unwrap();
+    writeln!(rule, "provider = {}", toml_str(&p.id)).unwrap();
+    writeln!(rule, "aliases = {}", toml_list(aliases)).unwrap();
+    writeln!(rule, "keywords = {}", toml_list(&keywords)).unwrap();
+    rule.push_str(&fields);
+    writeln!(rule, "entropy = {entropy:.1}").unwrap();
+    if let Some(c) = classes {
+        writeln!(rule, "classes = {c}").unwrap();
+    }
+    writeln!(rule, "remedy = {}", toml_str(&remedy)).unwrap();
+    writeln!(rule, "examples = {}", toml_list(&examples)).unwrap();
+    writeln!(rule, "negative_examples = {}", toml_list(&negatives)).unwrap();
+    if k.note.is_some() || k.level.is_some() {
+        writeln!(rule, "[rule.scope]").unwrap();
+        if let Some(level) = &k.level {
+            writeln!(rule, "level = {}", toml_str(level)).unwrap();
+        }
+        if let Some(note) = &k.note {
+            writeln!(rule, "notes = {}", toml_list(std::slice::from_ref(note))).unwrap();
+        }
+    }
+    Ok(rule)
+}
+
+/// A plain name word that the `words` regex accepts, for examples: the first alternative
+/// with regex syntax resolved (`api[_.-]?key` -> `api_key`, `credentials?` -> `credentials`).
+fn example_word(words: &str) -> String {
+    let first = words.split('|').next().unwrap_or("key");
+    let mut out = first.replace("[_.-]?", "_").replace("[_-]?", "_").replace(['(', ')', '^', '$'], "");
+    if let Some(stripped) = out.strip_suffix('?') {
+        out = stripped.to_string();
+    }
+    out.replace('?', "")
+}
+
+/// `(api[_.-]?)?key` as `(?:api[_.-]?)?key`: the companion's value must be group 1.
+fn non_capturing(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut chars = re.chars().peekable();
+    let mut escaped = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '(' && !escaped && chars.peek() != Some(&'?') {
+            out.push_str("?:");
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    out
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(text: &str) -> Catalog {
+        parse("t.toml", text).unwrap()
+    }
+
+    #[test]
+    fn names_and_words_expand_to_their_forms() {
+        assert_eq!(alias_regex("alpha_vantage"), "(?:^|[^a-z0-9])alpha[_.-]?vantage|(?-i:[a-z0-9]A)lpha[_.-]?vantage");
+        let mut k = Vec::new();
+        alias_keywords("alpha_vantage", &mut k);
+        assert_eq!(k, ["alphavantage", "alpha_vantage"]);
+        assert_eq!(name_forms("alpha_vantage"), ("ALPHA_VANTAGE".into(), "alphaVantage".into()));
+        assert_eq!(example_word("api[_.-]?key|token"), "api_key");
+        assert_eq!(example_word("credentials?"), "credentials");
+        assert_eq!(non_capturing(r"(api[_.-]?)?key|\(x\)|(?:y)"), r"(?:api[_.-]?)?key|\(x\)|(?:y)");
+        assert!(min_entropy(16, 32) <= 3.0 && min_entropy(62, 40) == 3.5);
+    }
+
+    #[test]
+    fn a_name_must_hold_the_alias_as_a_word_and_end_in_a_credential_word() {
+        let text = "family = \"x\"\n[[provider]]\nid = \"lever\"\nname = \"Lever\"\naliases = [\"lever_api\"]\n\
+                    docs = \"https://lever.invalid\"\nbasis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32 }]\n";
+        let out = expand("x.toml", &catalog(text), &[]).unwrap();
+        let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
+        let assign = regex::RegexBuilder::new(rule.assign.as_deref().unwrap()).case_insensitive(true).build().unwrap();
+        let exclude =
+            regex::RegexBuilder::new(rule.assign_exclude.as_deref().unwrap()).case_insensitive(true).build().unwrap();
+        let named = |name: &str| assign.is_match(name) && !exclude.is_match(name);
+        for name in ["LEVER_API_KEY", "lever_api_token", "myLeverApiKey", "hr.lever-api.secret", "lever_api_key"] {
+            assert!(named(name), "{name}");
+        }
+        for name in ["CLEVER_API_KEY", "cleverApiKey", "LEVER_API_URL", "LEVER_API_KEY_ID", "lever_api_public_key"] {
+            assert!(!named(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_companion_is_group_one_of_its_pattern() {
+        let text = "family = \"x\"\n[[provider]]\nid = \"acme\"\nname = \"Acme\"\ndocs = \"https://acme.invalid\"\n\
+                    basis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32, companion = { name = \"app id\", \
+                    words = '(acme[_.-]?)?app[_.-]?id', alphabet = \"hex\", length = 8 } }]\n";
+        let out = expand("x.toml", &catalog(text), &[]).unwrap();
+        let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
+        let pair = regex::Regex::new(&rule.pair.unwrap().pattern).unwrap();
+        let caps = pair.captures("ACME_APP_ID=0a1b2c3d\n").unwrap();
+        assert_eq!(&caps[1], "0a1b2c3d");
+    }
+
+    #[test]
+    fn bad_catalog_entries_are_refused_with_the_provider_named() {
+        let base = "family = \"x\"\n[[provider]]\nname = \"N\"\ndocs = \"https://n.invalid\"\nbasis = \"docs\"\n";
+        let cases = [
+            ("id = \"abc\"\nkinds = [{ alphabet = \"hex\", length = 32 }]", "alias \"abc\" is shorter"),
+            ("id = \"abcd\"\nkinds = [{ alphabet = \"hexx\", length = 32 }]", "unknown alphabet"),
+            ("id = \"abcd\"\nkinds = [{ alphabet = \"hex\" }]", "needs a length"),
+            ("id = \"abcd\"\nkinds = [{ alphabet = \"hex\", length = 32, prefix = \"a_\" }]", "too short"),
+            ("id = \"github\"\nkinds = [{ alphabet = \"hex\", length = 32 }]", "hand-written"),
+        ];
+        for (entry, want) in cases {
+            let text = format!("{base}{entry}\n");
+            let err = expand("x.toml", &catalog(&text), &["github".into()]).unwrap_err();
+            assert!(err.contains(want), "{err}");
+            assert!(err.contains("provider "), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_kind_is_a_pattern_rule_and_a_plain_kind_an_assignment_rule() {
+        let text = "family = \"x\"\n[[provider]]\nid = \"acme-io\"\nname = \"Acme\"\naliases = [\"acme_io\"]\n\
+                    docs = \"https://acme.invalid/docs\"\nbasis = \"docs\"\n\
+                    kinds = [{ alphabet = \"hex\", length = [32, 40] }, { kind = \"pat\", what = \"access token\", \
+                    prefix = \"acme_pat_\", alphabet = \"alnum\", length = 36 }]\n";
+        let out = expand("x.toml", &catalog(text), &[]).unwrap();
+        let rules = crate::rules::parse_file("generated", &out).unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].id, "acme-io.api-key");
+        assert_eq!(rules[0].keywords, ["acmeio", "acme_io"]);
+        assert_eq!(rules[0].pattern, "[0-9a-f]{32,40}");
+        assert!(rules[0].assign.is_some());
+        assert_eq!(rules[0].aliases, ["acme_io"]);
+        assert_eq!(rules[1].id, "acme-io.pat");
+        assert_eq!(rules[1].title, "Acme access token");
+        assert_eq!(rules[1].keywords, ["acme_pat_"]);
+        assert!(rules[1].assign.is_none());
+    }
+}
