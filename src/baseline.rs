@@ -24,6 +24,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -80,11 +81,18 @@ impl Baseline {
         Baseline { entries: entries.into_iter().collect() }
     }
 
-    /// Reads a baseline file.
+    /// Reads a baseline file: a regular file (a FIFO or device is refused without blocking)
+    /// of at most [`MAX_BYTES`].
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| BaselineError::Read { path: shown.clone(), cause: e.to_string() })?;
+        let read_error = |cause: String| BaselineError::Read { path: shown.clone(), cause };
+        let file = crate::source::fs::open(path).map_err(|e| read_error(e.to_string()))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(|e| read_error(e.to_string()))?;
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(read_error(format!("larger than {} MiB: not read", MAX_BYTES >> 20)));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| read_error("not UTF-8 text".into()))?;
         Baseline::parse(&text).map_err(|cause| BaselineError::Parse { path: shown, cause })
     }
 
@@ -154,7 +162,13 @@ impl Baseline {
             return Some(credential);
         }
         let fingerprint = credential.fingerprint;
-        credential.locations.retain(|l| !self.contains(&l.path, rule, &fingerprint));
+        // Baselines hold paths as reports show them: with the secret redacted.
+        let secret = std::str::from_utf8(credential.secret.expose()).ok().filter(|s| s.len() >= 8).map(str::to_string);
+        credential.locations.retain(|l| {
+            let shown = secret.as_deref().filter(|s| l.path.contains(*s)).map(|s| l.path.replace(s, "REDACTED"));
+            !(self.contains(&l.path, rule, &fingerprint)
+                || shown.is_some_and(|p| self.contains(&p, rule, &fingerprint)))
+        });
         (!credential.locations.is_empty()).then_some(credential)
     }
 
@@ -168,7 +182,7 @@ impl Baseline {
 /// tree (`root`), also makes sure `.gitattributes` there merges it with the union driver.
 /// Returns true when it changed `.gitattributes`.
 pub fn save(baseline: &Baseline, output: &Path, root: &Path) -> std::io::Result<bool> {
-    std::fs::write(output, baseline.render())?;
+    replace_file(output, baseline.render().as_bytes())?;
     let default_file = output.parent() == Some(root) && output.file_name().is_some_and(|n| n == FILE_NAME);
     if default_file && root.join(".git").exists() { ensure_union_merge(root) } else { Ok(false) }
 }
@@ -177,10 +191,15 @@ pub fn save(baseline: &Baseline, output: &Path, root: &Path) -> std::io::Result<
 /// driver for the baseline file. Returns true when it changed the file.
 pub fn ensure_union_merge(dir: &Path) -> std::io::Result<bool> {
     let path = dir.join(".gitattributes");
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let existing = match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e),
+        Ok(_) => {
+            refuse_special(&path)?;
+            let mut text = String::new();
+            crate::source::fs::open(&path)?.take(MAX_BYTES).read_to_string(&mut text)?;
+            text
+        }
     };
     let configured = existing.lines().any(|l| {
         let mut words = l.split_whitespace();
@@ -195,8 +214,60 @@ pub fn ensure_union_merge(dir: &Path) -> std::io::Result<bool> {
     }
     text.push_str(GITATTRIBUTES_LINE);
     text.push('\n');
-    std::fs::write(&path, text)?;
+    replace_file(&path, text.as_bytes())?;
     Ok(true)
+}
+
+/// Largest baseline or `.gitattributes` file read.
+pub const MAX_BYTES: u64 = 64 << 20;
+
+/// Refuses to touch `path` when it is a symbolic link (even a dangling one) or anything but
+/// a regular file: a scanned repository could point it at `~/.bashrc` or make it a FIFO.
+fn refuse_special(path: &Path) -> std::io::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        other => other?,
+    };
+    let what = if meta.file_type().is_symlink() {
+        "is a symbolic link"
+    } else if !meta.is_file() {
+        "is not a regular file"
+    } else {
+        return Ok(());
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{name} {what}: not followed, not overwritten")))
+}
+
+/// Writes `bytes` to `path` as a new file: created beside it (never existing, never a link)
+/// and renamed over it, so a link at `path` is replaced, not followed, and a reader never
+/// sees half a file.
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    refuse_special(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for attempt in 0..100u32 {
+        let temp = dir.join(format!(".{name}.keyreach-{}-{attempt}.tmp", std::process::id()));
+        let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = file.write_all(bytes).and_then(|()| file.sync_all());
+        drop(file);
+        return match written.and_then(|()| std::fs::rename(&temp, path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                Err(e)
+            }
+        };
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free temporary name beside the file"))
 }
 
 #[cfg(test)]

@@ -25,11 +25,13 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Scan(args) => {
             let job = Job::Scan { format: args.output.format.into() };
-            run(cli::scan_overrides(&args), job, Destination::of(args.output.output, args.output.color))
+            let to = Destination::of(args.output.output.clone(), args.output.color).verbose(args.output.verbose);
+            run(cli::scan_overrides(&args), job, to)
         }
         Command::Audit(args) => cli::audit_overrides(&args).and_then(|(overrides, options)| {
             let job = Job::Audit { options, format: args.output.format.into() };
-            run(overrides, job, Destination::of(args.output.output, args.output.color))
+            let to = Destination::of(args.output.output.clone(), args.output.color).verbose(args.output.verbose);
+            run(overrides, job, to)
         }),
         Command::Baseline(args) => run_baseline(args),
         Command::Probe(args) => run_probe(args),
@@ -59,15 +61,20 @@ enum Job {
     },
 }
 
-/// Where a report goes.
+/// Where a report goes, and whether to say more on stderr (`--verbose`).
 struct Destination {
     output: Option<PathBuf>,
     color: ColorArg,
+    verbose: bool,
 }
 
 impl Destination {
     fn of(output: Option<PathBuf>, color: ColorArg) -> Destination {
-        Destination { output, color }
+        Destination { output, color, verbose: false }
+    }
+
+    fn verbose(self, verbose: bool) -> Destination {
+        Destination { verbose, ..self }
     }
 }
 
@@ -76,6 +83,11 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     let settings = config::resolve(overrides)?;
     for warning in &settings.warnings {
         note(&format!("warning: {}", report::escape(warning)));
+    }
+    if to.verbose {
+        let used: Vec<String> =
+            settings.config_paths.iter().map(|p| report::escape(&p.display().to_string())).collect();
+        note(&format!("config: {}", if used.is_empty() { "none (defaults)".to_string() } else { used.join(", ") }));
     }
     let rules = keyreach::load_rules(&settings.rules)?;
     let progress = Bar::new();
@@ -90,6 +102,11 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     progress.finish();
     for problem in &outcome.problems {
         note(&report::problem_line(problem));
+    }
+    if to.verbose {
+        for s in &outcome.skipped {
+            note(&format!("not scanned: {}: {}", report::escape(&s.path), s.reason.as_str()));
+        }
     }
     match (job, written) {
         (Job::Scan { format }, _) => print(&settings, &outcome, format, &to, report::write)?,
@@ -118,7 +135,13 @@ fn print(
     printer: Printer,
 ) -> anyhow::Result<()> {
     let view = AuditReport {
-        report: Report { findings: &outcome.findings, stats: &outcome.stats, show_secrets: settings.show_secrets },
+        report: Report {
+            findings: &outcome.findings,
+            stats: &outcome.stats,
+            problems: &outcome.problems,
+            skipped: &outcome.skipped,
+            show_secrets: settings.show_secrets,
+        },
         inventory: &outcome.inventory,
         blast: &outcome.blast,
         agent_has_shell: settings.policy.agent_has_shell,
@@ -138,7 +161,11 @@ fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
         excludes: args.exclude,
         ..Overrides::default()
     };
-    run(overrides, Job::Baseline { output, root, previous }, Destination::of(None, ColorArg::Never))
+    run(
+        overrides,
+        Job::Baseline { output, root, previous },
+        Destination::of(None, ColorArg::Never).verbose(args.verbose),
+    )
 }
 
 fn save_baseline(

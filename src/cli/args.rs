@@ -128,6 +128,9 @@ pub struct OutputArgs {
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
     pub fail_on: SeverityArg,
+    /// Say which config files were used and name every file not scanned (on stderr).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Args)]
@@ -268,6 +271,9 @@ pub struct BaselineArgs {
     /// Do not scan paths matching GLOB, relative to the scanned directory (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Say which config files were used and name every file not scanned (on stderr).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

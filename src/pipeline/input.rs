@@ -28,7 +28,20 @@ pub fn probe_input(
     let best = scanner.best(input, &origin, |id| provider.is_none_or(|p| rules.get(id).provider == p));
     let (rules, sighting) = match (best, provider) {
         (Some(s), _) => (rules, s),
-        (None, Some(p)) => raw_sighting(p, input, &origin)?,
+        (None, Some(p)) => {
+            // A credential the rules know as another provider's is never sent to `p`; a
+            // generic `NAME=value` gives its value, not the whole line.
+            let any = scanner.best(input, &origin, |_| true);
+            let value = match &any {
+                Some(s) if !rules.get(s.rule).generic => {
+                    let other = &rules.get(s.rule).provider;
+                    anyhow::bail!("standard input holds a {other} credential, not a {p} one: not sent to {p}")
+                }
+                Some(s) => s.secret.expose().to_vec(),
+                None => input.to_vec(),
+            };
+            raw_sighting(p, &value, &origin)?
+        }
         (None, None) => anyhow::bail!("no known credential on standard input (name its provider with --provider)"),
     };
     let mut collector = Collector::default();

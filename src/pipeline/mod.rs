@@ -10,6 +10,7 @@ pub mod git;
 mod input;
 mod judge;
 mod load;
+mod redact;
 pub mod scanner;
 mod walk;
 
@@ -23,7 +24,7 @@ use crate::engine::Engine;
 use crate::policy::Finding;
 use crate::policy::blast::{self, BlastRadius};
 use crate::rules::RuleSet;
-use crate::source::{Inventory, Problem, Stats};
+use crate::source::{Inventory, Problem, Skipped, Stats};
 
 pub use exposed::{Exposed, Exposures, exposed};
 pub use input::probe_input;
@@ -51,6 +52,8 @@ pub struct Outcome {
     pub stats: Stats,
     /// What could not be read, sorted.
     pub problems: Vec<Problem>,
+    /// Files not scanned and why, sorted.
+    pub skipped: Vec<Skipped>,
     /// What an audit read besides the workspace walk (empty for a scan).
     pub inventory: Inventory,
     /// The findings' blast radius under the run's policy.
@@ -66,12 +69,16 @@ impl Outcome {
         gathered: Gathered,
         inventory: Inventory,
     ) -> Self {
-        let Gathered { sightings, mut stats, mut problems } = gathered;
-        let findings = judge(settings, rules, sightings);
+        let Gathered { sightings, mut stats, mut problems, mut skipped } = gathered;
+        let mut findings = judge(settings, rules, sightings);
+        if !settings.show_secrets {
+            redact::redact_paths(&mut findings, &mut problems, &mut skipped);
+        }
+        skipped.sort();
         let blast = blast::build(&findings, &inventory, &settings.policy);
         stats.seconds = started.elapsed().as_secs_f64();
         problems.sort();
-        Outcome { findings, stats, problems, inventory, blast }
+        Outcome { findings, stats, problems, skipped, inventory, blast }
     }
 }
 

@@ -13,7 +13,8 @@ use crate::credentials::{Location, ProbePart, Secret, Sighting};
 use crate::engine::{self, Engine, Match, Position, StreamOptions, StreamOutcome};
 use crate::rules::{RuleId, RuleSet};
 use crate::source::env::EnvVar;
-use crate::source::{Origin, Problem, Reach, Stats};
+use crate::source::fs::SkipReason;
+use crate::source::{Origin, Problem, Reach, Skipped, Stats};
 
 use super::Progress;
 
@@ -23,6 +24,8 @@ pub struct Gathered {
     pub sightings: Vec<Sighting>,
     pub stats: Stats,
     pub problems: Vec<Problem>,
+    /// Files not scanned (binary, over the size limit, special files, links).
+    pub skipped: Vec<Skipped>,
 }
 
 impl Gathered {
@@ -31,6 +34,17 @@ impl Gathered {
         self.stats.merge(&other.stats);
         self.sightings.extend(other.sightings);
         self.problems.extend(other.problems);
+        self.skipped.extend(other.skipped);
+    }
+
+    /// Records a file that was not scanned (and counts it, when the stats count that kind).
+    pub fn skip(&mut self, path: &str, reason: SkipReason) {
+        match reason {
+            SkipReason::TooLarge => self.stats.skipped_large += 1,
+            SkipReason::Binary => self.stats.skipped_binary += 1,
+            SkipReason::NotRegular | SkipReason::Link | SkipReason::Directory => {}
+        }
+        self.skipped.push(Skipped { path: path.to_string(), reason });
     }
 
     /// Records a path that could not be scanned.
@@ -123,8 +137,7 @@ impl<'a> Scanner<'a> {
         };
         let size = size.or_else(|| file.metadata().ok().map(|m| m.len())).unwrap_or(0);
         if max.is_some_and(|max| size > max) {
-            self.found.stats.skipped_large += 1;
-            return;
+            return self.found.skip(display, SkipReason::TooLarge);
         }
         let mut file = crate::source::fs::Capped::new(file, max.map_or(u64::MAX, |max| max.max(size)));
         self.limit(PathRules::For(display));
@@ -141,7 +154,7 @@ impl<'a> Scanner<'a> {
                     self.found.problem(display, cause);
                 }
             }
-            Ok(StreamOutcome::Binary) => self.found.stats.skipped_binary += 1,
+            Ok(StreamOutcome::Binary) => self.found.skip(display, SkipReason::Binary),
             Err(e) => self.found.problem(display, e.to_string()),
         }
     }

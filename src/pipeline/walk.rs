@@ -66,8 +66,8 @@ impl Worker<'_> {
     fn handle(&mut self, event: WalkEvent) {
         match event {
             WalkEvent::File(entry) => self.file(entry),
-            WalkEvent::Skipped { reason: SkipReason::TooLarge, .. } => self.scanner.found.stats.skipped_large += 1,
-            WalkEvent::Skipped { .. } => {}
+            WalkEvent::Skipped { reason: SkipReason::Directory, .. } => {}
+            WalkEvent::Skipped { display, reason } => self.scanner.found.skip(&display, reason),
             WalkEvent::Error { display, message } => self.scanner.found.problem(&display, message),
         }
     }

@@ -15,6 +15,22 @@ struct Document<'a> {
     tool: Tool,
     stats: Stats,
     findings: Vec<FindingJson<'a>>,
+    /// Paths that could not be read, and why.
+    problems: Vec<ProblemJson<'a>>,
+    /// Files not scanned, and why.
+    skipped: Vec<SkippedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProblemJson<'a> {
+    path: &'a str,
+    cause: &'a str,
+}
+
+#[derive(Serialize)]
+struct SkippedJson<'a> {
+    path: &'a str,
+    reason: &'static str,
 }
 
 #[derive(Serialize)]
@@ -146,6 +162,8 @@ fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
             errors: report.stats.errors,
         },
         findings: report.findings.iter().map(|f| finding(f, report.show_secrets)).collect(),
+        problems: report.problems.iter().map(|p| ProblemJson { path: &p.path, cause: &p.cause }).collect(),
+        skipped: report.skipped.iter().map(|s| SkippedJson { path: &s.path, reason: s.reason.as_str() }).collect(),
     }
 }
 

@@ -16,7 +16,7 @@ use termcolor::WriteColor;
 
 use crate::policy::Finding;
 use crate::policy::blast::BlastRadius;
-use crate::source::{Inventory, Stats};
+use crate::source::{Inventory, Problem, Skipped, Stats};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,10 @@ pub enum Format {
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub stats: &'a Stats,
+    /// What could not be read (JSON `problems`, SARIF notifications).
+    pub problems: &'a [Problem],
+    /// Files not scanned and why (JSON `skipped`, SARIF notifications).
+    pub skipped: &'a [Skipped],
     /// Print secrets in full (`--show-secrets`); otherwise redacted.
     pub show_secrets: bool,
 }

@@ -877,7 +877,7 @@ mod tests {
         // The offending line may hold a secret or terminal escapes.
         let text = "[[rule]]\nid = \"a.b\"\npattern = \x1b[2J sk_live_notquoted\n";
         let err = parse_file("bad.toml", text).unwrap_err().to_string();
-        assert!(err.starts_with("bad.toml: TOML parse error at line 3, column 12: "), "{err}");
+        assert!(err.starts_with("bad.toml: TOML parse error at line 3, column 12 ([rule] pattern): "), "{err}");
         assert!(!err.contains("notquoted") && !err.contains('\x1b'), "{err}");
     }
 }

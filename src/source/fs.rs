@@ -39,7 +39,25 @@ pub struct FileEntry {
 pub enum SkipReason {
     TooLarge,
     Binary,
+    /// A FIFO, socket or device.
     NotRegular,
+    /// A symbolic link, not followed without `--follow`.
+    Link,
+    /// A directory: walked into, never reported as skipped.
+    Directory,
+}
+
+impl SkipReason {
+    /// In words, for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::TooLarge => "over the size limit",
+            SkipReason::Binary => "binary",
+            SkipReason::NotRegular => "not a regular file",
+            SkipReason::Link => "a symbolic link, not followed",
+            SkipReason::Directory => "a directory",
+        }
+    }
 }
 
 /// One thing the walk found.
@@ -55,6 +73,8 @@ pub enum WalkEvent {
 pub enum WalkError {
     #[error("{path}: no such file or directory")]
     Missing { path: String },
+    #[error("{path}: cannot be read: {cause}")]
+    Unreadable { path: String, cause: String },
     #[error("--exclude {glob:?}: {cause}")]
     BadExclude { glob: String, cause: String },
 }
@@ -62,9 +82,7 @@ pub enum WalkError {
 /// Checks the roots and excludes before any thread starts.
 pub fn check(options: &WalkOptions) -> Result<GlobSet, WalkError> {
     for root in &options.roots {
-        if std::fs::symlink_metadata(root).is_err() {
-            return Err(WalkError::Missing { path: root.display().to_string() });
-        }
+        check_root(root)?;
     }
     let mut builder = GlobSetBuilder::new();
     for glob in &options.excludes {
@@ -78,6 +96,24 @@ pub fn check(options: &WalkOptions) -> Result<GlobSet, WalkError> {
         }
     }
     builder.build().map_err(|e| WalkError::BadExclude { glob: options.excludes.join(","), cause: e.to_string() })
+}
+
+/// A root named on the command line must be a readable directory or regular file: a
+/// FIFO, a device (`/dev/stdin`) or a file without read permission is an error, not an
+/// empty scan.
+fn check_root(root: &Path) -> Result<(), WalkError> {
+    let shown = root.display().to_string();
+    let unreadable = |cause: String| WalkError::Unreadable { path: shown.clone(), cause };
+    if std::fs::symlink_metadata(root).is_err() {
+        return Err(WalkError::Missing { path: shown });
+    }
+    let meta = std::fs::metadata(root).map_err(|e| unreadable(e.to_string()))?;
+    if meta.is_dir() {
+        std::fs::read_dir(root).map_err(|e| unreadable(e.to_string()))?;
+    } else {
+        open(root).map_err(|e| unreadable(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Walks every root in parallel. `visitor` is called once per worker thread and returns
@@ -137,7 +173,10 @@ fn classify(result: Result<ignore::DirEntry, ignore::Error>, namer: &Namer, max:
     };
     if file_type.is_dir() {
         // Directories produce no event of their own.
-        return WalkEvent::Skipped { display, reason: SkipReason::NotRegular };
+        return WalkEvent::Skipped { display, reason: SkipReason::Directory };
+    }
+    if file_type.is_symlink() {
+        return WalkEvent::Skipped { display, reason: SkipReason::Link };
     }
     if !file_type.is_file() {
         return WalkEvent::Skipped { display, reason: SkipReason::NotRegular };
@@ -274,7 +313,7 @@ mod tests {
             Box::new(move |event| {
                 let line = match event {
                     WalkEvent::File(f) => format!("file {}", f.display),
-                    WalkEvent::Skipped { reason: SkipReason::NotRegular, .. } => return,
+                    WalkEvent::Skipped { reason: SkipReason::NotRegular | SkipReason::Directory, .. } => return,
                     WalkEvent::Skipped { display, reason } => format!("skip {display} {reason:?}"),
                     WalkEvent::Error { display, .. } => format!("error {display}"),
                 };

@@ -102,6 +102,13 @@ pub struct Problem {
     pub cause: String,
 }
 
+/// A file that was not scanned, and why (listed under `--verbose` and in JSON and SARIF).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: fs::SkipReason,
+}
+
 /// What the sources read during a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {

@@ -12,7 +12,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("credentials", &["rules", "source"]),
     ("scope", &["rules", "credentials", "source"]),
     ("policy", &["rules", "credentials", "scope", "source"]),
-    ("baseline", &["credentials"]),
+    ("baseline", &["credentials", "source"]),
     ("config", &["baseline", "engine", "policy", "rules", "scope", "source"]),
     ("pipeline", &["baseline", "config", "credentials", "engine", "policy", "rules", "scope", "source"]),
     ("report", &["credentials", "policy", "rules", "scope", "source"]),

@@ -190,7 +190,8 @@ fn history_findings_are_valid_sarif_and_name_their_commit() {
     ];
     let stats = Stats::default();
     let mut out = Vec::new();
-    write_sarif(&Report { findings: &findings, stats: &stats, show_secrets: false }, &mut out).unwrap();
+    let report = Report { findings: &findings, stats: &stats, problems: &[], skipped: &[], show_secrets: false };
+    write_sarif(&report, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains(&secret));
     let doc: Value = serde_json::from_str(&text).unwrap();

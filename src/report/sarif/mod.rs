@@ -149,9 +149,15 @@ fn document(report: &Report<'_>, alerts: &[Alert<'_>], keep: usize, limits: &Lim
         kept.iter().map(|a| result(a, rules.index(&a.finding.rule_id), report.show_secrets, limits)).collect();
     let note = (keep < alerts.len()).then(|| truncation_note(keep, alerts.len(), limits));
     let mut invocation = sarif::Invocation::builder().execution_successful(true).build();
-    if let Some(text) = &note {
-        invocation.tool_execution_notifications =
-            Some(vec![sarif::Notification::builder().message(message(text)).level(json!("warning")).build()]);
+    let notification =
+        |text: &str, level: &str| sarif::Notification::builder().message(message(text)).level(json!(level)).build();
+    let mut notifications: Vec<sarif::Notification> = note.iter().map(|text| notification(text, "warning")).collect();
+    notifications.extend(report.problems.iter().map(|p| notification(&format!("{}: {}", p.path, p.cause), "error")));
+    notifications.extend(
+        report.skipped.iter().map(|s| notification(&format!("{}: not scanned: {}", s.path, s.reason.as_str()), "note")),
+    );
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
     }
     let driver = sarif::ToolComponent::builder()
         .name("keyreach")

@@ -51,7 +51,7 @@ fn finding(rule: &str, secret: &str, severity: Severity, locations: Vec<Location
 
 fn render(findings: &[Finding], limits: &Limits, show_secrets: bool) -> (String, Value) {
     let stats = Stats::default();
-    let report = Report { findings, stats: &stats, show_secrets };
+    let report = Report { findings, stats: &stats, problems: &[], skipped: &[], show_secrets };
     let mut out = Vec::new();
     write_sarif_with(&report, limits, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
