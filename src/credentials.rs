@@ -10,7 +10,6 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::engine::Evidence;
 use crate::rules::{RuleId, RuleSet};
 use crate::source::{CommitRef, Origin, Reach};
 
@@ -137,6 +136,15 @@ pub struct ProbePart {
     pub value: Secret,
     /// The value is itself secret (a session token): scrubbed from probe answers.
     pub secret: bool,
+}
+
+/// Why a catch-all rule's match counts: the provider its name (or section, or the words
+/// around it) named, and the judgement of the value in plain words. The pipeline copies it
+/// from the engine's match.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    pub provider: Option<Box<str>>,
+    pub reason: Box<str>,
 }
 
 /// One engine match with where it was seen, before deduplication.
