@@ -347,6 +347,15 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
     }
 }
 
+/// Whether a table-generated assignment rule's candidate can be a secret: not the identifier
+/// of a key pair (`X_KEY` beside `X_SECRET`: a pair's secret half is what grants access).
+pub fn plausible_for_table_rule(buf: &[u8], a: &Assignment) -> bool {
+    let name = &buf[a.name.clone()];
+    let mut words = Vec::new();
+    names::words(name, &mut words);
+    !is_identifier_of_pair(buf, a, name, &words)
+}
+
 /// Judges a catch-all pattern rule's secret (a token after `Authorization: Bearer`): it
 /// must look random for its alphabet.
 pub fn window(rule: &crate::rules::Rule, value: &[u8]) -> Option<Evidence> {

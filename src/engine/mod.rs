@@ -504,6 +504,11 @@ impl Engine {
                 None => return,
             }
         } else {
+            // A table-generated rule (the provider catalog) knows the alphabet and length,
+            // not the file: its key beside a same-named secret is the pair's identifier.
+            if rule.source.starts_with("catalog/") && !generic::plausible_for_table_rule(buf, a) {
+                return;
+            }
             None
         };
         // A catch-all candidate was judged for its own alphabet and length, not by one
