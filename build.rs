@@ -133,6 +133,7 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
         "window",
         "encoded",
         "userinfo",
+        "secret_values",
         "pair",
         "scope",
         "remedy",
@@ -180,7 +181,7 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
         out,
         "    StaticSpec {{ source: {source:?}, id: {}, title: {}, provider: {}, aliases: {}, keywords: {}, pattern: {}, \
          assign: {}, assign_exclude: {}, validate: {}, entropy: {}, classes: {}, generic: {}, priority: {}, paths: {}, \
-         exclude_paths: {}, window: {}, encoded: {}, userinfo: {}, pair: {pair}, scope: {scope}, remedy: {}, \
+         exclude_paths: {}, window: {}, encoded: {}, userinfo: {}, secret_values: {}, pair: {pair}, scope: {scope}, remedy: {}, \
          examples: {}, negative_examples: {} }},",
         f.str("id")?,
         f.str("title")?,
@@ -200,6 +201,7 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
         f.window()?,
         f.opt_str("encoded")?,
         f.bool("userinfo")?,
+        f.bool("secret_values")?,
         f.opt_str("remedy")?,
         f.strs("examples")?,
         f.strs("negative_examples")?,

@@ -43,9 +43,9 @@ write=$(fake_key acmewrite_)
 read_only=$(fake_key acmeread_)
 test_mode=$(fake_key acmetest_)
 secrets=("$admin" "$write" "$read_only" "$test_mode")
-printf '#!/bin/sh\nexport ACME_ADMIN_KEY=%s\n' "$admin" >"$workspace/deploy.sh"
-printf 'ACME_READ_KEY=%s\nACME_TEST_KEY=%s\n' "$read_only" "$test_mode" >"$workspace/config/app settings.env"
-printf 'ACME_DEPLOY_KEY=%s\n' "$write" >"$workspace/services/api/.env"
+printf '#!/bin/sh\nexport ACME_ADMIN=%s\n' "$admin" >"$workspace/deploy.sh"
+printf 'ACME_READ=%s\nACME_TEST=%s\n' "$read_only" "$test_mode" >"$workspace/config/app settings.env"
+printf 'ACME_DEPLOY=%s\n' "$write" >"$workspace/services/api/.env"
 echo "vendored" >"$workspace/vendor/lib.txt"
 
 # A fresh simulated environment for one step: new output, summary and temp files.

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Recall and false positives of keyreach, Kingfisher and gitleaks on keyreach's labelled
-quality corpus, per provider family.
+quality corpus, per provider family: the open corpus or the blind split.
 
-    cargo run --example quality_corpus -- /tmp/qc
+    cargo run --example quality_corpus -- /tmp/qc              # open corpus
+    cargo run --example quality_corpus -- /tmp/qb --blind      # blind split
     benches/quality-compare.py /tmp/qc [path/to/keyreach]
 
-Each tool scans /tmp/qc/corpus with validation off and writes its JSON report to a file.
+Each tool scans ROOT/corpus with validation off and writes its JSON report to a file.
 A finding counts for a labelled secret in the same file when one contains the other
-(tools differ in how much of a token they report: `sk_live_...` vs the whole assignment);
-every other finding is a false positive. Families are the corpus's top-level directories;
-`negative/` holds only look-alikes, so everything found there is false.
+(tools differ in how much of a token they report: `sk_live_...` vs the whole assignment),
+or when one is the base64 encoding of the other (a Kubernetes `data:` value); every other
+finding is a false positive. Families are the corpus's top-level directories; `negative/`
+holds only look-alikes, so everything found there is false. Only per-family aggregates are
+printed, never a path, label or value: the blind split's cases stay unseen.
 """
-import collections, json, os, subprocess, sys
+import base64, binascii, collections, json, os, subprocess, sys
 
 root = sys.argv[1]
 keyreach = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "target", "release", "keyreach")
@@ -44,8 +47,20 @@ def gitleaks_findings():
 def family(path):
     return path.split("/")[1]
 
+def b64(text):
+    t = text.strip().rstrip("=")
+    if len(t) < 8:
+        return None
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            return decode(t + "=" * (-len(t) % 4)).decode("utf-8").rstrip("\n")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            pass
+    return None
+
 def matches(label, secret):
-    return label == secret or label in secret or (len(secret) >= 8 and secret in label)
+    contained = label == secret or label in secret or (len(secret) >= 8 and secret in label)
+    return contained or b64(label) == secret or b64(secret) == label
 
 def score(findings):
     by_path = collections.defaultdict(list)

@@ -138,6 +138,15 @@ pub struct ProbePart {
     pub secret: bool,
 }
 
+/// Why a catch-all rule's match counts: the provider its name (or section, or the words
+/// around it) named, and the judgement of the value in plain words. The pipeline copies it
+/// from the engine's match.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    pub provider: Option<Box<str>>,
+    pub reason: Box<str>,
+}
+
 /// One engine match with where it was seen, before deduplication.
 #[derive(Debug, Clone)]
 pub struct Sighting {
@@ -145,6 +154,8 @@ pub struct Sighting {
     pub secret: Secret,
     pub location: Location,
     pub companion: Option<(Secret, Location)>,
+    /// For a catch-all rule's match: whose it is and why it counts.
+    pub evidence: Option<Evidence>,
     pub parts: Vec<ProbePart>,
 }
 
@@ -156,6 +167,10 @@ pub struct Credential {
     pub fingerprint: Fingerprint,
     pub locations: Vec<Location>,
     pub companion: Option<CompanionPart>,
+    /// Why the naming rule's match counts, when it is a catch-all rule: the provider its
+    /// name named and the judgement of the value (the first in a fixed order when several
+    /// sightings carry one).
+    pub evidence: Option<Evidence>,
     /// Values its probe reads, the first seen of each name.
     pub parts: Vec<ProbePart>,
 }
@@ -176,10 +191,21 @@ impl Collector {
             fingerprint,
             locations: Vec::new(),
             companion: None,
+            evidence: None,
             parts: Vec::new(),
         });
         if better(rules, sighting.rule, credential.rule) {
             credential.rule = sighting.rule;
+            credential.evidence = None;
+        }
+        if sighting.rule == credential.rule {
+            // Attributed evidence first, then the smallest: the same whatever the order.
+            let key = |e: &Evidence| (e.provider.is_none(), e.clone());
+            if let Some(e) = sighting.evidence {
+                if credential.evidence.as_ref().is_none_or(|c| key(&e) < key(c)) {
+                    credential.evidence = Some(e);
+                }
+            }
         }
         credential.locations.push(sighting.location);
         for part in sighting.parts {

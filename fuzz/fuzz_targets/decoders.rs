@@ -20,6 +20,7 @@ fn credential(secret: &[u8], companion: Option<&[u8]>) -> Credential {
         fingerprint: Fingerprint::of(secret),
         locations: Vec::new(),
         companion: companion.map(|c| CompanionPart { name: "c".into(), value: Secret::new(c), locations: Vec::new() }),
+        evidence: None,
         parts: Vec::new(),
     }
 }

@@ -61,23 +61,96 @@ fn key_at(buf: &[u8], hit: Range<usize>) -> Option<Key> {
 
 /// Finds the assignment whose name contains `hit`, if the text there is one.
 pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
-    let Key { name, before, after } = key_at(buf, hit)?;
+    read(buf, hit, false)
+}
+
+/// Like [`at`], but a bare value may be followed by more words, as in a sentence
+/// (`Using Key=k3J9xQ2m… for the staging account`). Only for catch-all rules, which then
+/// ask more of the value than [`at`]'s callers do.
+pub fn at_in_prose(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    let a = read(buf, hit, true)?;
+    // A sentence: words before the name on its line, or a value that ends the line.
+    let prose = has_words_before(buf, a.name.start) || ends_line(buf, a.value.end);
+    prose.then_some(a)
+}
+
+fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
+    let Some(Key { name, before, mut after }) = key_at(buf, hit.clone()) else { return header_line(buf, hit) };
     // An XML element (`<password>`).
     if before == Some(b'<') {
         return xml_element(buf, name, after);
     }
+    // A query string (`?api_key=…&q=1`): the value ends at the next parameter.
+    if matches!(before, Some(b'?' | b'&')) {
+        return query_value(buf, name, after);
+    }
+    // A name given as a value: `- name: API_KEY` / `value: …` (Kubernetes and ECS
+    // environment entries), a Terraform `variable "api_key" { default = "…" }`.
+    if let Some(a) = env_entry(buf, &name, after).or_else(|| hcl_default(buf, &name, after)) {
+        return Some(a);
+    }
+    // A setter: `client.setApiKey("…")`, `.withAccessToken('…')`: one string argument.
+    if buf.get(after) == Some(&b'(') {
+        let (value, quoted) = value_at(buf, after + 1)?;
+        let closes = buf.get(value.end + 1) == Some(&b')');
+        return (quoted && closes && !before.is_some_and(is_quote)).then_some(Assignment { name, value, quoted });
+    }
+    // A subscript: `os.environ["API_KEY"] = "…"`, `ENV['API_KEY'] = '…'`.
+    if before.is_some_and(is_quote) && buf.get(after) == Some(&b']') {
+        after += 1;
+    }
+    // .NET and NuGet settings: `<add key="ApiKey" value="…" />`.
+    if before.is_some_and(is_quote) && name.start >= 5 && buf[..name.start - 1].ends_with(b"key=") {
+        return xml_add_value(buf, name, after);
+    }
+    // In a sentence, Markdown emphasis may close around the name: `**Codequiry token**: …`.
+    if prose {
+        while matches!(buf.get(after), Some(b'*' | b'_')) {
+            after += 1;
+        }
+    }
     let i = skip_blanks(buf, after);
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
+    if prose && op.is_none() {
+        // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
+        if i > after && buf.get(i) == Some(&b'`') {
+            let (value, quoted) = value_at(buf, i)?;
+            return Some(Assignment { name, value, quoted });
+        }
+        // `the API key is `k3J9…``, `the token is: "…"` (quoted: a bare word after "is"
+        // is as likely to be prose).
+        if buf.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"is ") || w.eq_ignore_ascii_case(b"is:")) {
+            let j = skip_blanks(buf, i + 2 + usize::from(buf[i + 2] == b':'));
+            let j = if buf.get(j) == Some(&b':') { skip_blanks(buf, j + 1) } else { j };
+            let (value, quoted) = value_at(buf, j)?;
+            return quoted.then_some(Assignment { name, value, quoted });
+        }
+        // A Markdown table row: `| Codequiry API key | `k3J9…` |`.
+        if buf.get(i) == Some(&b'|') {
+            let j = skip_blanks(buf, i + 1);
+            let (value, quoted) = value_at(buf, j)?;
+            let k = skip_blanks(buf, value.end + usize::from(quoted));
+            return (buf.get(k) == Some(&b'|')).then_some(Assignment { name, value, quoted });
+        }
+    }
     let i = match op {
         Some(len) if len > 0 => skip_blanks(buf, i + len),
-        // `("API_KEY", "value")`: a quoted name followed by a comma.
+        // `("API_KEY", "value")`: a quoted name followed by a comma, first in a call
+        // (not one string of a list: `["a", "b"]`).
         Some(_) => return None,
-        None if quoted_name && buf.get(i) == Some(&b',') => skip_blanks(buf, i + 1),
+        None if quoted_name && buf.get(i) == Some(&b',') && opens_call(buf, name.start - 1) => skip_blanks(buf, i + 1),
         None if i > after && whitespace_form_allowed(buf, &name) => i,
         None => return None,
     };
-    let (value, quoted) = value_at(buf, i)?;
+    let (mut value, mut quoted) = value_at(buf, i)?;
+    // A typed declaration: `const API_KEY: &str = "…"`, `val apiKey: String = "…"`,
+    // `var apiKey string = "…"` (the type is no value; the string after `=` is).
+    if !quoted && (op == Some(1) || op.is_none()) {
+        if let Some((v, q)) = typed_value(buf, value.end) {
+            (value, quoted) = (v, q);
+        }
+    }
     // A bare value is data only when it ends the line (`KEY=value # note`); in code a bare
     // word followed by more (`password: Option<String>,`, `token = next;`) is a type or
     // an expression. Flags (`--token abc --verbose`) and .netrc lines may go on.
@@ -90,10 +163,136 @@ pub fn at(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
         return None;
     }
     let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
-    if !quoted && !continues && !ends_line(buf, value.end) {
+    let ended = ends_line(buf, value.end) || (prose && ends_word(buf, value.end));
+    if !(quoted || continues || ended) {
         return None;
     }
     Some(Assignment { name, value, quoted })
+}
+
+/// A bare value in a sentence ends at a blank or at punctuation followed by one.
+fn ends_word(buf: &[u8], i: usize) -> bool {
+    match buf.get(i) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r') => true,
+        Some(b',' | b';' | b')') => buf.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+        _ => false,
+    }
+}
+
+/// Whether the text before `at` on its line is words (`The codequiry token = …`), not
+/// code or indentation.
+fn has_words_before(buf: &[u8], at: usize) -> bool {
+    let line = &buf[line_start(buf, at)..at];
+    let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+}
+
+/// After a type (`&str`, `String`, `string`, `[]byte`): ` = "…"`, a string literal.
+fn typed_value(buf: &[u8], type_end: usize) -> Option<(Range<usize>, bool)> {
+    let i = skip_blanks(buf, type_end);
+    if buf.get(i) != Some(&b'=') || matches!(buf.get(i + 1), Some(b'=' | b'>')) {
+        return None;
+    }
+    let (value, quoted) = value_at(buf, skip_blanks(buf, i + 1))?;
+    quoted.then_some((value, quoted))
+}
+
+/// `?name=value&…`: the value up to the next `&`, `#`, quote or blank.
+fn query_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
+    if buf.get(after) != Some(&b'=') {
+        return None;
+    }
+    let start = after + 1;
+    let ceil = (start + MAX_VALUE).min(buf.len());
+    let len = buf[start..ceil]
+        .iter()
+        .take_while(|&&b| {
+            !(b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')'))
+        })
+        .count();
+    (len > 0).then_some(Assignment { name, value: start..start + len, quoted: false })
+}
+
+/// `name: API_KEY` followed by `value: …` in the same entry (YAML list items, JSON objects,
+/// HCL blocks): the value assigned to the variable named.
+fn env_entry(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignment> {
+    let line = line_start(buf, name.start);
+    let lead = buf[line..name.start].trim_ascii_end();
+    let lead = lead.strip_suffix(b"\"").or_else(|| lead.strip_suffix(b"'")).unwrap_or(lead).trim_ascii_end();
+    let lead = lead.strip_suffix(b":").or_else(|| lead.strip_suffix(b"=")).unwrap_or(b"").trim_ascii_end();
+    let lead = lead.strip_suffix(b"\"").unwrap_or(lead);
+    if lead.len() < 4 || !lead[lead.len() - 4..].eq_ignore_ascii_case(b"name") {
+        return None;
+    }
+    if lead.len() > 4 && is_name_byte(lead[lead.len() - 5]) {
+        return None;
+    }
+    // The entry's `value` key within the next few lines, before another `name`.
+    let ceil = (after + 400).min(buf.len());
+    let mut i = after;
+    while i + 5 <= ceil {
+        let at = i + memchr::memchr2(b'v', b'V', &buf[i..ceil])?;
+        i = at + 1;
+        if buf.get(at..at + 5).is_none_or(|w| !w.eq_ignore_ascii_case(b"value")) {
+            continue;
+        }
+        let before_ok = at > 0 && matches!(buf[at - 1], b' ' | b'\t' | b'"' | b'\'' | b'{' | b',' | b'\n');
+        let mut j = at + 5;
+        if buf.get(j).is_some_and(|&b| is_quote(b)) {
+            j += 1;
+        }
+        let j = skip_blanks(buf, j);
+        if !before_ok || !matches!(buf.get(j), Some(b':' | b'=')) || buf.get(j + 1) == Some(&b'=') {
+            continue;
+        }
+        let (value, quoted) = value_at(buf, skip_blanks(buf, j + 1))?;
+        if !quoted && !matches!(buf.get(value.end), None | Some(b'\n' | b'\r' | b',' | b'}' | b' ')) {
+            return None;
+        }
+        return Some(Assignment { name: name.clone(), value, quoted });
+    }
+    None
+}
+
+/// Terraform `variable "api_key" {` … `default = "…"`.
+fn hcl_default(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignment> {
+    let line = &buf[line_start(buf, name.start)..name.start];
+    if !line.trim_ascii_start().starts_with(b"variable ") || buf.get(skip_blanks(buf, after)) != Some(&b'{') {
+        return None;
+    }
+    let mut keys = Vec::new();
+    braced_keys(buf, next_line(buf, after), &mut keys);
+    let default = keys.into_iter().find(|a| buf[a.name.clone()].eq_ignore_ascii_case(b"default"))?;
+    Some(Assignment { name: name.clone(), value: default.value, quoted: default.quoted })
+}
+
+/// A name and its value written as one string: an HTTP header (`-H "X-Api-Key: …"`,
+/// `"apikey: …"` in a list of headers) or an environment entry (`"API_KEY=…"` in a Compose
+/// or ECS list, systemd `Environment="API_KEY=…"`, `docker run -e "API_KEY=…"`). The value
+/// runs to the string's closing quote.
+fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
+    let start = name_start(buf, hit.start);
+    let end = name_end(buf, hit.start);
+    let quote = *buf.get(start.checked_sub(1)?).filter(|&&b| matches!(b, b'"' | b'\''))?;
+    let header = buf.get(end) == Some(&b':') && buf.get(end + 1) == Some(&b' ');
+    let env = buf.get(end) == Some(&b'=') && !matches!(buf.get(end + 1), Some(b'=' | b' '));
+    if end <= start || !(header || env) {
+        return None;
+    }
+    let from = skip_blanks(buf, end + 1);
+    let close = closing_quote(buf, from, quote)?;
+    // One token, not a sentence (`"password: %s"`, `"token: must be set"`).
+    let one_token = !buf[from..close].iter().any(|b| b.is_ascii_whitespace());
+    (close > from && one_token).then_some(Assignment { name: start..end, value: from..close, quoted: true })
+}
+
+/// Whether the quote at `quote` is the first argument of a call: `(` before it.
+fn opens_call(buf: &[u8], quote: usize) -> bool {
+    let mut i = quote;
+    while i > 0 && is_blank(buf[i - 1]) {
+        i -= 1;
+    }
+    i > 0 && buf[i - 1] == b'('
 }
 
 /// `TOKEN=value command args`: an upper-case variable set for one command, with `=`
@@ -177,6 +376,10 @@ fn whitespace_form_allowed(buf: &[u8], name: &Range<usize>) -> bool {
     if trimmed.eq_ignore_ascii_case(b"ENV ") || trimmed.eq_ignore_ascii_case(b"ARG ") {
         return true;
     }
+    // C and Arduino sketches: `#define BLYNK_AUTH_TOKEN "…"`.
+    if trimmed.starts_with(b"#define ") && trimmed[b"#define ".len()..].iter().all(|&b| is_blank(b)) {
+        return true;
+    }
     let word = &buf[name.clone()];
     let netrc_word = word.eq_ignore_ascii_case(b"password") || word.eq_ignore_ascii_case(b"passwd");
     // .netrc: `machine host login user password secret`, on one line or spread over several.
@@ -208,6 +411,10 @@ fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
     let mut end = i;
     while end < ceil && !ends_bare_value(buf[end]) {
         end += 1;
+    }
+    // A full stop ending a sentence is not part of the value.
+    if end > i + 1 && buf[end - 1] == b'.' && buf.get(end).is_none_or(|b| b.is_ascii_whitespace()) {
+        end -= 1;
     }
     (end > i).then_some((i..end, false))
 }
@@ -242,6 +449,17 @@ fn xml_element(buf: &[u8], name: Range<usize>, i: usize) -> Option<Assignment> {
         return None;
     }
     Some(Assignment { name, value: start..end, quoted: true })
+}
+
+/// The `value="…"` attribute following `key="NAME"` in an `<add>` element.
+fn xml_add_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
+    let i = skip_blanks(buf, after);
+    let rest = buf.get(i..i + 6)?;
+    if !rest.eq_ignore_ascii_case(b"value=") {
+        return None;
+    }
+    let (value, quoted) = value_at(buf, i + 6)?;
+    quoted.then_some(Assignment { name, value, quoted })
 }
 
 /// How far past a section's name its keys are looked for.
@@ -351,6 +569,160 @@ fn indented_keys(buf: &[u8], mut line: usize, indent: usize, out: &mut Vec<Assig
     }
 }
 
+/// How many enclosing sections [`enclosing_sections`] reports.
+const MAX_DEPTH: usize = 3;
+
+/// The names of the sections enclosing the name at `name_start`, innermost first, at most
+/// three: YAML parent keys (by indentation), JSON/HCL objects (`"codequiry": {`), and the
+/// TOML/INI `[table]` above. Used to tell whose credential a catch-all match is
+/// (`codequiry:` → `api_key:`); cheap enough for confirmed matches, not for every hit.
+pub fn enclosing_sections(buf: &[u8], name_start: usize, out: &mut Vec<Range<usize>>) {
+    let floor = name_start.saturating_sub(MAX_SECTION);
+    yaml_parents(buf, name_start, floor, out);
+    brace_parents(buf, name_start, floor, out);
+    if let Some(header) = table_header(buf, name_start, floor) {
+        out.push(header);
+    }
+}
+
+/// Start of the line before the one starting at `line` (or `None` at `floor`).
+fn previous_line(buf: &[u8], line: usize, floor: usize) -> Option<usize> {
+    if line <= floor {
+        return None;
+    }
+    let end = line - 1;
+    Some(memchr::memrchr(b'\n', &buf[floor..end]).map_or(floor, |p| floor + p + 1))
+}
+
+fn yaml_parents(buf: &[u8], name_start: usize, floor: usize, out: &mut Vec<Range<usize>>) {
+    let mut line = line_start(buf, name_start);
+    let first = skip_blanks(buf, line);
+    // The name must open its line (after a list dash or a quote).
+    let lead = &buf[first..name_start];
+    if !lead.iter().all(|&b| matches!(b, b'-' | b' ' | b'"' | b'\'')) {
+        return;
+    }
+    let mut indent = first - line;
+    let mut depth = 0;
+    while depth < MAX_DEPTH && indent > 0 {
+        let Some(prev) = previous_line(buf, line, floor) else { return };
+        line = prev;
+        let p = skip_blanks(buf, line);
+        if matches!(buf.get(p), None | Some(b'\n' | b'\r' | b'#')) {
+            continue;
+        }
+        if p - line >= indent {
+            continue;
+        }
+        indent = p - line;
+        let Some(key) = line_key_name(buf, p) else { return };
+        let colon = skip_blanks(buf, key.end + usize::from(buf.get(key.end).is_some_and(|&b| is_quote(b))));
+        if buf.get(colon) != Some(&b':') || !ends_line(buf, colon + 1) {
+            return;
+        }
+        out.push(key);
+        depth += 1;
+    }
+}
+
+/// The key a line starts with at `p` (quoted or bare), up to its end.
+fn line_key_name(buf: &[u8], p: usize) -> Option<Range<usize>> {
+    let start = p + usize::from(buf.get(p).is_some_and(|&b| is_quote(b)));
+    let mut end = start;
+    while end < buf.len() && end - start < MAX_NAME && is_name_byte(buf[end]) {
+        end += 1;
+    }
+    (end > start).then_some(start..end)
+}
+
+fn brace_parents(buf: &[u8], name_start: usize, floor: usize, out: &mut Vec<Range<usize>>) {
+    let mut i = name_start;
+    let mut depth = 0usize;
+    let mut found = 0;
+    while i > floor && found < MAX_DEPTH {
+        i -= 1;
+        match buf[i] {
+            b'}' | b']' => depth += 1,
+            b'[' if depth > 0 => depth -= 1,
+            b'{' if depth > 0 => depth -= 1,
+            b'{' => {
+                // `"name": {`, `name = {`, `name {` (HCL block), `name: {`.
+                let mut j = i;
+                while j > floor && is_blank(buf[j - 1]) {
+                    j -= 1;
+                }
+                if j > floor && matches!(buf[j - 1], b':' | b'=') {
+                    j -= 1;
+                    while j > floor && is_blank(buf[j - 1]) {
+                        j -= 1;
+                    }
+                }
+                let quoted = j > floor && is_quote(buf[j - 1]);
+                let end = if quoted { j - 1 } else { j };
+                let start = name_start_before(buf, end, floor);
+                if start < end {
+                    out.push(start..end);
+                    found += 1;
+                } else {
+                    return;
+                }
+                i = start;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn name_start_before(buf: &[u8], end: usize, floor: usize) -> usize {
+    let mut i = end;
+    while i > floor && end - i < MAX_NAME && is_name_byte(buf[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+/// The nearest `[table]` header above `name_start` (its name without brackets).
+fn table_header(buf: &[u8], name_start: usize, floor: usize) -> Option<Range<usize>> {
+    let mut line = line_start(buf, name_start);
+    // The name's own line may not be a header, and must start at the margin.
+    if line < floor || skip_blanks(buf, line) != line {
+        return None;
+    }
+    while let Some(prev) = previous_line(buf, line, floor) {
+        line = prev;
+        if buf.get(line) == Some(&b'[') {
+            let end = line + 1 + memchr::memchr(b']', &buf[line + 1..next_line(buf, line)])?;
+            let start = line + 1 + usize::from(buf.get(line + 1) == Some(&b'['));
+            return (start < end).then_some(start..end);
+        }
+    }
+    None
+}
+
+/// Words near a name that may say whose credential it is: up to four words before the
+/// name on its line (prose: `The codequiry token = …`, `Codequiry API key: …`) and the
+/// comment or Markdown heading line just above it (`# Codequiry`). Pushes the text ranges
+/// to scan for words; never more than two.
+pub fn nearby_text(buf: &[u8], name_start: usize, out: &mut Vec<Range<usize>>) {
+    let line = line_start(buf, name_start);
+    let before = &buf[line..name_start];
+    if before.iter().any(u8::is_ascii_alphabetic) {
+        // At most the last 64 bytes: the words right before the name.
+        out.push(name_start.saturating_sub(64).max(line)..name_start);
+    }
+    let floor = name_start.saturating_sub(1024);
+    if let Some(prev) = previous_line(buf, line, floor) {
+        let p = skip_blanks(buf, prev);
+        let end = (line - 1).min(prev + 160).max(p);
+        let text = &buf[p..end];
+        let comment =
+            text.starts_with(b"#") || text.starts_with(b"//") || text.starts_with(b";") || text.starts_with(b"--");
+        if comment {
+            out.push(p..end);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,6 +736,27 @@ mod tests {
 
     fn value(text: &str) -> Option<String> {
         pair(text, "TOKEN").or_else(|| pair(text, "token")).map(|(_, v)| v)
+    }
+
+    fn prose_value(text: &str) -> Option<String> {
+        let i = text.find("token")?;
+        let a = at_in_prose(text.as_bytes(), i..i + 5)?;
+        Some(text[a.value].to_string())
+    }
+
+    #[test]
+    fn reads_sentences_and_tables() {
+        for (text, want) in [
+            ("The railway token is `k3J9xQ2m` for staging.", "k3J9xQ2m"),
+            ("Your railway token is: `k3J9xQ2m`", "k3J9xQ2m"),
+            ("| Railway token | `k3J9xQ2m` |", "k3J9xQ2m"),
+            ("- **Railway token**: k3J9xQ2m", "k3J9xQ2m"),
+            ("Use the railway token `k3J9xQ2m` here.", "k3J9xQ2m"),
+        ] {
+            assert_eq!(prose_value(text).as_deref(), Some(want), "{text}");
+        }
+        assert_eq!(prose_value("the token is used for the deploy"), None);
+        assert_eq!(prose_value("| token | description |"), None);
     }
 
     #[test]
@@ -385,6 +778,19 @@ mod tests {
             ("api_token = r\"abc123\"", "abc123"),
             ("TOKEN ?= abc123", "abc123"),
             ("$env:RAILWAY_TOKEN = \"abc123\"", "abc123"),
+            ("<add key=\"railway_token\" value=\"abc123\" />", "abc123"),
+            ("curl -H \"x-railway-token: abc123\" https://x", "abc123"),
+            ("#define RAILWAY_TOKEN \"abc123\"", "abc123"),
+            ("https://api.railway.app/v1?token=abc123&page=2", "abc123"),
+            ("os.environ[\"RAILWAY_TOKEN\"] = \"abc123\"", "abc123"),
+            ("const RAILWAY_TOKEN: &str = \"abc123\";", "abc123"),
+            ("val railway_token: String = \"abc123\"", "abc123"),
+            ("client.set_token(\"abc123\");", "abc123"),
+            ("environment: [\"RAILWAY_TOKEN=abc123\", \"DEBUG=1\"]", "abc123"),
+            ("Environment=\"RAILWAY_TOKEN=abc123\"", "abc123"),
+            ("env:\n  - name: RAILWAY_TOKEN\n    value: \"abc123\"\n", "abc123"),
+            ("{\"name\": \"RAILWAY_TOKEN\", \"value\": \"abc123\"}", "abc123"),
+            ("variable \"railway_token\" {\n  type = string\n  default = \"abc123\"\n}\n", "abc123"),
         ];
         for (text, want) in cases {
             assert_eq!(value(text).as_deref(), Some(want), "{text}");

@@ -42,6 +42,91 @@ pub fn rescan_text(name: Option<&[u8]>, decoded: &[u8]) -> Vec<u8> {
     }
 }
 
+/// What a decoder rule reports itself when nothing in its decoded content was found:
+/// `user:password` (`userinfo` rules), or for a rule whose values are all meant to be secret
+/// (`secret_values`, a Kubernetes Secret) a single value that looks random or like a
+/// password, with why it counts. `None` when it reports nothing; `Some(None)` for a
+/// `user:password` (the rule's own notes say what it is).
+pub fn fallback(rule: &crate::rules::Rule, name: Option<&[u8]>, decoded: &[u8]) -> Option<Option<super::Evidence>> {
+    if rule.userinfo && is_userinfo(decoded) {
+        return Some(None);
+    }
+    if !rule.secret_values {
+        return None;
+    }
+    let value = decoded.trim_ascii();
+    let single = !value.is_empty() && value.iter().all(|b| b.is_ascii_graphic());
+    if !single || super::filter::is_placeholder(value) || super::filter::is_repetitive(value) {
+        return None;
+    }
+    let key = String::from_utf8_lossy(name.unwrap_or(b"a value"));
+    let why = match super::filter::randomness(value) {
+        Some(r) if r.len >= 16 && super::filter::plausible_generic_secret(value, true, false) => format!("{r}"),
+        // A password: upper and lower case and digits, not a name or a region (`eu-west-1`).
+        _ if value.len() >= 8
+            && crate::rules::validate::Validator::Password.check(value)
+            && [u8::is_ascii_uppercase, u8::is_ascii_lowercase, u8::is_ascii_digit]
+                .iter()
+                .all(|class| value.iter().any(class))
+            && super::filter::plausible_generic_secret(value, true, true) =>
+        {
+            format!("a password of {} characters", value.len())
+        }
+        _ => return None,
+    };
+    let reason = format!("{key} in a Secret holds {why}");
+    Some(Some(super::Evidence { provider: None, reason: reason.into() }))
+}
+
+/// The `key: value` lines of a YAML block (a Kubernetes Secret's `stringData`): pushes
+/// (key, value) ranges of `buf`, quotes removed, skipping block scalars and empty values.
+pub fn plain_entries(
+    buf: &[u8],
+    block: std::ops::Range<usize>,
+    out: &mut Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+) {
+    let mut line = block.start;
+    // The block's own keys share the first line's indentation; deeper lines are the content
+    // of a block scalar (`config.yaml: |`).
+    let mut level = None;
+    while line < block.end {
+        let end = memchr::memchr(b'\n', &buf[line..block.end]).map_or(block.end, |p| line + p);
+        let text = &buf[line..end];
+        let indent = text.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        if *level.get_or_insert(indent) != indent {
+            line = end + 1;
+            continue;
+        }
+        let quoted_key = matches!(text.get(indent), Some(b'"' | b'\''));
+        let key_start = indent + usize::from(quoted_key);
+        let key_len = text[key_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            .count();
+        let mut i = key_start + key_len + usize::from(quoted_key);
+        if key_len > 0 && text.get(i) == Some(&b':') {
+            i += 1;
+            while matches!(text.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            let mut value = i..text.len();
+            while value.end > value.start && matches!(text[value.end - 1], b' ' | b'\t' | b'\r') {
+                value.end -= 1;
+            }
+            let q = text.get(value.start).copied();
+            if matches!(q, Some(b'"' | b'\'')) && value.len() >= 2 && text[value.end - 1] == q.unwrap_or(0) {
+                value = value.start + 1..value.end - 1;
+            }
+            let scalar = !value.is_empty() && !matches!(text[value.start], b'|' | b'>' | b'#' | b'{' | b'[');
+            if scalar {
+                let key = line + key_start..line + key_start + key_len;
+                out.push((key, line + value.start..line + value.end));
+            }
+        }
+        line = end + 1;
+    }
+}
+
 /// `user:password` with a non-trivial password: credentials on their own.
 pub fn is_userinfo(decoded: &[u8]) -> bool {
     let Some(colon) = decoded.iter().position(|&b| b == b':') else { return false };

@@ -71,6 +71,7 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "lorem",
     "ipsum",
     "...",
+    "…",
 ];
 
 /// Whether `secret` is a placeholder, a template expression or a variable reference.
@@ -83,6 +84,43 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     let last = secret.last().copied().unwrap_or(b' ');
     // `<your token>`, `[token]`, `$TOKEN`, `%TOKEN%`, `@token@` style stand-ins.
     matches!((first, last), (b'<', b'>') | (b'[', b']') | (b'%', b'%') | (b'@', b'@')) || first == b'$'
+}
+
+/// SHA-256 of values that providers and standards publish as examples and test vectors: a
+/// scanned file holding one copied it from documentation. Kept as digests so that this file
+/// holds no token-shaped text.
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    // jwt.io's HS256 example token
+    "7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606",
+    // Stripe's documentation test secret and publishable keys
+    "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
+    "b1471f544ceeea31333bde7e1ecbaad6eac0d4a749412ad29bd66ef895b81c6b",
+    // Slack's documentation bot token
+    "2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb",
+    // Google Maps documentation API key
+    "1021ad463a161d69de63ef74566407b9ed012deb6d9306a4bc7183544c84350c",
+    // Mailgun documentation API key
+    "9c846fdf0fa8955c377d0301542ee20ecd4585c5f359aa0a4cf15d44424f573d",
+    // discord.py documentation bot token
+    "02f7ce3c263f85c019eeeeea4b08f1b7f6ade2b7a2199c14f3efdac0eef382e1",
+    // The AES-128 test key of FIPS-197 and NIST SP 800-38A
+    "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
+];
+
+/// Whether `secret` is a value published as an example or test vector: one of
+/// [`DOCUMENTED_EXAMPLES`], or a JWT carrying jwt.io's sample claims (`"sub": "1234567890"`,
+/// `"name": "John Doe"`) under any signature.
+pub fn is_documented_example(secret: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(secret));
+    if DOCUMENTED_EXAMPLES.contains(&digest.as_str()) {
+        return true;
+    }
+    let payload = secret.split(|&b| b == b'.').nth(1).filter(|_| secret.starts_with(b"eyJ"));
+    payload.and_then(crate::rules::validate::b64url_decode).is_some_and(|claims| {
+        let has = |needle: &[u8]| memchr::memmem::find(&claims, needle).is_some();
+        has(b"1234567890") && (has(b"\"John Doe\"") || has(b"\"Jane Doe\""))
+    })
 }
 
 /// Whether `secret` is dominated by one character or is a run of sequential characters.
@@ -131,18 +169,27 @@ pub fn plausible_generic_secret(value: &[u8], quoted: bool, words_ok: bool) -> b
     if !quoted && value.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}')) {
         return false;
     }
-    if value.starts_with(b"&") || value.starts_with(b"*") || contains(value, b"::") || contains(value, b"->") {
-        return false;
-    }
-    if [&b"[]"[..], b"{}", b"()"].iter().any(|p| contains(value, p)) || value.ends_with(b"{") || value.ends_with(b"(") {
-        return false;
-    }
     let Ok(text) = std::str::from_utf8(value) else { return true };
-    !(is_percent_encoded(text)
+    // Signs of structure (`a=b,c=d`, `a.b.c`, `A_B_C`) also turn up by chance in generated
+    // secrets with punctuation (a Django SECRET_KEY): a value with no words in it that looks
+    // random for its alphabet is taken as data despite them.
+    let random = randomness_of(value).is_some() && !is_words(text);
+    // A format string (`f'{app_label}.{model}'`, `"{host}:{port}"`): `{` then a name.
+    let format_string =
+        value.windows(2).any(|w| w[0] == b'{' && (w[1].is_ascii_alphabetic() || w[1] == b'_')) && value.contains(&b'}');
+    let code = format_string
+        || value.starts_with(b"&")
+        || value.starts_with(b"*")
+        || contains(value, b"::")
+        || contains(value, b"->")
+        || [&b"[]"[..], b"{}", b"()"].iter().any(|p| contains(value, p))
+        || value.ends_with(b"{")
+        || value.ends_with(b"(");
+    let structure = is_key_value_list(text) || is_dotted_identifier(text) || is_constant_or_slug(text);
+    !(code
+        || (structure && !random)
+        || is_percent_encoded(text)
         || is_password_hash(text)
-        || is_key_value_list(text)
-        || is_dotted_identifier(text)
-        || is_constant_or_slug(text)
         || is_path_or_url(text)
         || is_email(text)
         || is_version_or_number(text)
@@ -160,7 +207,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn is_password_hash(text: &str) -> bool {
     const MARKS: &[&str] =
         &["$2a$", "$2b$", "$2y$", "$argon2", "$1$", "$5$", "$6$", "$apr1$", "pbkdf2_", "{SSHA}", "{SHA}", "{bcrypt}"];
-    MARKS.iter().any(|m| text.contains(m))
+    // At the start, or after `user:` (htpasswd).
+    let hash = text.split_once(':').map_or(text, |(user, rest)| if user.contains('$') { text } else { rest });
+    MARKS.iter().any(|m| hash.starts_with(m) || text.starts_with(m))
 }
 
 /// `source=x,target=y`, `a:b:c:d`, `Label:`: structure, not a secret. Base64 padding
@@ -169,35 +218,81 @@ fn is_key_value_list(text: &str) -> bool {
     text.trim_end_matches('=').contains('=') || text.matches(':').count() >= 3 || text.ends_with(':')
 }
 
-/// Letters grouped into words of three or more (`GetTemporaryCredentials`,
-/// `containerd.io/snapshot/pullsecret`) covering most of the value. Random text has few.
+/// Letters grouped into words (`GetTemporaryCredentials`, `containerd.io/snapshot/pullsecret`,
+/// `Winter2024Sunshine`) covering most of the value. A word is a segment between separators
+/// and camelCase boundaries, optionally followed by digits, of three or more letters that
+/// reads like one (a vowel, no run of five consonants) or an acronym (`HTTPS`). Random
+/// text rarely has such segments: its letters are broken up by digits and case changes.
 fn is_words(text: &str) -> bool {
-    let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
+    let bytes = text.as_bytes();
+    // Names and identifiers do not use this punctuation inside them; generated passwords do
+    // (`Winter2024Sunshine!` ends in one, and is still words).
+    let inner = &bytes[1.min(bytes.len())..bytes.len().saturating_sub(1).max(1.min(bytes.len()))];
+    if inner.iter().any(|b| b"!$%^&*()=+<>?;'\"`|~,[]{}\\".contains(b)) {
+        return false;
+    }
+    let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
     if letters == 0 {
         return false;
     }
     let mut in_words = 0;
-    let mut word = 0usize;
-    let mut flush = |word: &mut usize| {
-        if *word >= 3 {
-            in_words += *word;
+    let mut start = None;
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        let boundary = match (b, start) {
+            (None, _) => true,
+            (Some(b), _) if !b.is_ascii_alphanumeric() => true,
+            (Some(b), Some(s)) if i > s => {
+                let prev = bytes[i - 1];
+                let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+                b.is_ascii_uppercase() && (prev.is_ascii_lowercase() || (prev.is_ascii_alphanumeric() && next_lower))
+            }
+            _ => false,
+        };
+        if boundary {
+            if let Some(s) = start.take() {
+                let segment = &bytes[s..i];
+                let core = &segment[..segment.len() - segment.iter().rev().take_while(|b| b.is_ascii_digit()).count()];
+                // A short word standing alone between separators (`npm`, `io`): a name part.
+                let alone = (s == 0 || !bytes[s - 1].is_ascii_alphanumeric())
+                    && bytes.get(i).is_none_or(|b| !b.is_ascii_alphanumeric())
+                    && core.len() == segment.len()
+                    && (2..=3).contains(&core.len());
+                if is_word(core) || alone {
+                    in_words += core.len();
+                }
+            }
         }
-        *word = 0;
-    };
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        let starts_word = b.is_ascii_uppercase() && (i + 1 < bytes.len() && bytes[i + 1].is_ascii_lowercase());
-        if !b.is_ascii_alphabetic() || starts_word {
-            flush(&mut word);
-        }
-        if b.is_ascii_lowercase() || starts_word {
-            word += 1;
-        } else if b.is_ascii_uppercase() {
-            flush(&mut word);
+        if b.is_some_and(|b| b.is_ascii_alphanumeric()) && start.is_none() {
+            start = Some(i);
         }
     }
-    flush(&mut word);
     in_words * 5 >= letters * 4
+}
+
+fn is_word(core: &[u8]) -> bool {
+    if core.len() < 2 || !core.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    // Words of code and URLs without a vowel.
+    const CONSONANT_WORDS: &[&[u8]] = &[
+        b"http", b"https", b"www", b"html", b"xml", b"sql", b"pkg", b"src", b"cfg", b"ctx", b"msg", b"svc", b"cmd",
+        b"tmp", b"lib", b"bin", b"dns", b"tls", b"ssh", b"tcp", b"grpc", b"smtp", b"ftp", b"sftp",
+    ];
+    if CONSONANT_WORDS.iter().any(|w| core.eq_ignore_ascii_case(w)) {
+        return true;
+    }
+    let vowel = |b: &u8| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    if core.len() <= 5 && core.iter().all(u8::is_ascii_uppercase) {
+        return true;
+    }
+    let mut consonants = 0;
+    let mut longest = 0;
+    for b in core {
+        consonants = if vowel(b) { 0 } else { consonants + 1 };
+        longest = longest.max(consonants);
+    }
+    core.len() >= 3 && core.iter().any(vowel) && longest < 5
 }
 
 /// Standard or URL-safe base64 that decodes to ASCII text with several spaces.
@@ -230,7 +325,9 @@ fn is_identifier(part: &str) -> bool {
 }
 
 fn is_dotted_identifier(text: &str) -> bool {
-    text.contains('.') && text.split('.').all(is_identifier)
+    text.contains('.')
+        && text.split('.').all(is_identifier)
+        && !text.split('.').any(|p| p.len() >= 16 && randomness_of(p.as_bytes()).is_some())
 }
 
 /// `GITHUB_TOKEN`, `api_key_value`, `s3_session-auth`: names, not values. Each part is
@@ -246,7 +343,9 @@ fn is_constant_or_slug(text: &str) -> bool {
 }
 
 fn is_path_or_url(text: &str) -> bool {
-    text.starts_with('/')
+    // A base64 value may start with `/` by chance: a path has no `+` and no padding.
+    let rooted = text.starts_with('/') && !text.contains('+') && !text.ends_with('=');
+    rooted
         || text.starts_with("./")
         || text.starts_with("../")
         || text.starts_with("~/")
@@ -293,6 +392,197 @@ fn has_file_extension(text: &str) -> bool {
     ];
     let lower = text.to_ascii_lowercase();
     EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+/// The alphabet a value is written in, judged from the characters it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alphabet {
+    /// `8-4-4-4-12` hex groups.
+    Uuid,
+    /// Three base64url parts whose first decodes to a JSON header with `alg`.
+    Jwt,
+    Hex,
+    Base32,
+    /// Letters and digits (of one case, or both).
+    Base62,
+    /// Base62 with `+` or `/` (and `=` padding).
+    Base64,
+    /// Base62 with `-` or `_`.
+    Base64Url,
+    /// Printable ASCII with other punctuation (passwords).
+    Printable,
+}
+
+impl Alphabet {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alphabet::Uuid => "UUID",
+            Alphabet::Jwt => "JWT",
+            Alphabet::Hex => "hex",
+            Alphabet::Base32 => "base32",
+            Alphabet::Base62 => "base62",
+            Alphabet::Base64 => "base64",
+            Alphabet::Base64Url => "base64url",
+            Alphabet::Printable => "printable",
+        }
+    }
+}
+
+/// A value that looks randomly generated: its alphabet and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Randomness {
+    pub alphabet: Alphabet,
+    pub len: usize,
+}
+
+impl std::fmt::Display for Randomness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.alphabet {
+            Alphabet::Uuid => f.write_str("a random UUID"),
+            Alphabet::Jwt => write!(f, "a JWT of {} characters", self.len),
+            a => write!(f, "{} {} characters", self.len, a.as_str()),
+        }
+    }
+}
+
+/// Whether `value` looks randomly generated, judged for its own alphabet and length rather
+/// than by one entropy number: 32 hex characters carry less entropy per character than 32
+/// base62 ones, yet both are typical keys. A random string of length `n` over `k` symbols
+/// uses about `k·(1−(1−1/k)ⁿ)` distinct symbols with a near-uniform spread; words,
+/// identifiers, numbers, versions and repeated patterns use far fewer or spread unevenly.
+pub fn randomness(value: &[u8]) -> Option<Randomness> {
+    randomness_of(value)
+}
+
+/// Like [`randomness`], also after a short lowercase prefix: `pk.…`, `key-…`, `cur_live_…`.
+/// Only for values a name or a provider already claims: prefixed digests (`npm-key-<hash>`)
+/// look the same.
+pub fn randomness_after_prefix(value: &[u8]) -> Option<Randomness> {
+    let marked = |part: &[u8]| {
+        !part.is_empty()
+            && part.len() <= 12
+            && part.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'))
+    };
+    let whole = |r: Randomness| Randomness { alphabet: r.alphabet, len: value.len() };
+    randomness_of(value)
+        .or_else(|| {
+            // A short prefix then a random body: `pk.…`, `key-…`, `cur_live_…`, `sk_test_…`,
+            // Laravel's `base64:…`.
+            let cut = value.iter().take(13).rposition(|b| matches!(b, b'.' | b'_' | b'-' | b':'))?;
+            let (prefix, body) = (&value[..cut], &value[cut + 1..]);
+            randomness_of(body).filter(|_| marked(prefix) && body.len() >= 12).map(whole)
+        })
+        .or_else(|| {
+            // A random body then a short suffix: Mailchimp's `…-us6`, DeepL's `…:fx`.
+            let cut = value.len().checked_sub(8)?
+                + value[value.len() - 8..].iter().rposition(|b| matches!(b, b'-' | b':' | b'.'))?;
+            let (body, suffix) = (&value[..cut], &value[cut + 1..]);
+            randomness_of(body).filter(|_| marked(suffix) && body.len() >= 12).map(whole)
+        })
+}
+
+fn randomness_of(value: &[u8]) -> Option<Randomness> {
+    let len = value.len();
+    if is_uuid(value) {
+        return Some(Randomness { alphabet: Alphabet::Uuid, len }).filter(|_| !is_repetitive(value));
+    }
+    if is_jwt(value) {
+        return Some(Randomness { alphabet: Alphabet::Jwt, len });
+    }
+    let body = trim_padding(value);
+    if body.len() < 12 || body.iter().any(|b| !b.is_ascii_graphic()) {
+        return None;
+    }
+    let (lower, upper, digit) = (
+        body.iter().any(u8::is_ascii_lowercase),
+        body.iter().any(u8::is_ascii_uppercase),
+        body.iter().any(u8::is_ascii_digit),
+    );
+    let has = |set: &[u8]| body.iter().any(|b| set.contains(b));
+    let only = |f: fn(&u8) -> bool| body.iter().all(f);
+    // Numbers and versions are not keys; letters that spell words are not random, nor is a
+    // value that spells a credential word or a stand-in (`neo4j/password`, `admin_secret1`).
+    let text = std::str::from_utf8(body).unwrap_or("");
+    if !(lower || upper) || is_words(text) || is_version_or_number(text) || spells_stand_in(body) {
+        return None;
+    }
+    let (alphabet, symbols) = if only(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        || only(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b))
+    {
+        (Alphabet::Hex, 16.0)
+    } else if only(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b)) {
+        (Alphabet::Base32, 32.0)
+    } else if only(u8::is_ascii_alphanumeric) {
+        (Alphabet::Base62, [lower, upper].iter().filter(|&&c| c).count() as f64 * 26.0 + if digit { 10.0 } else { 0.0 })
+    } else if only(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')) && has(b"+/") {
+        (Alphabet::Base64, 64.0)
+    } else if only(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) && has(b"-_") {
+        (Alphabet::Base64Url, 64.0)
+    } else {
+        // Generated passwords draw punctuation from a subset (Django's has 14 symbols).
+        let classes =
+            [lower, upper, digit].iter().zip([26.0, 26.0, 10.0]).filter(|(c, _)| **c).map(|(_, n)| n).sum::<f64>();
+        (Alphabet::Printable, classes + 16.0)
+    };
+    if alphabet == Alphabet::Hex && !digit {
+        return None;
+    }
+    let n = body.len() as f64;
+    let expected = symbols * (1.0 - (1.0 - 1.0 / symbols).powf(n));
+    let mut seen = [false; 256];
+    body.iter().for_each(|&b| seen[b as usize] = true);
+    let distinct = seen.iter().filter(|&&s| s).count() as f64;
+    // Uneven use of the symbols (a few repeated ones) shows as entropy well below that
+    // of the symbols used.
+    let even = entropy(body) >= 0.85 * distinct.log2();
+    // `abcd1234efgh5678`: documentation samples count up; random text rarely steps by one.
+    let steps = body.windows(2).filter(|w| w[1] == w[0].wrapping_add(1)).count();
+    let counting = steps * 4 >= body.len();
+    let random =
+        distinct >= 0.7 * expected && even && !counting && !is_repetitive(body) && longest_sequential_run(body) < 5;
+    random.then_some(Randomness { alphabet, len })
+}
+
+/// Words that random text does not contain but stand-ins and defaults do.
+pub fn spells_stand_in(value: &[u8]) -> bool {
+    const WORDS: &[&[u8]] =
+        &[b"password", b"passwd", b"secret", b"token", b"apikey", b"changeme", b"default", b"admin", b"test", b"demo"];
+    let lower = value.to_ascii_lowercase();
+    WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
+}
+
+fn trim_padding(value: &[u8]) -> &[u8] {
+    let mut end = value.len();
+    while end > 0 && value[end - 1] == b'=' && value.len() - end < 2 {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// `8-4-4-4-12` hex digits.
+pub fn is_uuid(value: &[u8]) -> bool {
+    value.len() == 36
+        && value.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Three base64url parts, the first decoding to a JSON object with an `alg`.
+pub fn is_jwt(value: &[u8]) -> bool {
+    let mut parts = value.split(|&b| b == b'.');
+    let (Some(header), Some(payload), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let b64url = |p: &[u8]| !p.is_empty() && p.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    header.starts_with(b"eyJ")
+        && payload.starts_with(b"eyJ")
+        && b64url(header)
+        && b64url(payload)
+        && sig.len() >= 16
+        && b64url(sig)
+        && crate::rules::validate::b64url_decode(header).is_some_and(|h| memchr::memmem::find(&h, b"\"alg\"").is_some())
 }
 
 /// Distinct character classes (lower, upper, digit, other) present in `bytes`.
@@ -343,6 +633,19 @@ mod tests {
     }
 
     #[test]
+    fn documented_examples_are_recognised() {
+        use crate::rules::template::expand;
+        // Split, so that this file holds no token-shaped text.
+        let stripe = ["sk_test_", "4eC39HqLyjWDarjtT1zdp7dc"].concat();
+        assert!(is_documented_example(stripe.as_bytes()));
+        let sample = expand("{{jwt:sub=1234567890,name=John Doe,iat=1516239022}}", "d").unwrap();
+        assert!(is_documented_example(sample.as_bytes()));
+        let real = expand("{{jwt:sub=svc-billing}}", "d").unwrap();
+        assert!(!is_documented_example(real.as_bytes()));
+        assert!(!is_documented_example(expand("sk_test_{{alnum:24}}", "d").unwrap().as_bytes()));
+    }
+
+    #[test]
     fn repetitive_values_are_recognised() {
         assert!(is_repetitive(b"aaaaaaaaaaaab"));
         assert!(is_repetitive(b"xyzabcdefghijk"));
@@ -383,9 +686,56 @@ mod tests {
             ("dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl", true),
             ("models/users/token.md", true),
             ("testuser:$2y$05$sBsSqk0OpSD1uTZkHXc4FeJ0Z70wLQdAX", true),
+            ("{app_label}.{model_name}:{instance.pk}", true),
         ] {
             assert!(!plausible_generic_secret(code.as_bytes(), quoted, false), "{code}");
         }
+    }
+
+    #[test]
+    fn randomness_is_judged_per_alphabet() {
+        use crate::rules::template::expand;
+        for (template, alphabet) in [
+            ("{{hex:32}}", Alphabet::Hex),
+            ("{{HEX:40}}", Alphabet::Hex),
+            ("{{alnum:20}}", Alphabet::Base62),
+            ("{{alnum:64}}", Alphabet::Base62),
+            ("{{lalnum:24}}", Alphabet::Base62),
+            ("{{ualnum:32}}", Alphabet::Base62),
+            ("{{b64:44}}+/", Alphabet::Base64),
+            ("{{base32:32}}", Alphabet::Base32),
+            ("{{uuid}}", Alphabet::Uuid),
+            ("{{jwt:sub=ci}}", Alphabet::Jwt),
+        ] {
+            for seed in 0..50 {
+                let value = expand(template, &format!("r{seed}")).unwrap();
+                let r = randomness_after_prefix(value.as_bytes());
+                assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
+            }
+        }
+        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}", "{{hex:32}}-us6", "{{uuid}}:fx", "base64:{{b64:44}}"]
+        {
+            for seed in 0..50 {
+                let value = expand(prefixed, &format!("p{seed}")).unwrap();
+                assert!(randomness_after_prefix(value.as_bytes()).is_some(), "{value}");
+            }
+        }
+        for not_random in [
+            "GetTemporaryCredentials",
+            "0123456789012345678",
+            "aaaaaaaaaaaaaaaaaaaaaaab",
+            "deadbeefdeadbeefdeadbeef",
+            "abcabcabcabcabc123abc",
+            "my-service-account-name",
+            "ABCDEFGHIJKLMNOP1234",
+            "abcd1234efgh5678ijkl",
+            "npm.legacy-token",
+            "1.2.3-beta.4+build.5678",
+        ] {
+            assert_eq!(randomness(not_random.as_bytes()), None, "{not_random}");
+        }
+        let r = randomness(expand("{{alnum:40}}", "x").unwrap().as_bytes()).unwrap();
+        assert_eq!(r.to_string(), "40 base62 characters");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod assign;
 pub mod check;
 pub mod decode;
 pub mod filter;
+pub mod generic;
+pub mod names;
 mod stream;
 
 use std::ops::Range;
@@ -26,6 +28,7 @@ use regex_automata::{Input, Span};
 use crate::rules::validate::Validator;
 use crate::rules::{LazyRegex, Rule, RuleId, RuleSet};
 
+pub use generic::Evidence;
 pub use stream::{StreamOptions, StreamOutcome};
 
 /// Options fixed when the engine is built.
@@ -62,6 +65,8 @@ pub struct Match {
     /// Set when the secret was found inside encoded content: `secret` then spans the
     /// encoded text and this holds the decoded secret.
     pub decoded: Option<Decoded>,
+    /// For a catch-all rule: whose credential it is and why the value counts.
+    pub evidence: Option<Box<Evidence>>,
 }
 
 /// A secret found by decoding a base64 blob and scanning it again. `Debug` shows lengths,
@@ -169,6 +174,9 @@ pub struct Scratch {
     disabled: Vec<bool>,
     disabled_list: Vec<RuleId>,
     decodes: Vec<PendingDecode>,
+    /// Tokens of a checksummed format whose checksum failed: typos, truncations and made-up
+    /// test data, which no catch-all rule may report either.
+    vetoed: Vec<Range<usize>>,
     /// Scratch for scanning decoded content (one level deep).
     inner: Option<Box<Scratch>>,
 }
@@ -180,6 +188,8 @@ pub struct Engine {
     keyword_rules: Vec<Vec<RuleId>>,
     path_scoped: Vec<bool>,
     options: EngineOptions,
+    /// Provider names of the rule set, for attributing catch-all matches.
+    names: names::ProviderNames,
 }
 
 /// The prefilter automaton could not be built (only with absurd keyword sets).
@@ -222,7 +232,8 @@ impl Engine {
             })
             .map_err(|e| EngineError(e.to_string()))?;
         let path_scoped = rules.iter().map(|(_, r)| !r.paths.is_empty()).collect();
-        Ok(Engine { rules, automaton, keyword_rules, path_scoped, options })
+        let names = names::ProviderNames::new(&rules);
+        Ok(Engine { rules, automaton, keyword_rules, path_scoped, options, names })
     }
 
     pub fn rules(&self) -> &Arc<RuleSet> {
@@ -241,6 +252,7 @@ impl Engine {
             disabled: vec![false; n],
             disabled_list: Vec::new(),
             decodes: Vec::new(),
+            vetoed: Vec::new(),
             inner: None,
         }
     }
@@ -273,7 +285,7 @@ impl Engine {
     pub fn scan<'s>(&self, buf: &[u8], at: Position, scratch: &'s mut Scratch) -> &'s [Match] {
         self.first_pass(buf, scratch);
         self.decode_pending(buf, scratch);
-        self.finish(buf, at, &mut scratch.matches);
+        self.finish(buf, at, &mut scratch.matches, &scratch.vetoed);
         &scratch.matches
     }
 
@@ -281,6 +293,7 @@ impl Engine {
     fn first_pass(&self, buf: &[u8], scratch: &mut Scratch) {
         scratch.matches.clear();
         scratch.decodes.clear();
+        scratch.vetoed.clear();
         let mut hits = std::mem::take(&mut scratch.hits);
         hits.clear();
         self.collect_hits(buf, scratch, &mut hits);
@@ -308,11 +321,16 @@ impl Engine {
         self.enable_path_rules(&mut inner, &scratch.enabled_list);
         self.disable_rules(&mut inner, &scratch.disabled_list);
         for p in &pending {
-            let Some(decoded) = decode::base64_text(&buf[p.data.clone()]) else { continue };
+            let rule = self.rules.get(p.rule);
+            let decoded = match rule.plain {
+                true => Some(buf[p.data.clone()].to_vec()),
+                false => decode::base64_text(&buf[p.data.clone()]),
+            };
+            let Some(decoded) = decoded else { continue };
             let text = decode::rescan_text(p.name.as_ref().map(|n| &buf[n.clone()]), &decoded);
             self.first_pass(&text, &mut inner);
             inner.decodes.clear();
-            self.finish(&text, Position::START, &mut inner.matches);
+            self.finish(&text, Position::START, &mut inner.matches, &inner.vetoed);
             let found: Vec<Decoded> = inner
                 .matches
                 .iter()
@@ -322,11 +340,17 @@ impl Engine {
                     via: p.rule,
                 })
                 .collect();
-            let rules: Vec<RuleId> = inner.matches.iter().map(|m| m.rule).collect();
-            let fallback = found.is_empty() && self.rules.get(p.rule).userinfo && decode::is_userinfo(&decoded);
-            let fallback =
-                fallback.then(|| (p.rule, Decoded { secret: decoded.clone().into(), companion: None, via: p.rule }));
-            for (rule, d) in rules.into_iter().zip(found).chain(fallback) {
+            let rules: Vec<(RuleId, Option<Box<Evidence>>)> =
+                inner.matches.iter().map(|m| (m.rule, m.evidence.clone())).collect();
+            let fallback = match found.is_empty() {
+                true => decode::fallback(rule, p.name.as_ref().map(|n| &buf[n.clone()]), &decoded),
+                false => None,
+            };
+            let fallback = fallback.map(|evidence| {
+                let d = Decoded { secret: decoded.clone().into(), companion: None, via: p.rule };
+                ((p.rule, evidence.map(Box::new)), d)
+            });
+            for ((rule, evidence), d) in rules.into_iter().zip(found).chain(fallback) {
                 scratch.matches.push(Match {
                     rule,
                     secret: p.data.clone(),
@@ -335,6 +359,7 @@ impl Engine {
                     column: 0,
                     companion: None,
                     decoded: Some(d),
+                    evidence,
                 });
             }
         }
@@ -381,11 +406,31 @@ impl Engine {
                 found.push((span, named("data").unwrap_or(secret), named("name")));
             });
         }
+        // A catch-all pattern of no provider (a bearer token) is judged for its own alphabet
+        // and length rather than by one entropy number; a provider's catch-all has its prefix.
+        let judged = rule.generic && rule.validator.is_none() && rule.provider == "generic";
+        let min_entropy = if judged { None } else { rule.entropy };
         for (span, secret, name) in found {
-            if rule.encoded {
+            if rule.plain {
+                // A block of `key: value` lines (a Secret's stringData): each value on its own.
+                let mut entries = Vec::new();
+                decode::plain_entries(buf, secret, &mut entries);
+                for (name, data) in entries {
+                    scratch.decodes.push(PendingDecode { rule: id, span: span.clone(), data, name: Some(name) });
+                }
+            } else if rule.encoded {
                 scratch.decodes.push(PendingDecode { rule: id, span, data: secret, name });
-            } else if accept(rule, rule.entropy, &buf[secret.clone()]) {
-                self.push_match(buf, id, span, secret, scratch);
+            } else if accept(rule, min_entropy, &buf[secret.clone()]) {
+                let evidence = match judged {
+                    true => match generic::window(rule, &buf[secret.clone()]) {
+                        Some(e) => Some(Box::new(e)),
+                        None => continue,
+                    },
+                    false => None,
+                };
+                self.push_match(buf, id, span, secret, evidence, scratch);
+            } else if rule.validator.is_some_and(Validator::is_checksum) {
+                scratch.vetoed.push(secret);
             }
         }
     }
@@ -399,10 +444,15 @@ impl Engine {
         let mut keys = Vec::new();
         let mut name = Vec::new();
         for h in hits {
-            if let Some(a) = assign::at(buf, h.start..h.end) {
+            let read = assign::at(buf, h.start..h.end).map(|a| (a, false));
+            // Catch-all rules also read sentences (`Using Key=… for staging`).
+            let read = read.or_else(|| {
+                rule.generic.then(|| assign::at_in_prose(buf, h.start..h.end)).flatten().map(|a| (a, true))
+            });
+            if let Some((a, prose)) = read {
                 if last_value.as_ref() != Some(&a.value) {
                     last_value = Some(a.value.clone());
-                    self.confirm_assignment(buf, id, &buf[a.name.clone()], &a, scratch);
+                    self.confirm_assignment(buf, id, &buf[a.name.clone()], &a, prose, scratch);
                 }
                 continue;
             }
@@ -420,13 +470,22 @@ impl Engine {
                 name.extend_from_slice(&buf[section.clone()]);
                 name.push(b'_');
                 name.extend_from_slice(&buf[a.name.clone()]);
-                self.confirm_assignment(buf, id, &name, a, scratch);
+                self.confirm_assignment(buf, id, &name, a, false, scratch);
             }
         }
     }
 
-    /// One assignment: the rule's name check on `name`, then its pattern and filters on the value.
-    fn confirm_assignment(&self, buf: &[u8], id: RuleId, name: &[u8], a: &assign::Assignment, scratch: &mut Scratch) {
+    /// One assignment: the rule's name check on `name`, then its pattern and filters on the
+    /// value; a catch-all rule's candidate is judged by [`generic::judge`].
+    fn confirm_assignment(
+        &self,
+        buf: &[u8],
+        id: RuleId,
+        name: &[u8],
+        a: &assign::Assignment,
+        prose: bool,
+        scratch: &mut Scratch,
+    ) {
         let rule = self.rules.get(id);
         let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
         if !name_allowed(rule, state, name) {
@@ -439,22 +498,42 @@ impl Engine {
         }
         let secret = spans(caps).1;
         let secret = secret.start + a.value.start..secret.end + a.value.start;
-        let words_ok = rule.classes.is_some();
-        if rule.generic && !filter::plausible_generic_secret(&buf[secret.clone()], a.quoted, words_ok) {
-            return;
-        }
-        if accept(rule, rule.entropy, &buf[secret.clone()]) {
-            self.push_match(buf, id, a.name.start..a.value.end, secret, scratch);
+        let evidence = if rule.generic {
+            match generic::judge(&self.names, buf, a, secret.clone(), prose) {
+                Some(e) => Some(Box::new(e)),
+                None => return,
+            }
+        } else {
+            // A table-generated rule (the provider catalog) knows the alphabet and length,
+            // not the file: its key beside a same-named secret is the pair's identifier.
+            if rule.source.starts_with("catalog/") && !generic::plausible_for_table_rule(buf, a) {
+                return;
+            }
+            None
+        };
+        // A catch-all candidate was judged for its own alphabet and length, not by one
+        // entropy number.
+        let (min_entropy, min_classes) = if rule.generic { (None, None) } else { (rule.entropy, rule.classes) };
+        if accept_with(rule, min_entropy, min_classes, &buf[secret.clone()]) {
+            self.push_match(buf, id, a.name.start..a.value.end, secret, evidence, scratch);
         }
     }
 
-    fn push_match(&self, buf: &[u8], id: RuleId, span: Range<usize>, secret: Range<usize>, scratch: &mut Scratch) {
+    fn push_match(
+        &self,
+        buf: &[u8],
+        id: RuleId,
+        span: Range<usize>,
+        secret: Range<usize>,
+        evidence: Option<Box<Evidence>>,
+        scratch: &mut Scratch,
+    ) {
         if secret.is_empty() {
             // An empty capture group is no secret.
             return;
         }
         let rule = self.rules.get(id);
-        let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None };
+        let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None, evidence };
         if let Some(pair) = &rule.pair {
             let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
             if let Some((cache, caps)) = state.pair.as_mut() {
@@ -473,7 +552,7 @@ impl Engine {
 
     /// Drops duplicates, generic matches that a specific rule explains, and inline-allowed
     /// lines; then fills in lines and columns.
-    fn finish(&self, buf: &[u8], at: Position, matches: &mut Vec<Match>) {
+    fn finish(&self, buf: &[u8], at: Position, matches: &mut Vec<Match>, vetoed: &[Range<usize>]) {
         matches.sort_unstable_by(|a, b| {
             (a.secret.start, a.rule, a.secret.end).cmp(&(b.secret.start, b.rule, b.secret.end))
         });
@@ -487,11 +566,27 @@ impl Engine {
                 !rule.from_scanned_repo && (!rule.generic || m.decoded.is_some())
             })
             .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
+            .chain(vetoed.iter().cloned())
             .collect();
         // `specific` also holds companions, so its length says nothing about generic matches.
         if matches.iter().any(|m| self.rules.get(m.rule).generic) {
             let specific = Spans::new(specific);
             matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
+        }
+        // A pattern rule that reports encoded text as it is (a kubeconfig's client-key-data)
+        // explains it better than what decoding it found.
+        if matches.iter().any(|m| m.decoded.is_some()) {
+            let raw = Spans::new(
+                matches
+                    .iter()
+                    .filter(|m| {
+                        let rule = self.rules.get(m.rule);
+                        m.decoded.is_none() && !rule.generic && !rule.is_assignment()
+                    })
+                    .map(|m| m.secret.clone())
+                    .collect(),
+            );
+            matches.retain(|m| m.decoded.is_none() || !raw.overlaps(&m.secret));
         }
         if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
             matches.retain(|m| !line_has_allow(buf, m.secret.start));
@@ -614,18 +709,27 @@ fn name_allowed(rule: &Rule, state: &mut RuleScratch, name: &[u8]) -> bool {
 /// The confirmation every candidate passes: validator, entropy, placeholder, repetition.
 /// A checksum-valid secret skips the heuristic filters.
 fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
+    accept_with(rule, min_entropy, rule.classes, secret)
+}
+
+/// [`accept`] with the character-class minimum given (a catch-all rule's candidate was
+/// judged for its alphabet already).
+fn accept_with(rule: &Rule, min_entropy: Option<f64>, min_classes: Option<usize>, secret: &[u8]) -> bool {
+    if filter::is_documented_example(secret) {
+        return false;
+    }
     if let Some(v) = rule.validator {
         if !v.check(secret) {
             return false;
         }
-        if matches!(v, Validator::GithubCrc32 | Validator::GitlabRoutable | Validator::CratesTp) {
+        if v.is_checksum() {
             return true;
         }
     }
     if min_entropy.is_some_and(|min| filter::entropy(secret) < min) {
         return false;
     }
-    if rule.classes.is_some_and(|min| filter::char_classes(secret) < min) {
+    if min_classes.is_some_and(|min| filter::char_classes(secret) < min) {
         return false;
     }
     !filter::is_placeholder(secret) && !filter::is_repetitive(secret)

@@ -28,7 +28,7 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { chunk: 1 << 20, skip_binary: true }
+        StreamOptions { chunk: 2 << 20, skip_binary: true }
     }
 }
 

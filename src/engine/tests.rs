@@ -417,3 +417,71 @@ fn an_empty_capture_is_never_a_secret() {
     assert!(secrets(&e, "x = acme_ \n").is_empty());
     assert_eq!(secrets(&e, "x = acme_kqjxmzpwtr \n"), vec!["kqjxmzpwtr".to_string()]);
 }
+
+/// The built-in catch-all rules plus one provider's rule, so provider names are known.
+fn generic_engine() -> Engine {
+    let mut specs: Vec<(String, RuleSpec)> =
+        RuleSet::builtin_specs().unwrap().into_iter().filter(|(_, s)| s.id.starts_with("generic.")).collect();
+    let mut provider = rule("alphavantage.api-key", &["av_"], r"\bav_[a-z0-9]{32}\b");
+    provider.provider = "alphavantage".into();
+    provider.aliases = vec!["alpha_vantage".into()];
+    specs.push(("test.toml".into(), provider));
+    let set = RuleSet::from_specs(specs).unwrap();
+    set.compile_all(|_| true).unwrap();
+    Engine::new(Arc::new(set), EngineOptions::default()).unwrap()
+}
+
+fn evidence(engine: &Engine, text: &str) -> Vec<(Option<String>, String)> {
+    let mut scratch = engine.scratch();
+    engine
+        .scan(text.as_bytes(), Position::START, &mut scratch)
+        .iter()
+        .filter_map(|m| m.evidence.as_ref())
+        .map(|e| (e.provider.as_deref().map(str::to_string), e.reason.to_string()))
+        .collect()
+}
+
+#[test]
+fn generic_matches_name_their_provider_and_say_why() {
+    let e = generic_engine();
+    let cases = [
+        ("ALPHA_VANTAGE_API_KEY={{alnum:40}}", Some("alphavantage"), "ALPHA_VANTAGE_API_KEY"),
+        ("alphavantage:\n  api_key: \"{{hex:32}}\"\n", Some("alphavantage"), "api_key"),
+        ("[alpha_vantage]\nkey = {{alnum:40}}\n", Some("alphavantage"), "key"),
+        ("The Alpha Vantage token = '{{alnum:40}}'\n", Some("alphavantage"), "token"),
+        ("CODEQUIRY_KEY={{alnum:64}}", None, "CODEQUIRY_KEY"),
+    ];
+    for (template, provider, name) in cases {
+        let text = expand(template, "why").unwrap();
+        let found = evidence(&e, &text);
+        assert_eq!(found.len(), 1, "{text}");
+        assert_eq!(found[0].0.as_deref(), provider, "{text}");
+        assert!(found[0].1.starts_with(&format!("value assigned to {name} looks random: ")), "{}", found[0].1);
+    }
+    let text = expand("API_KEY={{hex:32}}", "why").unwrap();
+    assert_eq!(evidence(&e, &text)[0].1, "value assigned to API_KEY looks random: 32 hex characters");
+}
+
+#[test]
+fn identifiers_hashes_and_public_values_are_not_generic_secrets() {
+    let e = generic_engine();
+    for template in [
+        "cache:\n  key: {{hex:40}}\n",
+        "public_key: {{alnum:43}}\n",
+        "Porkbun public API key: pk1_{{hex:64}}\n",
+        "request_id: {{uuid}}\n",
+        "key: npm-key-{{hex:32}}\n",
+        "token_url: https://auth.acme.io/oauth/token\n",
+        "API_KEY=abcd1234efgh5678ijkl\n",
+        "RECAPTCHA_SITE_KEY=6L{{b64url:38}}\n",
+        "FIGMA_FILE_KEY={{alnum:22}}\n",
+    ] {
+        let text = expand(template, "id").unwrap();
+        assert_eq!(evidence(&e, &text), vec![], "{text}");
+    }
+    // A key beside its secret is the pair's identifier: only the secret is reported.
+    let text = expand("PUSHER_APP_KEY={{hex:20}}\nPUSHER_APP_SECRET={{hex:20}}\n", "id").unwrap();
+    let found = evidence(&e, &text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.starts_with("value assigned to PUSHER_APP_SECRET "), "{found:?}");
+}

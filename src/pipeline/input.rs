@@ -98,6 +98,7 @@ fn raw_sighting(provider: &str, input: &[u8], origin: &Origin) -> anyhow::Result
         secret: Secret::new(secret.as_bytes()),
         companion: companion.map(|c| (Secret::new(c.as_bytes()), location.clone())),
         location,
+        evidence: None,
         parts: Vec::new(),
     };
     Ok((set, sighting))

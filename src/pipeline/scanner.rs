@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::credentials::{Location, ProbePart, Secret, Sighting};
+use crate::credentials::{Evidence, Location, ProbePart, Secret, Sighting};
 use crate::engine::{self, Engine, Match, Position, StreamOptions, StreamOutcome};
 use crate::rules::{RuleId, RuleSet};
 use crate::source::env::EnvVar;
@@ -261,5 +261,6 @@ pub fn sighting_with_parts(m: &Match, chunk: &[u8], origin: &Origin, rules: Opti
         companion: m
             .companion_part(chunk)
             .map(|(c, line, column)| (Secret::new(c), Location::at(origin, line, column))),
+        evidence: m.evidence.as_deref().map(|e| Evidence { provider: e.provider.clone(), reason: e.reason.clone() }),
     }
 }

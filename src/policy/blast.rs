@@ -284,6 +284,7 @@ mod tests {
                 fingerprint: Fingerprint::of(secret.as_bytes()),
                 locations,
                 companion: None,
+                evidence: None,
                 parts: Vec::new(),
             },
             scope: Scope {

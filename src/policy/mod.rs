@@ -364,9 +364,15 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
     let (mut severity, mut reasons) = verdict(policy, &scope);
     shell_reach(policy, &credential.locations, &mut severity, &mut reasons);
     let remedy = scope.remedy.clone().or_else(|| rule.remedy.clone()).unwrap_or_else(|| DEFAULT_REMEDY.to_string());
+    // A catch-all match says why it counts first, and is its provider's when named.
+    let evidence = credential.evidence.as_ref();
+    if let Some(e) = evidence {
+        reasons.insert(0, e.reason.to_string());
+    }
+    let provider = evidence.and_then(|e| e.provider.as_deref()).unwrap_or(&rule.provider).to_string();
     Finding {
         rule_id: rule.id.clone(),
-        provider: rule.provider.clone(),
+        provider,
         title: rule.title.clone(),
         credential,
         severity,

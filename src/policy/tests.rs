@@ -32,6 +32,7 @@ fn the_allow_list_never_reaches_outside_the_workspace() {
             at("$GITHUB_TOKEN", Reach::Env),
         ],
         companion: None,
+        evidence: None,
         parts: Vec::new(),
     };
     let everything = AllowSpec {
@@ -132,6 +133,7 @@ fn a_listed_resource_makes_the_verdict_critical() {
         fingerprint: Fingerprint::of(b"x"),
         locations: Vec::new(),
         companion: None,
+        evidence: None,
         parts: Vec::new(),
     };
     let read = Scope { resources: vec!["github:org/acme".into()], production: Some(false), ..scope(Level::Read) };

@@ -60,6 +60,7 @@ mod tests {
                     mcp_server: None,
                 }],
                 companion: None,
+                evidence: None,
                 parts: Vec::new(),
             },
             scope: crate::scope::Scope::unknown(),

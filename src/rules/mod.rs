@@ -51,6 +51,7 @@ mod builtin {
         pub window: Option<[usize; 2]>,
         pub encoded: Option<&'static str>,
         pub userinfo: bool,
+        pub secret_values: bool,
         pub pair: Option<StaticPair>,
         pub scope: Option<StaticScope>,
         pub remedy: Option<&'static str>,
@@ -112,6 +113,7 @@ mod builtin {
                 window: self.window,
                 encoded: owned(self.encoded),
                 userinfo: self.userinfo,
+                secret_values: self.secret_values,
                 pair: self.pair.as_ref().map(|p| super::PairSpec {
                     pattern: p.pattern.into(),
                     name: p.name.into(),
@@ -158,7 +160,7 @@ const REGEX_SIZE_LIMIT: usize = 2 << 20;
 /// Shortest keyword allowed: shorter ones would hit everywhere and stall the prefilter.
 const MIN_KEYWORD_LEN: usize = 3;
 /// Largest window a rule may ask for on either side of a keyword hit.
-pub const MAX_WINDOW: usize = 16 * 1024;
+pub const MAX_WINDOW: usize = 32 * 1024;
 
 /// A regex compiled on first use. The pattern was syntax-checked at load.
 pub struct LazyRegex {
@@ -269,7 +271,10 @@ pub struct Rule {
     pub parts: Vec<Part>,
     /// Decoder rule: the match is base64 content to decode and scan again.
     pub encoded: bool,
+    /// Decoder rule whose content is scanned again as it is (`encoded = "plain"`).
+    pub plain: bool,
     pub userinfo: bool,
+    pub secret_values: bool,
     pub scope: ScopeSpec,
     pub remedy: Option<String>,
     pub examples: Vec<std::borrow::Cow<'static, str>>,
@@ -686,10 +691,11 @@ impl Rule {
         if before > MAX_WINDOW || after > MAX_WINDOW {
             return Err(format!("window may not exceed {MAX_WINDOW} bytes on a side"));
         }
-        let encoded = match spec.encoded.as_deref() {
-            None => false,
-            Some("base64") => true,
-            Some(other) => return Err(format!("encoded {other:?} is not one of base64")),
+        let (encoded, plain) = match spec.encoded.as_deref() {
+            None => (false, false),
+            Some("base64") => (true, false),
+            Some("plain") => (true, true),
+            Some(other) => return Err(format!("encoded {other:?} is not one of base64, plain")),
         };
         let assignment = spec.assign.is_some();
         let pattern = if assignment { format!("^(?:{})$", spec.pattern) } else { spec.pattern.clone() };
@@ -749,7 +755,9 @@ impl Rule {
             window_after: after,
             pair,
             encoded,
+            plain,
             userinfo: spec.userinfo,
+            secret_values: spec.secret_values,
             scope: spec.scope.unwrap_or_default(),
             remedy: spec.remedy,
             examples: spec.examples,
@@ -785,6 +793,7 @@ mod tests {
             parts: vec![],
             encoded: None,
             userinfo: false,
+            secret_values: false,
             scope: None,
             remedy: None,
             examples: vec![],

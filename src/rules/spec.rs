@@ -66,14 +66,21 @@ pub struct RuleSpec {
     #[serde(default)]
     pub window: Option<[usize; 2]>,
     /// Makes this a decoder rule: group `data` (or group 1) is encoded content (`base64`)
-    /// that is decoded and scanned again, one level deep; group `name`, when present, is
-    /// the key the content was stored under (a Kubernetes Secret's `data` entry).
+    /// that is decoded and scanned again, one level deep, or content to scan again as it is
+    /// (`plain`); group `name`, when present, is the key the content was stored under (a
+    /// Kubernetes Secret's `data` entry).
     #[serde(default)]
     pub encoded: Option<String>,
     /// For a decoder rule: decoded `user:password` that no other rule explains is itself
     /// reported as this rule's credential.
     #[serde(default)]
     pub userinfo: bool,
+    /// For a decoder rule whose every value is meant to be secret (a Kubernetes Secret): a
+    /// decoded single value that no other rule explains is reported as this rule's
+    /// credential when it looks random or like a password (never a certificate, a public
+    /// key, a word or a number).
+    #[serde(default)]
+    pub secret_values: bool,
     /// A second part the credential needs (AWS key id + secret key, ...).
     #[serde(default)]
     pub pair: Option<PairSpec>,

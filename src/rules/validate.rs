@@ -28,6 +28,12 @@ pub enum Validator {
 }
 
 impl Validator {
+    /// A checksum over the token's own bytes: a token that fails it is a typo, a truncation
+    /// or made up, never a live credential.
+    pub fn is_checksum(self) -> bool {
+        matches!(self, Validator::GithubCrc32 | Validator::GitlabRoutable | Validator::CratesTp)
+    }
+
     pub const NAMES: &'static [&'static str] = &[
         "github-crc32",
         "gitlab-routable",
@@ -207,6 +213,8 @@ const WEAK_PASSWORDS: &[&str] = &[
     "mariadb",
     "root",
     "toor",
+    // Oracle's sample schema (scott/tiger).
+    "tiger",
     "admin",
     "administrator",
     "guest",

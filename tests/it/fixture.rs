@@ -33,18 +33,19 @@ pub const BLIND_SPLIT: &str = "blind";
 pub fn materialize(name: &str) -> (tempfile::TempDir, Vec<Label>) {
     let dir = tempfile::tempdir().unwrap();
     let skip: &[&str] = if name == "quality" { &[BLIND_SPLIT] } else { &[] };
-    let labels = expand_tree_skipping(&fixtures().join(name), dir.path(), skip);
+    let labels = expand_tree_except(&fixtures().join(name), dir.path(), skip);
     (dir, labels)
 }
 
 /// Expands every file under `src` into `dst`. Files named `*.tmpl` lose the suffix (so a
 /// fixture can hold files such as `.gitignore` that would otherwise apply to the repo).
 pub fn expand_tree(src: &Path, dst: &Path) -> Vec<Label> {
-    expand_tree_skipping(src, dst, &[])
+    expand_tree_except(src, dst, &[])
 }
 
-/// [`expand_tree`] without the top-level directories of `src` named in `skip`.
-fn expand_tree_skipping(src: &Path, dst: &Path, skip: &[&str]) -> Vec<Label> {
+/// [`expand_tree`] without the top-level directories of `src` named in `skip` (the quality
+/// corpus's blind split is materialised on its own).
+pub fn expand_tree_except(src: &Path, dst: &Path, skip: &[&str]) -> Vec<Label> {
     let mut labels = Vec::new();
     let skipped = |entry: &walkdir::DirEntry| {
         entry.depth() == 1 && entry.file_type().is_dir() && skip.iter().any(|s| entry.file_name() == *s)

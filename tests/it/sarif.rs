@@ -169,6 +169,7 @@ fn history_findings_are_valid_sarif_and_name_their_commit() {
             fingerprint: Fingerprint::of(secret.as_bytes()),
             locations,
             companion: None,
+            evidence: None,
             parts: Vec::new(),
         },
         scope: Scope::unknown(),

@@ -39,6 +39,7 @@ fn finding(rule: &str, secret: &str, severity: Severity, locations: Vec<Location
             fingerprint: Fingerprint::of(secret.as_bytes()),
             locations,
             companion: None,
+            evidence: None,
             parts: Vec::new(),
         },
         scope: Scope::unknown(),

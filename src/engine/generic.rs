@@ -1,0 +1,564 @@
+//! Catch-all (generic) assignments: when a value assigned to a secret-sounding name is a
+//! credential, whose it is, and why it counts.
+//!
+//! A generic rule's `assign` regex admits the name; this module then reads the name's
+//! words. Its last word says how much the name alone claims: `SECRET`, `TOKEN`,
+//! `PASSWORD`, `API_KEY`, `CLIENT_SECRET` claim a credential (strong); `KEY`, `AUTH`,
+//! `PASS` after another word claim less (weak), so the value must look more random. A
+//! provider named by a word of the name, of an enclosing section (`codequiry:` →
+//! `api_key:`) or of the words just before it (`the codequiry token = '…'`) makes the
+//! credential that provider's ([`Evidence::provider`]). The value is judged for its own
+//! alphabet and length ([`filter::randomness`]), and the finding says why it counts.
+
+use std::ops::Range;
+
+use super::assign::{self, Assignment};
+use super::filter::{self, Alphabet, Randomness};
+use super::names::{self, ProviderNames};
+
+/// Why a catch-all match counts: the provider it was attributed to and the reason in plain
+/// words ("value assigned to API_KEY looks random: 40 base62 characters").
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    /// A provider id from the rule set, when the name or its context names one.
+    pub provider: Option<Box<str>>,
+    pub reason: Box<str>,
+}
+
+/// How much a name's last word claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Claim {
+    /// `key`, `auth`, `pass` after another word, or a bare `key`/`auth`.
+    Weak,
+    /// `secret`, `token`, `password`, `credentials`, `api_key`, `client_secret`, ...
+    Strong,
+}
+
+/// What a name asks for, by its last word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Random-looking values (keys, tokens, secrets).
+    Secret,
+    /// Passwords: chosen by people, judged by the rule's classes and entropy.
+    Password,
+}
+
+/// Words that qualify a final `key` as a credential key.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "signing",
+    "sign",
+    "encryption",
+    "encrypt",
+    "master",
+    "auth",
+    "client",
+    "service",
+    "license",
+    "licence",
+    "consumer",
+    "app",
+    "application",
+    "account",
+    "hmac",
+    "shared",
+    "webhook",
+    "subscription",
+    "ingest",
+    "ingestion",
+    "admin",
+    "server",
+    "user",
+    "developer",
+    "dev",
+    "partner",
+    "merchant",
+    "project",
+    "org",
+    "organization",
+    "workspace",
+    "personal",
+    "management",
+    "mgmt",
+    "root",
+    "session",
+    "jwt",
+    "crypt",
+    "cipher",
+    "aes",
+    "deploy",
+    "bot",
+    "rest",
+    "live",
+    "prod",
+    "production",
+];
+
+/// One-word names (no separator) ending in these are credential names.
+const JOINED_STRONG: &[&str] = &[
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "signingkey",
+    "authkey",
+    "masterkey",
+    "encryptionkey",
+    "licensekey",
+    "clientkey",
+    "appkey",
+    "devkey",
+    "userkey",
+    "accountkey",
+    "servicekey",
+    "sharedkey",
+    "hmackey",
+];
+
+/// Words before a final `key` or `token` that make it an identifier or a public value:
+/// `PUBLIC_KEY`, `FIGMA_FILE_KEY`, `cache_key`, a reCAPTCHA `site_key`, a Segment
+/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`.
+const NOT_SECRET_QUALIFIERS: &[&str] = &[
+    "public",
+    "pub",
+    "publishable",
+    "site",
+    "browser",
+    "frontend",
+    "write",
+    "file",
+    "cache",
+    "primary",
+    "sort",
+    "partition",
+    "foreign",
+    "object",
+    "row",
+    "hash",
+    "range",
+    "lookup",
+    "idempotency",
+    "dedup",
+    "dedupe",
+    "unique",
+    "composite",
+    "ssh",
+    "gpg",
+    "pgp",
+    "known",
+    "index",
+    "query",
+    "search",
+    "translation",
+    "i18n",
+    "locale",
+    "message",
+    "column",
+    "table",
+    "group",
+    "entry",
+    "item",
+    "node",
+    "event",
+    "metric",
+    "feature",
+    "flag",
+    "shortcut",
+    "hot",
+    "keyboard",
+    "map",
+    "dict",
+    "lock",
+    "cursor",
+    "bucket",
+    "prefix",
+    "registry",
+    "host",
+    "anon",
+    "anonymous",
+    "client",
+    "integration",
+    "next",
+    "page",
+    "continuation",
+    "csrf",
+    "xsrf",
+    "sync",
+    "id",
+];
+
+fn name_has_separator(name: &[u8]) -> bool {
+    name.iter().any(|b| matches!(b, b'_' | b'-' | b'.' | b' '))
+}
+
+/// The claim a name makes, from its words (lowercase comparisons), or `None` when its last
+/// word is no credential word for `kind` (`monkey`, `bypass`, `token_count`).
+fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
+    let word =
+        |i: usize| -> String { name[words[i].clone()].to_ascii_lowercase().iter().map(|&b| b as char).collect() };
+    let mut last = words.len().checked_sub(1)?;
+    // `SECRET_KEY_VALUE`, `api_token_string`: the word before says what the value is.
+    if matches!(word(last).as_str(), "value" | "string" | "val" | "str") && last > 0 {
+        last -= 1;
+    }
+    // `public API key`, `NEXT_PUBLIC_…_KEY`: published on purpose.
+    if (0..=last).any(|i| matches!(word(i).as_str(), "public" | "publishable")) {
+        return None;
+    }
+    let w = word(last);
+    let w = w.strip_suffix('s').filter(|_| w.len() > 4 && !w.ends_with("ss")).unwrap_or(&w).to_string();
+    let prev = last.checked_sub(1).map(word);
+    if (w == "key" || w == "token") && prev.as_deref().is_some_and(|p| NOT_SECRET_QUALIFIERS.contains(&p)) {
+        return None;
+    }
+    match kind {
+        Kind::Password => {
+            let strong = ["password", "passwd", "pwd", "passphrase", "passcode"].iter().any(|p| w.ends_with(p));
+            if strong {
+                Some(Claim::Strong)
+            } else if w == "pass" || w == "pw" {
+                Some(Claim::Weak)
+            } else {
+                None
+            }
+        }
+        Kind::Secret => {
+            let strong = ["secret", "token"].iter().any(|s| w.ends_with(s))
+                || w.starts_with("credential")
+                || matches!(w.as_str(), "cred" | "jwt" | "authorization" | "pat")
+                // A Vault AppRole `secret_id` (its `role_id` is the identifier); Docker's
+                // `SecretID` names a stored secret.
+                || (w == "id" && prev.as_deref() == Some("secret") && name_has_separator(name));
+            if strong {
+                return Some(Claim::Strong);
+            }
+            if w == "key" {
+                let qualified = prev.as_deref().is_some_and(|p| KEY_QUALIFIERS.contains(&p) || p.ends_with("secret"));
+                return Some(if qualified { Claim::Strong } else { Claim::Weak });
+            }
+            if JOINED_STRONG.iter().any(|j| w.ends_with(j)) {
+                return Some(Claim::Strong);
+            }
+            if w.ends_with("auth") {
+                return Some(Claim::Weak);
+            }
+            None
+        }
+    }
+}
+
+/// Judges a generic rule's candidate: the assignment `a` in `buf` (its name at `a.name`,
+/// or `name` for a key read under a section) with the secret at `secret`. `prose` says the
+/// value was read in a sentence that goes on after it. Returns the evidence when it counts.
+pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<usize>, prose: bool) -> Option<Evidence> {
+    let name = &buf[a.name.clone()];
+    let value = &buf[secret.clone()];
+    let mut words = Vec::new();
+    names::words(name, &mut words);
+    let mut around = Vec::new();
+    assign::enclosing_sections(buf, a.name.start, &mut around);
+    let sections = around.len();
+    assign::nearby_text(buf, a.name.start, &mut around);
+    // A one-word name is read with what qualifies it: the words before it in a sentence
+    // (`public key: …`, `Codequiry API key: …`) or its section (`cache:` → `key:`).
+    let mut phrase = Vec::new();
+    if words.len() == 1 {
+        let start = phrase_start(buf, a.name.start);
+        if start < a.name.start {
+            phrase.extend_from_slice(&buf[start..a.name.start]);
+        } else if sections > 0 {
+            phrase.extend_from_slice(&buf[around[0].clone()]);
+            phrase.push(b' ');
+        }
+    }
+    phrase.extend_from_slice(name);
+    let mut phrase_words = Vec::new();
+    names::words(&phrase, &mut phrase_words);
+    let (kind, claim) = match claim(&phrase, &phrase_words, Kind::Password) {
+        Some(c) => (Kind::Password, c),
+        None => (Kind::Secret, claim(&phrase, &phrase_words, Kind::Secret)?),
+    };
+    if kind == Kind::Secret && is_identifier_of_pair(buf, a, name, &words) {
+        return None;
+    }
+    let shown = String::from_utf8_lossy(name);
+    let provider = attribute(names, buf, name, &words, &around);
+    // A one-word name (`key:`) with nothing around it that says what it belongs to.
+    let bare = words.len() == 1 && around.is_empty();
+    match kind {
+        Kind::Password => {
+            if !filter::plausible_generic_secret(value, a.quoted, true) {
+                return None;
+            }
+            // A weak name (`X_PASS`) or prose needs a password with some length to it.
+            if (claim == Claim::Weak || prose) && value.len() < 10 {
+                return None;
+            }
+            // A generated password looks random; a chosen one mixes three kinds of character,
+            // or two with some length and no words.
+            let classes = filter::char_classes(value);
+            let long_enough =
+                classes == 2 && value.len() >= 10 && filter::plausible_generic_secret(value, a.quoted, false);
+            let reason = match filter::randomness(value).filter(|r| r.len >= 12) {
+                Some(r) => format!("password assigned to {shown} looks random: {r}"),
+                None if (classes >= 3 || long_enough) && !filter::spells_stand_in(value) => format!(
+                    "password assigned to {shown}: {} characters of {} kinds (lower, upper, digit, symbol)",
+                    value.len(),
+                    filter::char_classes(value)
+                ),
+                None => return None,
+            };
+            Some(Evidence { provider, reason: reason.into() })
+        }
+        Kind::Secret => {
+            // Base64 of text is encoded content, not key material: it counts only as
+            // `user:password` or as an encoded random-looking value.
+            let ascii = |t: &Vec<u8>| t.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+            if let Some(text) = super::decode::base64_text(value).filter(|t| value.len() >= 12 && ascii(t)) {
+                let why = if super::decode::is_userinfo(&text) {
+                    "base64 of user:password"
+                } else if filter::randomness(&text).is_some_and(|r| r.len >= 16) {
+                    "base64 of a random-looking value"
+                } else {
+                    return None;
+                };
+                let reason = format!("value assigned to {shown} is {why}");
+                return Some(Evidence { provider, reason: reason.into() });
+            }
+            let r = match claim == Claim::Strong || provider.is_some() {
+                true => filter::randomness_after_prefix(value)?,
+                false => filter::randomness(value)?,
+            };
+            if r.alphabet != Alphabet::Jwt && !filter::plausible_generic_secret(value, a.quoted, false) {
+                return None;
+            }
+            if !enough(r, claim, provider.is_some(), bare, prose) {
+                return None;
+            }
+            let reason = match r.alphabet {
+                Alphabet::Uuid | Alphabet::Jwt => format!("value assigned to {shown} is {r}"),
+                _ => format!("value assigned to {shown} looks random: {r}"),
+            };
+            Some(Evidence { provider, reason: reason.into() })
+        }
+    }
+}
+
+/// Whether a table-generated assignment rule's candidate can be a secret: not the identifier
+/// of a key pair (`X_KEY` beside `X_SECRET`: a pair's secret half is what grants access).
+pub fn plausible_for_table_rule(buf: &[u8], a: &Assignment) -> bool {
+    let name = &buf[a.name.clone()];
+    let mut words = Vec::new();
+    names::words(name, &mut words);
+    !is_identifier_of_pair(buf, a, name, &words)
+}
+
+/// Judges a catch-all pattern rule's secret (a token after `Authorization: Bearer`): it
+/// must look random for its alphabet.
+pub fn window(rule: &crate::rules::Rule, value: &[u8]) -> Option<Evidence> {
+    let r = filter::randomness(value).filter(|r| r.len >= 16)?;
+    Some(Evidence { provider: None, reason: format!("{}: {r}", rule.title).into() })
+}
+
+/// Where the words on the line right before `name_start` begin (at most two words of
+/// letters separated by single spaces: `Codequiry API key`), or `name_start`.
+fn phrase_start(buf: &[u8], name_start: usize) -> usize {
+    let mut start = name_start;
+    for _ in 0..2 {
+        let mut i = start;
+        if i == 0 || buf[i - 1] != b' ' {
+            break;
+        }
+        i -= 1;
+        let end = i;
+        while i > 0 && buf[i - 1].is_ascii_alphanumeric() {
+            i -= 1;
+        }
+        if i == end || end - i > 32 {
+            break;
+        }
+        start = i;
+    }
+    start
+}
+
+/// `PUSHER_APP_KEY` next to `PUSHER_APP_SECRET`, `application_key` next to
+/// `application_secret`, `MINIO_ACCESS_KEY` next to `MINIO_SECRET_KEY`: a key named like
+/// its neighbouring secret is the pair's identifier, not the secret (a key pair's secret part
+/// is what grants access). Looks within 1 KiB around the assignment.
+fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range<usize>]) -> bool {
+    let Some(last) = words.last() else { return false };
+    if !name[last.clone()].eq_ignore_ascii_case(b"key") {
+        return false;
+    }
+    // The prefix shared with the secret's name: without `key`, and also without an
+    // `access`/`app`/`api` before it (`MINIO_ACCESS_KEY` and `MINIO_SECRET_KEY`).
+    let norm = |part: &[u8]| -> Vec<u8> {
+        let mut v: Vec<u8> = part.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
+        v.extend_from_slice(b"secret");
+        v
+    };
+    let mut wants = vec![norm(&name[..last.start])];
+    if let Some(prev) = words.len().checked_sub(2).map(|i| &words[i]) {
+        let p = name[prev.clone()].to_ascii_lowercase();
+        let qualifier = matches!(p.as_slice(), b"access" | b"app" | b"application" | b"api" | b"consumer" | b"client");
+        // `api_key` beside an unrelated `SECRET_KEY` is no pair; `access_key` beside
+        // `secret_key` is (S3-style configuration).
+        if qualifier && (prev.start > 0 || p == b"access") {
+            wants.push(norm(&name[..prev.start]));
+        }
+    }
+    let window = pair_window(buf, a.name.start, a.value.end);
+    let text = &buf[window.clone()];
+    // Compare names with separators removed: `pusher_app_secret`, `pusherAppSecret`.
+    let mut i = 0;
+    while let Some(at) = memchr::memchr2(b's', b'S', &text[i..]).map(|p| i + p) {
+        i = at + 1;
+        if !text[at..].get(..6).is_some_and(|w| w.eq_ignore_ascii_case(b"secret")) {
+            continue;
+        }
+        let start = name_start_in(text, at);
+        let mut end = at + 6;
+        while end < text.len() && (text[end].is_ascii_alphanumeric() || matches!(text[end], b'_' | b'-' | b'.')) {
+            end += 1;
+        }
+        let candidate: Vec<u8> =
+            text[start..end].iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
+        let paired = wants.iter().any(|w| candidate == *w || candidate.strip_suffix(b"key") == Some(w.as_slice()));
+        if paired && window.start + start != a.name.start {
+            return true;
+        }
+    }
+    false
+}
+
+/// Three lines either side of an assignment, not past a `[table]` header.
+fn pair_window(buf: &[u8], start: usize, end: usize) -> Range<usize> {
+    let floor = start.saturating_sub(1024);
+    let mut from = start;
+    for _ in 0..4 {
+        match memchr::memrchr(b'\n', &buf[floor..from]) {
+            Some(p) if buf.get(floor + p + 1) != Some(&b'[') || floor + p + 1 >= start => from = floor + p,
+            _ => break,
+        }
+    }
+    let ceil = (end + 1024).min(buf.len());
+    let mut to = end;
+    for _ in 0..4 {
+        match memchr::memchr(b'\n', &buf[to..ceil]) {
+            Some(p) if buf.get(to + p + 1) != Some(&b'[') => to = to + p + 1,
+            _ => break,
+        }
+    }
+    from..to.max(end)
+}
+
+fn name_start_in(text: &[u8], mut i: usize) -> usize {
+    while i > 0 && (text[i - 1].is_ascii_alphanumeric() || matches!(text[i - 1], b'_' | b'-' | b'.')) {
+        i -= 1;
+    }
+    i
+}
+
+/// Whether a random-looking value is enough for what the name claims. A strong name with a
+/// provider named takes 12 characters, a strong name or a provider 14; a weak name without
+/// a provider needs 20 (hex: 32), a bare `key`/`auth` a value that is no hex digest, and a
+/// sentence that goes on after the value 20 (hex: 32).
+fn enough(r: Randomness, claim: Claim, provider: bool, bare: bool, prose: bool) -> bool {
+    let strong = claim == Claim::Strong || provider;
+    let min = match (claim == Claim::Strong && provider, strong && !prose) {
+        (true, true) => 12,
+        (false, true) => 14,
+        _ => 20,
+    };
+    match r.alphabet {
+        Alphabet::Jwt => true,
+        Alphabet::Uuid => (strong || !bare) && !prose,
+        Alphabet::Hex if bare && !provider => false,
+        Alphabet::Hex => r.len >= if min < 20 { min } else { 32 },
+        _ => r.len >= min,
+    }
+}
+
+/// The provider named by the name's words, else by an enclosing section's, else by the
+/// words just before the name or the comment line above it.
+fn attribute(
+    names: &ProviderNames,
+    buf: &[u8],
+    name: &[u8],
+    words: &[Range<usize>],
+    around: &[Range<usize>],
+) -> Option<Box<str>> {
+    if names.is_empty() {
+        return None;
+    }
+    let found = |text: &[u8]| {
+        let mut w = Vec::new();
+        names::words(text, &mut w);
+        names.find(text, &w)
+    };
+    let index = names.find(name, words).or_else(|| around.iter().find_map(|r| found(&buf[r.clone()])))?;
+    Some(names.provider(index).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim_of(name: &str, kind: Kind) -> Option<Claim> {
+        let mut w = Vec::new();
+        names::words(name.as_bytes(), &mut w);
+        claim(name.as_bytes(), &w, kind)
+    }
+
+    #[test]
+    fn last_words_claim_more_or_less() {
+        for strong in [
+            "API_KEY",
+            "apiKey",
+            "client_secret",
+            "SERVICE_TOKEN",
+            "credentials",
+            "SECRET_KEY_VALUE",
+            "apikey",
+            "Codequiry API key",
+        ] {
+            assert_eq!(claim_of(strong, Kind::Secret), Some(Claim::Strong), "{strong}");
+        }
+        for weak in ["CODEQUIRY_KEY", "bitcoinaverage_KEY", "key", "basic_auth", "Key", "Codequiry key"] {
+            assert_eq!(claim_of(weak, Kind::Secret), Some(Claim::Weak), "{weak}");
+        }
+        for none in
+            ["monkey", "hotkey", "token_count", "author", "keyboard", "public key", "FIGMA_FILE_KEY", "site_key"]
+        {
+            assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
+        }
+        assert_eq!(claim_of("DB_PASS", Kind::Password), Some(Claim::Weak));
+        assert_eq!(claim_of("smtpPassword", Kind::Password), Some(Claim::Strong));
+        assert_eq!(claim_of("BYPASS", Kind::Password), None);
+        assert_eq!(claim_of("compass", Kind::Password), None);
+    }
+
+    fn identifier(text: &str, name: &str) -> bool {
+        let at = text.find(name).unwrap();
+        let a = assign::at(text.as_bytes(), at..at + name.len()).unwrap();
+        let mut w = Vec::new();
+        names::words(name.as_bytes(), &mut w);
+        is_identifier_of_pair(text.as_bytes(), &a, name.as_bytes(), &w)
+    }
+
+    #[test]
+    fn a_key_beside_its_secret_is_the_identifier() {
+        assert!(identifier("PUSHER_APP_KEY=abc\nPUSHER_APP_SECRET=def\n", "PUSHER_APP_KEY"));
+        assert!(identifier("[ovh]\napplication_key=abc\napplication_secret=def\n", "application_key"));
+        assert!(identifier("MINIO_ACCESS_KEY=abc\nMINIO_SECRET_KEY=def\n", "MINIO_ACCESS_KEY"));
+        assert!(identifier("pusherAppKey: abc\npusherAppSecret: def\n", "pusherAppKey"));
+        assert!(!identifier("STRIPE_API_KEY=abc\nSTRIPE_WEBHOOK_SECRET=def\n", "STRIPE_API_KEY"));
+        assert!(!identifier("CODEQUIRY_KEY=abc\n", "CODEQUIRY_KEY"));
+        assert!(!identifier("SECRET_KEY=abc\nAPI = {\"api_key\": \"def\"}\n", "api_key"));
+        assert!(identifier("access_key = abc\nsecret_key = def\n", "access_key"));
+    }
+}
