@@ -113,10 +113,29 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
             after += 1;
         }
     }
-    let i = skip_blanks(buf, after);
+    let mut i = skip_blanks(buf, after);
+    // A short aside before the operator: `API key (production): …`.
+    if prose && buf.get(i) == Some(&b'(') {
+        let aside = &buf[i..(i + 48).min(buf.len())];
+        if let Some(close) = memchr::memchr2(b')', b'\n', aside).filter(|&c| aside[c] == b')') {
+            let j = skip_blanks(buf, i + close + 1);
+            if operator(buf, j).is_some_and(|len| len > 0) {
+                i = j;
+            }
+        }
+    }
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
     if prose && op.is_none() {
+        // A dash between name and value: `API key - k3J9…`, `API key — k3J9…` (a bare value
+        // must end the line).
+        if let Some(dash) = dash_len(buf, i).filter(|_| i > after) {
+            let j = skip_blanks(buf, i + dash);
+            if j > i + dash {
+                let (value, quoted) = value_at(buf, j)?;
+                return (quoted || ends_sentence(buf, value.end)).then_some(Assignment { name, value, quoted });
+            }
+        }
         // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
         if i > after && buf.get(i) == Some(&b'`') {
             let (value, quoted) = value_at(buf, i)?;
@@ -139,6 +158,10 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         }
     }
     let i = match op {
+        // Markdown emphasis closing after the operator: `**API key:** k3J9…`.
+        Some(len) if len > 0 && prose && emphasis_then_blank(buf, i + len) > 0 => {
+            skip_blanks(buf, i + len + emphasis_then_blank(buf, i + len))
+        }
         Some(len) if len > 0 => skip_blanks(buf, i + len),
         // `("API_KEY", "value")`: a quoted name followed by a comma, first in a call
         // (not one string of a list: `["a", "b"]`).
@@ -172,6 +195,30 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         return None;
     }
     Some(Assignment { name, value, quoted })
+}
+
+/// Whether a bare value ending at `i` ends its line, perhaps with a full stop.
+fn ends_sentence(buf: &[u8], i: usize) -> bool {
+    ends_line(buf, i) || (buf.get(i) == Some(&b'.') && ends_line(buf, i + 1))
+}
+
+/// Length of a dash between blanks at `i`: `-`, an en dash or an em dash (UTF-8).
+fn dash_len(buf: &[u8], i: usize) -> Option<usize> {
+    let len = match buf.get(i..)? {
+        [b'-', ..] => 1,
+        [0xe2, 0x80, 0x93 | 0x94, ..] => 3,
+        _ => return None,
+    };
+    buf.get(i + len).is_some_and(|&b| is_blank(b)).then_some(len)
+}
+
+/// Length of Markdown emphasis (`*`, `**`, `_`, `__`) at `i` when a blank follows it, else 0.
+fn emphasis_then_blank(buf: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < i + 2 && matches!(buf.get(j), Some(b'*' | b'_')) {
+        j += 1;
+    }
+    if j > i && buf.get(j).is_some_and(|&b| is_blank(b)) { j - i } else { 0 }
 }
 
 /// A bare value in a sentence ends at a blank or at punctuation followed by one.
@@ -495,10 +542,17 @@ mod tests {
             ("| Railway token | `k3J9xQ2m` |", "k3J9xQ2m"),
             ("- **Railway token**: k3J9xQ2m", "k3J9xQ2m"),
             ("Use the railway token `k3J9xQ2m` here.", "k3J9xQ2m"),
+            ("**Railway token:** k3J9xQ2m", "k3J9xQ2m"),
+            ("__Railway token:__ `k3J9xQ2m`", "k3J9xQ2m"),
+            ("Railway token (staging): k3J9xQ2m", "k3J9xQ2m"),
+            ("Railway token - k3J9xQ2m", "k3J9xQ2m"),
+            ("Railway token \u{2014} `k3J9xQ2m`", "k3J9xQ2m"),
         ] {
             assert_eq!(prose_value(text).as_deref(), Some(want), "{text}");
         }
         assert_eq!(prose_value("the token is used for the deploy"), None);
+        assert_eq!(prose_value("Railway token - see the vault entry"), None);
+        assert_eq!(prose_value("Railway token (see the vault) for staging"), None);
         assert_eq!(prose_value("| token | description |"), None);
     }
 
