@@ -273,7 +273,9 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
     let entropy = min_entropy(a.size, body.min);
     let words = k.words.clone().unwrap_or_else(|| DEFAULT_WORDS.into());
     let alias_alt = aliases.iter().map(|a| alias_regex(a)).collect::<Vec<_>>().join("|");
-    let assign = format!("({alias_alt}).*({words})s?$");
+    // Or the provider's SDK given the key as its one argument: `zorbix.Client("…")`,
+    // `zorbix.NewClient("…")`, `zorbix.init('…')` (the assignment reader's call form).
+    let assign = format!("({alias_alt}).*({words})s?$|({alias_alt})[a-z0-9]*[_.-]?(new)?(client|sdk|init|initialize)$");
     let escaped_prefix = prefix.replace('.', "\\.");
     let suffix = k.optional_suffix.clone().unwrap_or_default();
     if suffix.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))) {
@@ -299,6 +301,7 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
         format!("{lower}:{nl}  {word}: \"{}\"", secret(body.max)),
         format!("{{ {nl}  \"{camel}\": {{ {nl}    \"{word_camel}\": \"{}\"{nl}  }}{nl}}}", secret(mid)),
         format!("const {camel}{} = '{}';", capitalise(&word_camel), secret(body.max)),
+        format!("client = {lower}.Client(\"{}\")", secret(mid)),
     ];
     if !suffix.is_empty() {
         examples.push(format!("{upper}_{word_upper}={{{{secret:x:{prefix}{}{suffix}}}}}", (body.template)(mid)));
