@@ -103,6 +103,15 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     if before.is_some_and(is_quote) && buf.get(after) == Some(&b']') {
         after += 1;
     }
+    // Android resources and manifests: `<string name="zorbix_api_key">…</string>`,
+    // `<meta-data android:name="com.zorbix.ApiKey" android:value="…" />`.
+    if before.is_some_and(is_quote) && name.start >= 6 && buf[..name.start - 1].ends_with(b"name=") {
+        return xml_named_value(buf, name, after);
+    }
+    // Property lists (iOS `Info.plist`): `<key>ZorbixAPIKey</key>` then `<string>…</string>`.
+    if before == Some(b'>') && buf[after..].starts_with(b"</key>") {
+        return plist_value(buf, name, after + 6);
+    }
     // .NET and NuGet settings: `<add key="ApiKey" value="…" />`.
     if before.is_some_and(is_quote) && name.start >= 5 && buf[..name.start - 1].ends_with(b"key=") {
         return xml_add_value(buf, name, after);
@@ -410,6 +419,8 @@ fn operator(buf: &[u8], i: usize) -> Option<usize> {
         (b'=', b'=') => Some(0),
         (b'=', b'>') | (b':', b'=') | (b'?', b'=') | (b'+', b'=') => Some(2),
         (b'=', _) => Some(1),
+        // R: `zorbix_key <- "…"`.
+        (b'<', b'-') if buf.get(i + 2).is_some_and(|&b| is_blank(b)) => Some(2),
         // `name: value` (YAML, JSON) but not `a::b` paths or `http://`.
         (b':', b':') | (b':', b'/') => None,
         (b':', _) => Some(1),
@@ -502,6 +513,33 @@ fn xml_element(buf: &[u8], name: Range<usize>, i: usize) -> Option<Assignment> {
     Some(Assignment { name, value: start..end, quoted: true })
 }
 
+/// The text of `<string name="NAME">…</string>`, or the `android:value="…"` (`value="…"`)
+/// attribute following `android:name="NAME"` (`name="NAME"`).
+fn xml_named_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
+    if buf.get(after) == Some(&b'>') {
+        return xml_element(buf, name, after);
+    }
+    let mut i = after;
+    while i < buf.len() && i < after + 256 && buf[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let attr = [&b"android:value="[..], b"value="].into_iter().find(|a| buf[i..].starts_with(a))?.len();
+    let (value, quoted) = value_at(buf, i + attr)?;
+    quoted.then_some(Assignment { name, value, quoted })
+}
+
+/// The `<string>…</string>` after a property list's `<key>…</key>` (blank lines allowed).
+fn plist_value(buf: &[u8], name: Range<usize>, from: usize) -> Option<Assignment> {
+    let mut i = from;
+    while i < buf.len() && i < from + 256 && buf[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if !buf[i..].starts_with(b"<string>") {
+        return None;
+    }
+    xml_element(buf, name, i + b"<string".len())
+}
+
 /// The `value="…"` attribute following `key="NAME"` in an `<add>` element.
 fn xml_add_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
     let i = skip_blanks(buf, after);
@@ -554,6 +592,22 @@ mod tests {
         assert_eq!(prose_value("Railway token - see the vault entry"), None);
         assert_eq!(prose_value("Railway token (see the vault) for staging"), None);
         assert_eq!(prose_value("| token | description |"), None);
+    }
+
+    #[test]
+    fn reads_mobile_resources_and_r() {
+        for (text, want) in [
+            ("<string name=\"zorbix_token\">k3J9xQ2m</string>", "k3J9xQ2m"),
+            ("<meta-data\n  android:name=\"com.zorbix.Token\"\n  android:value=\"k3J9xQ2m\" />", "k3J9xQ2m"),
+            ("<input name=\"token\" value=\"k3J9xQ2m\">", "k3J9xQ2m"),
+            ("<key>ZorbixToken</key>\n\t<string>k3J9xQ2m</string>", "k3J9xQ2m"),
+            ("zorbix_token <- \"k3J9xQ2m\"", "k3J9xQ2m"),
+        ] {
+            let kw = if text.contains("Token") { "Token" } else { "token" };
+            assert_eq!(pair(text, kw).map(|(_, v)| v).as_deref(), Some(want), "{text}");
+        }
+        assert_eq!(pair("<key>ZorbixToken</key>\n<true/>", "Token"), None);
+        assert_eq!(pair("if (token <-1)", "token"), None);
     }
 
     #[test]
