@@ -177,6 +177,13 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         Some(_) => return None,
         None if quoted_name && buf.get(i) == Some(&b',') && opens_call(buf, name.start - 1) => skip_blanks(buf, i + 1),
         None if i > after && whitespace_form_allowed(buf, &name) => i,
+        // A config directive, alone on its line with one value: Fluentd and Fluent Bit
+        // (`api_key VALUE`), Redis (`requirepass VALUE`), Apache-style files.
+        None if i > after && starts_line(buf, name.start) && !quoted_name => {
+            let (value, quoted) = value_at(buf, i)?;
+            let end = value.end + usize::from(quoted);
+            return ends_line(buf, end).then_some(Assignment { name, value, quoted });
+        }
         None => return None,
     };
     let (mut value, mut quoted) = value_at(buf, i)?;
@@ -204,6 +211,11 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         return None;
     }
     Some(Assignment { name, value, quoted })
+}
+
+/// Whether only blanks come before `i` on its line.
+fn starts_line(buf: &[u8], i: usize) -> bool {
+    buf[line_start(buf, i)..i].iter().all(|&b| is_blank(b))
 }
 
 /// Whether a bare value ending at `i` ends its line, perhaps with a full stop.
@@ -608,6 +620,15 @@ mod tests {
         }
         assert_eq!(pair("<key>ZorbixToken</key>\n<true/>", "Token"), None);
         assert_eq!(pair("if (token <-1)", "token"), None);
+    }
+
+    #[test]
+    fn reads_config_directives_alone_on_their_line() {
+        assert_eq!(pair("<match **>\n  @type datadog\n  api_key k3J9xQ2m\n</match>", "key").unwrap().1, "k3J9xQ2m");
+        assert_eq!(pair("requirepass k3J9xQ2m\n", "pass").unwrap().1, "k3J9xQ2m");
+        assert_eq!(pair("    token \"k3J9xQ2m\"", "token").unwrap().1, "k3J9xQ2m");
+        assert_eq!(pair("token expires in an hour", "token"), None);
+        assert_eq!(pair("  APIKey string `json:\"api_key\"`", "Key"), None);
     }
 
     #[test]
