@@ -30,7 +30,7 @@ words = set()
 for f in pathlib.Path(sys.argv[1]).glob("*.toml"):
     for r in tomllib.loads(f.read_text()).get("rule", []):
         words.update(k.lower() for k in r["keywords"])
-# The catalog's keywords, as build.rs expands them (src/rules/catalog.rs): a kind found
+# The catalog's keywords, as build.rs expands them (src/rules/catalog/): a kind found
 # anywhere by its prefix has the prefix; any other has each alias with "" and "_" joins.
 for f in pathlib.Path(sys.argv[1]).glob("catalog/*.toml"):
     for p in tomllib.loads(f.read_text()).get("provider", []):

@@ -133,6 +133,12 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
             }
         }
     }
+    // Or a few words saying whose it is: `API key for staging: …`, `token of the bot: …`.
+    if prose && i > after {
+        if let Some(j) = qualifier_end(buf, i) {
+            i = j;
+        }
+    }
     let op = operator(buf, i);
     let quoted_name = before.is_some_and(is_quote);
     if prose && op.is_none() {
@@ -211,6 +217,22 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         return None;
     }
     Some(Assignment { name, value, quoted })
+}
+
+/// The `:` ending a short qualifier at `i` (`for staging:`, `of the bot:`): a preposition,
+/// then at most four words on the same line.
+fn qualifier_end(buf: &[u8], i: usize) -> Option<usize> {
+    let rest = &buf[i..(i + 48).min(buf.len())];
+    let word_len = rest.iter().position(|&b| !b.is_ascii_alphabetic())?;
+    let word = &rest[..word_len];
+    if !["for", "of", "on", "in", "from"].iter().any(|p| word.eq_ignore_ascii_case(p.as_bytes())) {
+        return None;
+    }
+    let colon = memchr::memchr2(b':', b'\n', rest).filter(|&c| rest[c] == b':')?;
+    let words = rest[word_len..colon].split(|&b| b == b' ').filter(|w| !w.is_empty()).count();
+    let plain =
+        rest[word_len..colon].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_' | b'.'));
+    (plain && (1..=4).contains(&words) && operator(buf, i + colon) == Some(1)).then_some(i + colon)
 }
 
 /// Whether only blanks come before `i` on its line.
@@ -597,12 +619,15 @@ mod tests {
             ("Railway token (staging): k3J9xQ2m", "k3J9xQ2m"),
             ("Railway token - k3J9xQ2m", "k3J9xQ2m"),
             ("Railway token \u{2014} `k3J9xQ2m`", "k3J9xQ2m"),
+            ("Railway token for staging: k3J9xQ2m", "k3J9xQ2m"),
+            ("Railway token for the EU region: `k3J9xQ2m`", "k3J9xQ2m"),
         ] {
             assert_eq!(prose_value(text).as_deref(), Some(want), "{text}");
         }
         assert_eq!(prose_value("the token is used for the deploy"), None);
         assert_eq!(prose_value("Railway token - see the vault entry"), None);
         assert_eq!(prose_value("Railway token (see the vault) for staging"), None);
+        assert_eq!(prose_value("Ask for a railway token for the staging project when you need one: k3J9xQ2m"), None);
         assert_eq!(prose_value("| token | description |"), None);
     }
 
