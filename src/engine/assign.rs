@@ -99,6 +99,23 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         let closes = buf.get(value.end + 1) == Some(&b')');
         return (quoted && closes && !before.is_some_and(is_quote)).then_some(Assignment { name, value, quoted });
     }
+    // A shell or Compose default: `${API_KEY:-…}`, `${API_KEY:=…}`, `${API_KEY=…}` (not
+    // `${API_KEY-…}`: a name may hold `-`).
+    if before == Some(b'{') && i_is_dollar_brace(buf, name.start) {
+        let op = [&b":-"[..], b":=", b"="].into_iter().find(|op| buf[after..].starts_with(op))?;
+        let start = after + op.len();
+        let ceil = (start + MAX_VALUE).min(buf.len());
+        let end = start + memchr::memchr2(b'}', b'\n', &buf[start..ceil]).filter(|&e| buf[start + e] == b'}')?;
+        let (value, quoted) = match buf.get(start) {
+            Some(&q) if is_quote(q) && end > start + 1 && buf[end - 1] == q => (start + 1..end - 1, true),
+            _ => (start..end, false),
+        };
+        return (!value.is_empty() && !buf[value.clone()].contains(&b'$')).then_some(Assignment {
+            name,
+            value,
+            quoted,
+        });
+    }
     // A subscript: `os.environ["API_KEY"] = "…"`, `ENV['API_KEY'] = '…'`.
     if before.is_some_and(is_quote) && buf.get(after) == Some(&b']') {
         after += 1;
@@ -233,6 +250,11 @@ fn qualifier_end(buf: &[u8], i: usize) -> Option<usize> {
     let plain =
         rest[word_len..colon].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_' | b'.'));
     (plain && (1..=4).contains(&words) && operator(buf, i + colon) == Some(1)).then_some(i + colon)
+}
+
+/// Whether the name starting at `i` follows `${`.
+fn i_is_dollar_brace(buf: &[u8], i: usize) -> bool {
+    i >= 2 && &buf[i - 2..i] == b"${"
 }
 
 /// Whether only blanks come before `i` on its line.
@@ -452,6 +474,8 @@ fn operator(buf: &[u8], i: usize) -> Option<usize> {
     match (b0, b1) {
         (b'=', b'=') => Some(0),
         (b'=', b'>') | (b':', b'=') | (b'?', b'=') | (b'+', b'=') => Some(2),
+        // A fallback: `process.env.API_KEY || "…"`, `$token ?? '…'`, `$key ?: '…'`.
+        (b'|', b'|') | (b'?', b'?') | (b'?', b':') => Some(2),
         (b'=', _) => Some(1),
         // R: `zorbix_key <- "…"`.
         (b'<', b'-') if buf.get(i + 2).is_some_and(|&b| is_blank(b)) => Some(2),
@@ -502,6 +526,14 @@ fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
     if is_quote(first) {
         let end = closing_quote(buf, i + 1, first)?;
         return Some((i + 1..end, true));
+    }
+    // A string inside a string: a notebook's source lines (`token = \"…\"`).
+    if first == b'\\' && buf.get(i + 1).is_some_and(|&b| matches!(b, b'"' | b'\'')) {
+        let quote = [b'\\', buf[i + 1]];
+        let ceil = (i + 2 + MAX_VALUE).min(buf.len());
+        let end = i + 2 + memchr::memmem::find(&buf[i + 2..ceil], &quote)?;
+        let value = i + 2..end;
+        return (!buf[value.clone()].contains(&b'\n')).then_some((value, true));
     }
     let ceil = (i + MAX_VALUE).min(buf.len());
     let mut end = i;
@@ -645,6 +677,22 @@ mod tests {
         }
         assert_eq!(pair("<key>ZorbixToken</key>\n<true/>", "Token"), None);
         assert_eq!(pair("if (token <-1)", "token"), None);
+    }
+
+    #[test]
+    fn reads_defaults_and_escaped_strings() {
+        for (text, want) in [
+            ("url: \"${ZORBIX_TOKEN:-k3J9xQ2m}\"", "k3J9xQ2m"),
+            ("token: ${ZORBIX_TOKEN:='k3J9xQ2m'}", "k3J9xQ2m"),
+            ("const t = process.env.ZORBIX_TOKEN || \"k3J9xQ2m\";", "k3J9xQ2m"),
+            ("$t = $_ENV['ZORBIX_TOKEN'] ?? 'k3J9xQ2m';", "k3J9xQ2m"),
+            ("\"source\": [\"import os\\n\", \"    token = \\\"k3J9xQ2m\\\"\\n\"]", "k3J9xQ2m"),
+        ] {
+            let kw = if text.contains("TOKEN") { "TOKEN" } else { "token" };
+            assert_eq!(pair(text, kw).map(|(_, v)| v).as_deref(), Some(want), "{text}");
+        }
+        assert_eq!(pair("API=${ZORBIX_TOKEN:-$FALLBACK}", "TOKEN"), None);
+        assert_eq!(pair("echo ${ZORBIX_TOKEN}", "TOKEN"), None);
     }
 
     #[test]

@@ -29,7 +29,7 @@ const MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
 const BLIND_TARGET_RECALL: f64 = 0.90;
 const BLIND_TARGET_FALSE_POSITIVE_RATE: f64 = 0.02;
 /// What the blind split must not fall below while the targets are not met yet: the measured
-/// level measured last (87.2 % recall, 2.2 % false positives; 86.1 % / 2.3 % when the
+/// level measured last (87.5 % recall, 2.2 % false positives; 86.1 % / 2.3 % when the
 /// catalog landed). The test says loudly when the targets are missed; raise these to the
 /// targets once met.
 const BLIND_MIN_RECALL: f64 = 0.87;
