@@ -25,6 +25,7 @@ pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> 
         })
         .collect();
     let mut scopes: Vec<scope::Scope> = credentials.iter().map(|c| scope::offline(rules.get(c.rule), c)).collect();
+    policy::unlock_keys(rules, &credentials, &mut scopes);
     if settings.probe.enabled {
         scopes = probe_scopes(settings, rules, &credentials, scopes);
     }

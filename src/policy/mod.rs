@@ -5,6 +5,9 @@
 //! output and never imports the report. [`blast`] sums an audit's findings up.
 
 pub mod blast;
+mod rank;
+
+pub use rank::{sort, stake, unlock_keys};
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -14,7 +17,7 @@ use serde::Deserialize;
 
 use crate::credentials::{Credential, Fingerprint, Location};
 use crate::rules::Rule;
-use crate::scope::{Activity, Level, Scope};
+use crate::scope::{Activity, Level, Scope, ScopeSource};
 use crate::source::Reach;
 
 /// Severity, ordered `low < medium < high < critical`.
@@ -362,6 +365,13 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
         scope.notes.push(format!("reaches what the policy calls production: {}{more}", shown.join(", ")));
     }
     let (mut severity, mut reasons) = verdict(policy, &scope);
+    if scope.level == Level::Unknown
+        && scope.source != ScopeSource::Probe
+        && !matches!(scope.active, Activity::Indeterminate(_))
+        && severity > Severity::Medium
+    {
+        reasons.push(crate::scope::probe::would_learn(&rule.provider, &rule.id));
+    }
     shell_reach(policy, &credential.locations, &mut severity, &mut reasons);
     let remedy = scope.remedy.clone().or_else(|| rule.remedy.clone()).unwrap_or_else(|| DEFAULT_REMEDY.to_string());
     // A catch-all match says why it counts first, and is its provider's when named.
@@ -426,6 +436,16 @@ fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
         reasons.push("test-mode credential: no access to live data".into());
         return (Severity::Low, reasons);
     }
+    if scope.public {
+        reasons.push("public by design (a publishable key): it grants nothing secret".into());
+        return (Severity::Low, reasons);
+    }
+    if scope.passphrase_protected && scope.level == Level::Unknown {
+        reasons.push(
+            "no passphrase for it where the agent reaches: medium at most, critical if its passphrase turns up".into(),
+        );
+        return (Severity::Medium, reasons);
+    }
     let unknown = scope.level == Level::Unknown;
     let level = if unknown { policy.unknown_scope.level() } else { scope.level };
     if unknown {
@@ -454,18 +474,6 @@ fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
     reasons.push(format!("policy allows at most {}", policy.max_level));
     let severe = unknown || level == Level::Admin || destructive || production;
     (if severe { Severity::Critical } else { Severity::High }, reasons)
-}
-
-/// Orders findings: most severe first, then provider, rule, first location.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.provider.cmp(&b.provider))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.credential.locations.first().cmp(&b.credential.locations.first()))
-            .then_with(|| a.credential.fingerprint.cmp(&b.credential.fingerprint))
-    });
 }
 
 #[cfg(test)]

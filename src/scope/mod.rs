@@ -134,6 +134,9 @@ pub struct Scope {
     pub test_mode: bool,
     /// Public by design (publishable keys, anon JWTs): not a secret at all.
     pub public: bool,
+    /// A private key that is useless without a passphrase keyreach did not find where
+    /// the agent reaches.
+    pub passphrase_protected: bool,
     /// Plain-words facts for the verdict's reasons.
     pub notes: Vec<String>,
     /// A fix specific to what was learned ("replace with a project token scoped to
@@ -188,6 +191,7 @@ impl Scope {
             active: Activity::Unknown,
             test_mode: false,
             public: false,
+            passphrase_protected: false,
             notes: Vec::new(),
             remedy: None,
         }
@@ -294,6 +298,8 @@ pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
     scope.production = spec.production;
     scope.test_mode = spec.test_mode;
     scope.public = spec.public;
+    scope.passphrase_protected =
+        crate::source::home::private_key_passphrase(credential.secret.expose()) == Some(Some(true));
     scope.permissions = spec.permissions.clone();
     scope.notes = spec.notes.clone();
     if spec.destructive.is_some()

@@ -201,9 +201,12 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
     assert_eq!(places(protected_key), [place("~/.ssh/id_deploy", "home", false, None)]);
     assert!(protected_key["reasons"][0].as_str().unwrap().starts_with("passphrase-protected"), "{protected_key:#}");
 
-    // Verdicts: nothing planted is within policy (read) except nothing; each has reasons.
+    // Verdicts: everything planted is over policy (read) but the passphrase-protected key,
+    // whose passphrase the agent does not reach; each has reasons.
+    assert_eq!(protected_key["severity"], "medium");
     for f in doc["findings"].as_array().unwrap() {
-        assert!(["critical", "high"].contains(&f["severity"].as_str().unwrap()), "{f:#}");
+        let expected: &[&str] = if f == protected_key { &["medium"] } else { &["critical", "high"] };
+        assert!(expected.contains(&f["severity"].as_str().unwrap()), "{f:#}");
         assert!(!f["reasons"].as_array().unwrap().is_empty());
     }
 
@@ -259,7 +262,7 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
     let summary = &doc["audit"]["summary"];
     let total = doc["findings"].as_array().unwrap().len() as u64;
     assert_eq!(summary["credentials"], total);
-    assert_eq!(summary["over_policy"], total);
+    assert_eq!(summary["over_policy"], total - 1);
     assert_eq!(summary["worst"].as_array().unwrap().len(), 3);
 
     // No secret and no environment value anywhere in the output.
@@ -270,6 +273,56 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
         assert!(!text.contains(secret), "a secret leaked into the report");
         assert!(!stderr(&out).contains(secret));
     }
+}
+
+/// The order a security engineer would rotate in, without `--probe`:
+/// 1. the Stripe live secret key: known offline to be admin on real money in production;
+/// 2. the Railway CLI login session: known to hold the full power of the account (it can
+///    delete volumes and their backups), though which projects are production is unknown;
+/// 3. every credential of unknown scope, counted as a master key (an unscoped key is a
+///    master key until a provider says otherwise) but below those known to be that bad,
+///    among themselves by provider, each saying what `--probe` would learn;
+/// 4. last, the passphrase-protected SSH key: useless without a passphrase the agent does
+///    not reach, so medium and below everything over policy.
+#[test]
+fn audit_ranks_what_is_known_to_be_at_stake_first() {
+    let s = Setup::new();
+    let (doc, _, _) = s.json(&[]);
+    let findings = doc["findings"].as_array().unwrap();
+    let order: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap())).collect();
+    assert_eq!(
+        order,
+        [
+            ("stripe.secret-key-live", "critical"),
+            ("railway.cli-session", "critical"),
+            ("aws.access-key", "critical"),
+            ("github.classic-pat", "critical"),
+            ("github.fine-grained-pat", "critical"),
+            ("github.oauth-token", "critical"),
+            ("huggingface.access-token", "critical"),
+            ("linear.api-key", "critical"),
+            ("npm.access-token", "critical"),
+            ("npm.access-token", "critical"),
+            ("private-key.openssh", "critical"),
+            ("railway.api-token", "critical"),
+            ("railway.project-token", "critical"),
+            ("slack.bot-token", "critical"),
+            ("private-key.openssh-encrypted", "medium"),
+        ]
+    );
+    for f in &findings[2..findings.len() - 1] {
+        assert_eq!(f["scope"]["level"], "unknown", "{f:#}");
+        let reasons: Vec<&str> = f["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+        assert!(
+            reasons.iter().any(|r| r.starts_with("`--probe` would learn") || r.contains("checked by hand")),
+            "{reasons:?}"
+        );
+    }
+    let worst: Vec<&str> =
+        doc["audit"]["summary"]["worst"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let fingerprints: Vec<&str> = findings[..3].iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    assert_eq!(worst, fingerprints);
 }
 
 #[test]

@@ -75,9 +75,11 @@ mod terraform;
 mod vault;
 
 mod answer;
+mod learns;
 mod session;
 
 pub use answer::*;
+pub use learns::{LEARNS, would_learn};
 pub use session::{Prober, Session};
 
 use super::Scope;
