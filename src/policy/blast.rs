@@ -296,6 +296,8 @@ mod tests {
             severity,
             reasons: Vec::new(),
             remedy: String::new(),
+            handles: Vec::new(),
+            rotate: None,
         }
     }
 

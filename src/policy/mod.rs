@@ -6,6 +6,7 @@
 
 pub mod blast;
 mod rank;
+pub mod rotate;
 
 pub use rank::{sort, stake, unlock_keys};
 
@@ -349,6 +350,11 @@ pub struct Finding {
     pub severity: Severity,
     pub reasons: Vec<String>,
     pub remedy: String,
+    /// What an operator needs to find it at its provider, none of it secret (key id,
+    /// fingerprint, comment, owner).
+    pub handles: Vec<crate::scope::handles::Handle>,
+    /// Where and how to rotate or revoke it, when the provider's table says.
+    pub rotate: Option<rotate::Rotation>,
 }
 
 const DEFAULT_REMEDY: &str = "Rotate it, replace it with a credential scoped to what the task needs, \
@@ -380,7 +386,11 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
         reasons.insert(0, e.reason.to_string());
     }
     let provider = evidence.and_then(|e| e.provider.as_deref()).unwrap_or(&rule.provider).to_string();
+    let handles = crate::scope::handles::of(&rule.provider, &credential, &scope);
+    let rotate = rotate::rotation(&rule.provider, &rule.id);
     Finding {
+        handles,
+        rotate,
         rule_id: rule.id.clone(),
         provider,
         title: rule.title.clone(),

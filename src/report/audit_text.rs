@@ -84,9 +84,10 @@ fn credential(
     for (i, way) in reach.ways.iter().enumerate() {
         field(out, if i == 0 { "reached" } else { "" }, &escape(&way.how))?;
     }
-    if let Some(part) = &f.credential.companion {
+    if let Some(part) = super::operator::hidden_companion(f) {
         field(out, "with", &format!("{} {}", escape(&part.name), part.value.redacted()))?;
     }
+    super::operator::write_fields(f, out)?;
     field(out, "can", &scope_line(f))?;
     let targets: Vec<String> = reach
         .targets
@@ -106,7 +107,8 @@ fn credential(
     for (i, reason) in f.reasons.iter().enumerate() {
         field(out, if i == 0 { "why" } else { "" }, &escape(reason))?;
     }
-    field(out, "fix", &escape(&f.remedy))
+    field(out, "fix", &escape(&f.remedy))?;
+    super::operator::write_rotate(f, out)
 }
 
 fn sources(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> {

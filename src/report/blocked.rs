@@ -67,6 +67,8 @@ mod tests {
             severity: Severity::Critical,
             reasons: vec![],
             remedy: String::new(),
+            handles: Vec::new(),
+            rotate: None,
         };
         let mut out = Vec::new();
         write_blocked(&[finding], &mut out).unwrap();

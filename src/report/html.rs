@@ -310,6 +310,16 @@ fn table(audit: &AuditReport<'_>, page: &mut String) {
             })
             .collect();
         let reasons: Vec<String> = f.reasons.iter().map(|r| format!("<li>{}</li>", esc(r))).collect();
+        let handles: String =
+            f.handles.iter().map(|h| format!("<br>{} <code>{}</code>", esc(h.label), esc(&h.value))).collect();
+        let rotate = match &f.rotate {
+            // Addresses without their scheme: the page holds no link to anywhere.
+            Some(r) => format!(
+                "<p><b>rotate</b> {}</p>",
+                esc(&super::operator::rotate_lines(r).join(" · ").replace("https://", ""))
+            ),
+            None => String::new(),
+        };
         let envs = if reach.environments.is_empty() {
             String::new()
         } else {
@@ -319,9 +329,9 @@ fn table(audit: &AuditReport<'_>, page: &mut String) {
             page,
             "<tr class=\"finding\" data-index=\"{i}\" data-severity=\"{sev}\" data-rank=\"{rank}\" data-provider=\"{prov}\" data-title=\"{title}\">\
 <td><span class=\"badge sev-{sev}\">{sev}</span></td>\
-<td><b>{title}</b><br><code>{rule}</code><br><code class=\"secret\">{secret}</code></td><td>{prov}</td>\
+<td><b>{title}</b><br><code>{rule}</code><br><code class=\"secret\">{secret}</code>{handles}</td><td>{prov}</td>\
 <td><ul>{ways}</ul></td>\
-<td>{scope}<p><b>reaches</b> {targets}</p>{envs}<details><summary>why and how to fix</summary><ul>{reasons}</ul><p><b>fix</b> {remedy}</p></details></td></tr>",
+<td>{scope}<p><b>reaches</b> {targets}</p>{envs}<details><summary>why and how to fix</summary><ul>{reasons}</ul><p><b>fix</b> {remedy}</p>{rotate}</details></td></tr>",
             sev = f.severity.as_str(),
             rank = 3 - (f.severity as u8),
             prov = esc(&f.provider),

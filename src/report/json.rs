@@ -1,6 +1,7 @@
 //! The JSON report contract (DESIGN.md, "JSON report"), pinned in one place. `json` prints
 //! one document; `jsonl` prints one finding object a line.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -62,6 +63,13 @@ pub(super) struct FindingJson<'a> {
     severity: &'static str,
     reasons: &'a [String],
     remedy: &'a str,
+    /// What an operator needs to find it, none of it secret: `key_id`, `fingerprint`,
+    /// `comment`, `owner`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    handles: BTreeMap<String, &'a str>,
+    /// Where and how to rotate or revoke it: `console`, `cli`, `docs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotate: Option<&'a crate::policy::rotate::Rotation>,
 }
 
 #[derive(Serialize)]
@@ -142,6 +150,8 @@ pub(super) fn finding(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         severity: f.severity.as_str(),
         reasons: &f.reasons,
         remedy: &f.remedy,
+        handles: f.handles.iter().map(|h| (super::operator::json_key(h.label), h.value.as_str())).collect(),
+        rotate: f.rotate.as_ref(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod audit_text;
 pub mod blocked;
 pub mod html;
 pub mod json;
+mod operator;
 pub mod sarif;
 pub mod text;
 

@@ -107,15 +107,17 @@ pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn Writ
     for (i, loc) in f.credential.locations.iter().enumerate() {
         field(out, if i == 0 { "found at" } else { "" }, &location(loc))?;
     }
-    if let Some(part) = &f.credential.companion {
+    if let Some(part) = super::operator::hidden_companion(f) {
         let at = part.locations.first().map(location).unwrap_or_default();
         field(out, "with", &format!("{} {} at {at}", escape(&part.name), escape(&part.value.redacted())))?;
     }
+    super::operator::write_fields(f, out)?;
     field(out, "scope", &scope_line(f))?;
     for (i, reason) in f.reasons.iter().enumerate() {
         field(out, if i == 0 { "why" } else { "" }, &escape(reason))?;
     }
-    field(out, "fix", &escape(&f.remedy))
+    field(out, "fix", &escape(&f.remedy))?;
+    super::operator::write_rotate(f, out)
 }
 
 pub(super) fn field(out: &mut dyn WriteColor, label: &str, value: &str) -> io::Result<()> {

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod db;
 pub mod decode;
 pub mod formats;
+pub mod handles;
 pub mod http;
 pub mod probe;
 pub mod time;

@@ -319,6 +319,21 @@ fn audit_ranks_what_is_known_to_be_at_stake_first() {
             "{reasons:?}"
         );
     }
+    // What an operator needs: the AWS access key id in full (an identifier, never the
+    // secret), and where to rotate each.
+    let aws = finding(&doc, &s.secret("aws.secret-access-key"));
+    let key_id = aws["handles"]["key_id"].as_str().expect("the key id");
+    assert!(key_id.starts_with("AKIA") && key_id.len() == 20, "{aws:#}");
+    assert!(!s.secret("aws.secret-access-key").contains(key_id));
+    assert_eq!(aws["rotate"]["console"], "https://console.aws.amazon.com/iam/home#/users");
+    assert!(aws["rotate"]["cli"].as_str().unwrap().starts_with("aws iam update-access-key"));
+    let text = stdout(&run(&mut s.command()));
+    assert!(text.contains(&format!("key id    {key_id}")), "{text}");
+    assert!(text.contains("rotate    https://dashboard.stripe.com/apikeys"), "{text}");
+    let sarif = stdout(&run(s.command().args(["--format", "sarif"])));
+    assert!(sarif.contains(key_id), "the key id survives the SARIF scrubber");
+    assert!(sarif.contains("Where to rotate or revoke it at aws"), "{sarif}");
+    assert!(!sarif.contains(&s.secret("aws.secret-access-key")));
     let worst: Vec<&str> =
         doc["audit"]["summary"]["worst"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     let fingerprints: Vec<&str> = findings[..3].iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();

@@ -116,6 +116,17 @@ fn help(f: &Finding) -> sarif::MultiformatMessageString {
         text.push_str(&format!("{}. {head} {body}\n", i + 1));
         markdown.push_str(&format!("{}. **{head}** {body}\n", i + 1));
     }
+    if let Some(r) = &f.rotate {
+        text.push_str(&format!("\nWhere to rotate or revoke it at {}:\n", f.provider));
+        markdown.push_str(&format!("\n### Where to rotate or revoke it at {}\n\n", f.provider));
+        for (what, value) in [("Console", &r.console), ("Command", &r.cli), ("How", &r.docs)] {
+            if let Some(value) = value {
+                text.push_str(&format!("- {what}: {value}\n"));
+                let shown = if what == "Command" { format!("`{value}`") } else { value.clone() };
+                markdown.push_str(&format!("- **{what}:** {shown}\n"));
+            }
+        }
+    }
     let allow = "If it is not a secret, or the risk is accepted, add its fingerprint (the result's \
                  `fingerprint` property) to `[allow] fingerprints` in `keyreach.toml`.";
     text.push_str(&format!("\n{}\n", allow.replace('`', "")));
