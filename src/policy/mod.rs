@@ -7,6 +7,7 @@
 pub mod blast;
 mod rank;
 pub mod rotate;
+mod targets;
 
 pub use rank::{sort, stake, unlock_keys};
 

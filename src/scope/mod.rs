@@ -315,6 +315,9 @@ pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
         Some(name) => decode::apply(name, credential, &mut scope),
         None => decode::apply_default(&rule.provider, credential, &mut scope),
     }
+    if rule.provider == "database" {
+        scope.resources.extend(probe::database_resources(&rule.id, credential.secret.expose()));
+    }
     formats::prefix(&rule.provider, credential.secret.expose(), &mut scope);
     tokens::facts(&rule.provider, credential.secret.expose(), &mut scope);
     scope

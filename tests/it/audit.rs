@@ -334,6 +334,29 @@ fn audit_ranks_what_is_known_to_be_at_stake_first() {
     assert!(sarif.contains(key_id), "the key id survives the SARIF scrubber");
     assert!(sarif.contains("Where to rotate or revoke it at aws"), "{sarif}");
     assert!(!sarif.contains(&s.secret("aws.secret-access-key")));
+    // Targets are per kind of credential, not per provider: the three Railway credentials
+    // reach three different things, and only the live Stripe key's target is production.
+    let graph = &doc["audit"]["graph"];
+    let label = |id: &Value| {
+        graph["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| &t["id"] == id)
+            .map(|t| (t["label"].as_str().unwrap().to_string(), t["production"].as_bool().unwrap()))
+    };
+    let targets_of = |rule: &str| -> Vec<(String, bool)> {
+        let c = graph["credentials"].as_array().unwrap().iter().find(|c| c["rule"] == rule).unwrap();
+        c["targets"].as_array().unwrap().iter().filter_map(label).collect()
+    };
+    let railway: Vec<Vec<(String, bool)>> =
+        ["railway.api-token", "railway.project-token", "railway.cli-session"].iter().map(|r| targets_of(r)).collect();
+    assert!(railway[0] != railway[1] && railway[1] != railway[2] && railway[0] != railway[2], "{railway:?}");
+    assert_eq!(
+        targets_of("railway.project-token"),
+        [("railway project environment the token was made for".into(), false)]
+    );
+    assert_eq!(targets_of("stripe.secret-key-live"), [("stripe account, live mode".into(), true)]);
     let worst: Vec<&str> =
         doc["audit"]["summary"]["worst"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     let fingerprints: Vec<&str> = findings[..3].iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();

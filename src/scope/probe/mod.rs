@@ -79,6 +79,7 @@ mod learns;
 mod session;
 
 pub use answer::*;
+pub use database::offline_resources as database_resources;
 pub use learns::{LEARNS, would_learn};
 pub use session::{Prober, Session};
 
