@@ -364,7 +364,8 @@ and keep it where the agent cannot read it (a secret store, not a file in the wo
 /// Judges one credential against the policy. `[environments.production]` marks the scope
 /// as reaching production when one of its resources is listed there.
 pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Scope) -> Finding {
-    let hits = policy.production_hits(&scope);
+    // A revoked or invalid credential reaches nothing, production included.
+    let hits = if scope.active == Activity::Inactive { Vec::new() } else { policy.production_hits(&scope) };
     if !hits.is_empty() {
         scope.production = Some(true);
         let shown: Vec<&str> = hits.iter().take(3).map(String::as_str).collect();

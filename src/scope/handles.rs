@@ -1,6 +1,7 @@
 //! What an operator needs to find a credential at its provider and act on it, none of it
 //! secret: an AWS access key id in full (an identifier, not the secret), an SSH key's
-//! fingerprint as `ssh-keygen -l` prints it and its comment, the owner a probe named.
+//! fingerprint as `ssh-keygen -l` prints it and its comment, an OpenPGP key's fingerprint
+//! as `gpg -K` prints it and its User ID, the owner a probe named.
 //!
 //! A handle is never the secret nor a part of it: [`of`] drops any value that shares a run
 //! of [`super::SCRUB_MIN`] characters with the secret.
@@ -31,6 +32,12 @@ pub fn of(provider: &str, credential: &Credential, scope: &Scope) -> Vec<Handle>
         handles.push(Handle { label: "fingerprint", value: key.fingerprint });
         if let Some(comment) = key.comment.filter(|c| !c.is_empty()) {
             handles.push(Handle { label: "comment", value: comment });
+        }
+    }
+    if let Some(key) = pgp_public(credential.secret.expose()) {
+        handles.push(Handle { label: "fingerprint", value: key.fingerprint });
+        if let Some(uid) = key.user_id {
+            handles.push(Handle { label: "user id", value: uid });
         }
     }
     if scope.source == ScopeSource::Probe {
@@ -119,6 +126,107 @@ fn private_comment(section: &[u8], kind: &str) -> Option<String> {
     Some(comment.chars().filter(|c| !c.is_control()).collect())
 }
 
+/// An OpenPGP secret key's public half, as `gpg -K` shows it.
+struct PgpPublic {
+    /// The v4 fingerprint: 40 upper-case hex digits.
+    fingerprint: String,
+    /// The first User ID packet ("Name <email>").
+    user_id: Option<String>,
+}
+
+/// One OpenPGP packet (RFC 4880 section 4.2): its tag and body; `rest` moves past it.
+fn pgp_packet<'a>(rest: &mut &'a [u8]) -> Option<(u8, &'a [u8])> {
+    let first = *rest.first()?;
+    if first & 0x80 == 0 {
+        return None;
+    }
+    let (tag, len, header) = if first & 0x40 != 0 {
+        let o1 = *rest.get(1)? as usize;
+        match o1 {
+            0..=191 => (first & 0x3f, o1, 2),
+            192..=223 => (first & 0x3f, ((o1 - 192) << 8) + *rest.get(2)? as usize + 192, 3),
+            255 => (first & 0x3f, u32::from_be_bytes(rest.get(2..6)?.try_into().ok()?) as usize, 6),
+            _ => return None,
+        }
+    } else {
+        let tag = (first >> 2) & 0x0f;
+        match first & 3 {
+            0 => (tag, *rest.get(1)? as usize, 2),
+            1 => (tag, u16::from_be_bytes(rest.get(1..3)?.try_into().ok()?) as usize, 3),
+            2 => (tag, u32::from_be_bytes(rest.get(1..5)?.try_into().ok()?) as usize, 5),
+            _ => return None,
+        }
+    };
+    let body = rest.get(header..header + len)?;
+    *rest = &rest[header + len..];
+    Some((tag, body))
+}
+
+/// The length of a v4 key packet's public part: version, creation time, algorithm, then
+/// the algorithm's public fields (MPIs; a curve OID; ECDH's KDF parameters).
+fn pgp_public_len(body: &[u8]) -> Option<usize> {
+    if *body.first()? != 4 {
+        return None;
+    }
+    let mut at = 6;
+    let mpi = |at: &mut usize| -> Option<()> {
+        let bits = u16::from_be_bytes(body.get(*at..*at + 2)?.try_into().ok()?) as usize;
+        *at += 2 + bits.div_ceil(8);
+        (*at <= body.len()).then_some(())
+    };
+    let counted = |at: &mut usize| -> Option<()> {
+        *at += 1 + *body.get(*at)? as usize;
+        (*at <= body.len()).then_some(())
+    };
+    match *body.get(5)? {
+        1..=3 => (0..2).try_for_each(|_| mpi(&mut at))?,
+        16 => (0..3).try_for_each(|_| mpi(&mut at))?,
+        17 => (0..4).try_for_each(|_| mpi(&mut at))?,
+        19 | 22 => {
+            counted(&mut at)?;
+            mpi(&mut at)?;
+        }
+        18 => {
+            counted(&mut at)?;
+            mpi(&mut at)?;
+            counted(&mut at)?;
+        }
+        _ => return None,
+    }
+    Some(at)
+}
+
+/// The fingerprint and User ID of an armoured OpenPGP secret key (`PGP PRIVATE KEY
+/// BLOCK`): the v4 fingerprint is the SHA-1 of 0x99, the public part's length and the
+/// public part, which a secret key packet starts with in the clear.
+fn pgp_public(secret: &[u8]) -> Option<PgpPublic> {
+    let text = std::str::from_utf8(secret).ok()?;
+    let body = text.trim_start().strip_prefix("-----BEGIN PGP PRIVATE KEY BLOCK-----")?.split("-----END").next()?;
+    // Armour headers (`Version: …`) hold a colon, which base64 never does; the checksum
+    // line starts with '='.
+    let encoded: String = body.lines().map(str::trim).filter(|l| !l.contains(':') && !l.starts_with('=')).collect();
+    let raw = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let mut rest = &raw[..];
+    let (tag, packet) = pgp_packet(&mut rest)?;
+    if tag != 5 {
+        return None;
+    }
+    let public = packet.get(..pgp_public_len(packet)?)?;
+    let mut hashed = vec![0x99];
+    hashed.extend_from_slice(&(public.len() as u16).to_be_bytes());
+    hashed.extend_from_slice(public);
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &hashed);
+    let fingerprint = hex::encode_upper(digest.as_ref());
+    let mut user_id = None;
+    while let Some((tag, body)) = pgp_packet(&mut rest) {
+        if tag == 13 {
+            user_id = std::str::from_utf8(body).ok().map(|u| u.chars().filter(|c| !c.is_control()).collect());
+            break;
+        }
+    }
+    Some(PgpPublic { fingerprint, user_id })
+}
+
 /// The key type as `ssh-keygen -l` names it.
 fn key_type(kind: &str) -> String {
     match kind {
@@ -198,6 +306,48 @@ mod tests {
         assert_eq!(shown(&of("private-key", &credential(&locked, None), &Scope::unknown())), [("fingerprint", SHOWN)]);
         let broken = format!("-----BEGIN OPENSSH {}-----\nAAAA\n-----END", "PRIVATE KEY");
         assert!(of("private-key", &credential(&broken, None), &Scope::unknown()).is_empty());
+    }
+
+    /// An Ed25519 public key `gpg --quick-gen-key` made; `gpg -K` printed its
+    /// fingerprint `DFD5E167776A3D4BC4922E899283B9DDB8D55035`.
+    const PGP_PUBLIC: &str = "mDMEaxMFtxYJKwYBBAHaRw8BAQdAu+tdH/5JOIbgbT3F+oN/8MRZfK99/uSF3OK/\
+FxD4MZy0I0RlcGxveSBCb3QgPGRlcGxveUBleGFtcGxlLmludmFsaWQ+iJAEExYI\
+ADgWIQTf1eFnd2o9S8SSLomSg7nduNVQNQUCaxMFtwIbAwULCQgHAgYVCgkICwIE\
+FgIDAQIeAQIXgAAKCRCSg7nduNVQNW7MAP9Bash4SadsXDcPxFG+ZEc7DCYotdfB\
+LO1LOIU9usAkRgD/XHl1HkYse/ESirX0XxsayA2MxbHpzc7aLB66J0MRZQk=";
+
+    /// A secret key block around `PGP_PUBLIC`: its public key packet made a secret key
+    /// packet (unprotected, a made-up secret), then its User ID and signature.
+    fn pgp_key() -> String {
+        let raw = base64::engine::general_purpose::STANDARD.decode(PGP_PUBLIC).unwrap();
+        let mut rest = &raw[..];
+        let (tag, public) = pgp_packet(&mut rest).unwrap();
+        assert_eq!(tag, 6);
+        let mut body = public.to_vec();
+        body.push(0);
+        body.extend_from_slice(&[0x00, 0xff]);
+        body.extend_from_slice(expand("{{alnum:32}}", "pgp").unwrap().as_bytes());
+        body.extend_from_slice(&[0x12, 0x34]);
+        let mut out = vec![0xc5, body.len() as u8];
+        out.extend_from_slice(&body);
+        out.extend_from_slice(rest);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(out);
+        format!(
+            "-----BEGIN PGP {}-----\n\n{encoded}\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n",
+            "PRIVATE KEY BLOCK"
+        )
+    }
+
+    #[test]
+    fn a_pgp_key_shows_its_fingerprint_as_gpg_does_and_its_user_id() {
+        let key = pgp_key();
+        assert_eq!(
+            shown(&of("private-key", &credential(&key, None), &Scope::unknown())),
+            [
+                ("fingerprint", "DFD5E167776A3D4BC4922E899283B9DDB8D55035"),
+                ("user id", "Deploy Bot <deploy@example.invalid>")
+            ]
+        );
     }
 
     #[test]
