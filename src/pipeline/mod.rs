@@ -70,7 +70,8 @@ impl Outcome {
         inventory: Inventory,
     ) -> Self {
         let Gathered { sightings, mut stats, mut problems, mut skipped } = gathered;
-        let mut findings = judge(settings, rules, sightings);
+        let (mut findings, accepted) = judge::judge_counted(settings, rules, sightings);
+        stats.baselined = accepted;
         if !settings.show_secrets {
             redact::redact_paths(&mut findings, &mut problems, &mut skipped);
         }
@@ -120,9 +121,10 @@ pub fn make_baseline(
 ) -> anyhow::Result<(baseline::Baseline, Outcome)> {
     let unfiltered = Settings { baseline: None, ..settings.clone() };
     let outcome = scan(&unfiltered, rules, progress)?;
+    let base = judge::baseline_base(settings);
     let current = baseline::Baseline::new(outcome.findings.iter().flat_map(|f| {
         f.credential.locations.iter().map(|l| baseline::Entry {
-            path: l.path.clone(),
+            path: if l.reach.in_workspace() { baseline::rooted(&base, &l.path) } else { l.path.clone() },
             rule: f.rule_id.clone(),
             fingerprint: f.credential.fingerprint.to_string(),
         })
@@ -130,7 +132,7 @@ pub fn make_baseline(
     let result = match update {
         Some(old) => {
             let mut kept = old.clone();
-            kept.retain_in(&current);
+            kept.retain_in(&current, &judge::baseline_base(settings));
             kept
         }
         None => current,

@@ -46,6 +46,9 @@ struct Stats {
     seconds: f64,
     skipped: u64,
     errors: u64,
+    /// Known credentials `--baseline` accepted; absent without a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -160,6 +163,7 @@ fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
             seconds: (report.stats.seconds * 1000.0).round() / 1000.0,
             skipped: report.stats.skipped_binary + report.stats.skipped_large,
             errors: report.stats.errors,
+            baselined: report.stats.baselined,
         },
         findings: report.findings.iter().map(|f| finding(f, report.show_secrets)).collect(),
         problems: report.problems.iter().map(|p| ProblemJson { path: &p.path, cause: &p.cause }).collect(),

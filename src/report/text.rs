@@ -161,7 +161,7 @@ pub(super) fn scope_line(f: &Finding) -> String {
 
 pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     let st = report.stats;
-    let mut line = format!("scanned {} files ({}) in {:.2} s", st.files, human_bytes(st.bytes), st.seconds);
+    let mut line = format!("scanned {} ({}) in {:.2} s", count(st.files, "file"), human_bytes(st.bytes), st.seconds);
     let skipped = st.skipped_binary + st.skipped_large;
     if skipped > 0 {
         line.push_str(&format!("; skipped {} binary, {} over the size limit", st.skipped_binary, st.skipped_large));
@@ -169,8 +169,16 @@ pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Resul
     if st.errors > 0 {
         line.push_str(&format!("; {} unreadable", st.errors));
     }
+    if let Some(n) = st.baselined {
+        line.push_str(&format!("; {} accepted by the baseline", count(n, "known credential")));
+    }
     styled(out, &dim(), &line)?;
     writeln!(out)
+}
+
+/// `n` and `noun`, plural unless `n` is 1 ("1 file", "2 files").
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 pub(super) fn human_bytes(n: u64) -> String {

@@ -33,6 +33,11 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// A file of the scanned workspace or its git content (not a home file or variable).
+    pub fn in_workspace(self) -> bool {
+        !matches!(self, Reach::Home | Reach::Env)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reach::Tracked => "tracked",
@@ -121,6 +126,8 @@ pub struct Stats {
     pub skipped_large: u64,
     /// Paths that could not be read (permission denied, vanished, loops).
     pub errors: u64,
+    /// Known credentials a `--baseline` accepted (not reported); `None` without a baseline.
+    pub baselined: Option<u64>,
 }
 
 impl Stats {

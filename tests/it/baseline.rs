@@ -117,3 +117,73 @@ fn two_branches_that_each_add_an_entry_merge_without_conflict() {
     let fresh = baseline(d, &["--update"]);
     assert_eq!(fresh, baseline(d, &[]));
 }
+
+#[test]
+fn a_root_baseline_serves_scans_of_a_subdirectory_and_counts_what_it_accepts() {
+    let dir = repo();
+    let d = dir.path();
+    let (known, fresh) = (token("sub-known"), token("sub-fresh"));
+    write(d, "src/app/a.txt", &format!("{known}\n"));
+    let text = baseline(d, &[]);
+    assert!(text.contains("\"path\": \"src/app/a.txt\""), "{text}");
+
+    // Named as a PATH, and from inside the subdirectory.
+    let (code, report) = scan_json(d, &["scan", "src", "--baseline", ".keyreach-baseline.json"]);
+    assert_eq!((code, locations(&report).len()), (0, 0), "{report}");
+    assert_eq!(report["stats"]["baselined"], 1, "{report}");
+    let (code, report) = scan_json(&d.join("src/app"), &["scan", "--baseline", "../../.keyreach-baseline.json"]);
+    assert_eq!((code, report["stats"]["baselined"].as_u64()), (0, Some(1)), "{report}");
+
+    // A new credential next to it still fails; the known one is counted as accepted.
+    write(d, "src/app/b.txt", &format!("{fresh}\n"));
+    let out = run(keyreach().current_dir(d).args(["scan", "src", "--baseline", ".keyreach-baseline.json"]));
+    assert_eq!(out.status.code(), Some(1));
+    let text = crate::util::stdout(&out);
+    assert!(text.contains("app/b.txt") && !text.contains("app/a.txt"), "{text}");
+    assert!(text.contains("; 1 known credential accepted by the baseline"), "{text}");
+    let out = run(keyreach().current_dir(d).args([
+        "scan",
+        "src",
+        "--baseline",
+        ".keyreach-baseline.json",
+        "--format",
+        "sarif",
+    ]));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["baselined"], 1, "{sarif}");
+
+    // Without a baseline there is no count.
+    let (_, report) = scan_json(d, &["scan", "src"]);
+    assert!(report["stats"].get("baselined").is_none(), "{report}");
+}
+
+#[test]
+fn an_old_baseline_relative_to_the_scanned_directory_still_matches_and_update_roots_it() {
+    let dir = repo();
+    let d = dir.path();
+    let known = token("old-style");
+    write(d, "src/a.txt", &format!("{known}\n"));
+    // What `keyreach baseline src` wrote before paths were rooted: relative to `src`.
+    let out = run(keyreach().current_dir(d).args(["baseline", "src", "--output", "old.json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rooted = std::fs::read_to_string(d.join("old.json")).unwrap();
+    assert!(rooted.contains("\"path\": \"src/a.txt\""), "{rooted}");
+    std::fs::write(d.join("old.json"), rooted.replace("\"src/a.txt\"", "\"a.txt\"")).unwrap();
+
+    let (code, report) = scan_json(d, &["scan", "src", "--baseline", "old.json"]);
+    assert_eq!((code, report["stats"]["baselined"].as_u64()), (0, Some(1)), "{report}");
+    let out = run(keyreach().current_dir(d).args(["baseline", "src", "--update", "--output", "old.json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(d.join("old.json")).unwrap(), rooted);
+}
+
+#[test]
+fn outside_a_repository_a_baseline_holds_paths_from_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "svc/api/.env", &format!("TOKEN={}\n", token("no-git")));
+    let out = run(keyreach().current_dir(d).args(["baseline", "."]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (code, report) = scan_json(d, &["scan", "svc/api", "--baseline", ".keyreach-baseline.json"]);
+    assert_eq!((code, report["stats"]["baselined"].as_u64()), (0, Some(1)), "{report}");
+}

@@ -212,6 +212,9 @@ fn run_properties(report: &Report<'_>, kept: usize, total: usize, note: Option<S
             }),
         ),
     ]);
+    if let Some(n) = stats.baselined {
+        props.insert("baselined".to_string(), json!(n));
+    }
     if let Some(note) = note {
         props.insert("note".to_string(), json!(note));
     }
