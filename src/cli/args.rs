@@ -125,9 +125,9 @@ pub struct OutputArgs {
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
-    pub fail_on: SeverityArg,
+    /// Exit with 1 when a finding is at or above this severity (`never`: report only).
+    #[arg(long, value_enum, default_value_t = FailOnArg::Low)]
+    pub fail_on: FailOnArg,
     /// Say which config files were used and name every file not scanned (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
@@ -145,12 +145,17 @@ pub struct ScanArgs {
     /// Also scan the git history: every blob reachable from any ref, once each.
     #[arg(long, conflicts_with = "staged")]
     pub history: bool,
-    /// Scan only the history after REV (implies --history).
+    /// Scan the working tree and, of the history, only what commits after REV introduced
+    /// (implies --history).
     #[arg(long, value_name = "REV", conflicts_with = "staged")]
     pub since: Option<String>,
     /// Scan what the next commit would record (the index), not the working tree.
     #[arg(long)]
     pub staged: bool,
+    /// Run as the pre-commit hook (its entry passes this): a failing scan also says on
+    /// stderr how to allow a line or accept what is there with a baseline.
+    #[arg(long)]
+    pub pre_commit: bool,
     #[command(flatten)]
     pub probe: ProbeFlags,
 }
@@ -313,6 +318,28 @@ pub enum SeverityArg {
     Medium,
     High,
     Critical,
+}
+
+/// `--fail-on`: a severity, or `never`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+impl FailOnArg {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            FailOnArg::Low => Some(Severity::Low),
+            FailOnArg::Medium => Some(Severity::Medium),
+            FailOnArg::High => Some(Severity::High),
+            FailOnArg::Critical => Some(Severity::Critical),
+            FailOnArg::Never => None,
+        }
+    }
 }
 
 impl From<SeverityArg> for Severity {

@@ -24,7 +24,7 @@ fn input_overrides(paths: &[PathBuf], input: &InputArgs, output: &OutputArgs, pr
         binary: input.binary,
         no_inline_allow: input.no_inline_allow,
         show_secrets: output.show_secrets,
-        fail_on: Some(output.fail_on.into()),
+        fail_on: output.fail_on.severity(),
         baseline: input.baseline.clone(),
         probe: probe.probe,
         trust_config: probe.trust_config,

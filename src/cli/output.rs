@@ -123,6 +123,27 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
+/// Writes the baseline and says how many entries it holds (and whether `.gitattributes`
+/// changed).
+pub fn save_baseline(
+    baseline: &keyreach::baseline::Baseline,
+    output: &std::path::Path,
+    root: &std::path::Path,
+    previous: Option<usize>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let union_added = keyreach::baseline::save(baseline, output, root)
+        .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
+    let (entries, dropped) =
+        (report::count(baseline.len() as u64, "entry", "entries"), previous.map_or(0, |p| p - baseline.len()));
+    note(&format!("{entries} in {} ({dropped} dropped)", output.display()));
+    if union_added {
+        let line = keyreach::baseline::GITATTRIBUTES_LINE;
+        note(&format!("added `{line}` to .gitattributes so branches adding entries merge cleanly"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,8 @@ pub struct Overrides {
     pub binary: bool,
     pub no_inline_allow: bool,
     pub show_secrets: bool,
+    /// `--fail-on`: the lowest severity that fails the run; `None` never fails (`never`,
+    /// and what a caller that sets nothing gets).
     pub fail_on: Option<Severity>,
     /// `--probe`.
     pub probe: bool,
@@ -86,7 +88,8 @@ pub struct Settings {
     /// environment): the stricter of the workspace's and the user's, so a scanned
     /// repository cannot loosen how those are judged.
     pub outside_policy: Policy,
-    pub fail_on: Severity,
+    /// Findings at or above it fail the run (exit 1); `None`: never.
+    pub fail_on: Option<Severity>,
     pub show_secrets: bool,
     /// The config files used, lowest first (the user's own, then the workspace's).
     pub config_paths: Vec<PathBuf>,
@@ -160,7 +163,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         rules: RuleSources { dirs: overrides.rules_dirs, inline: merged.rules, repository: merged.repository_rules },
         policy,
         outside_policy,
-        fail_on: overrides.fail_on.unwrap_or(Severity::Low),
+        fail_on: overrides.fail_on,
         show_secrets: overrides.show_secrets,
         config_paths,
         probe,
@@ -254,6 +257,8 @@ pub struct AuditOverrides {
 pub struct AuditOptions {
     /// The home directory to read (`--home DIR`, else `$HOME`); `None` with `--no-home`.
     pub home: Option<PathBuf>,
+    /// Why no home is read when `home` is `None` ("--no-home", "$HOME is not set").
+    pub home_note: String,
     /// Scan the process environment (off with `--no-env`).
     pub env: bool,
     /// Scan git history (off with `--no-history`).
@@ -263,8 +268,12 @@ pub struct AuditOptions {
 /// Resolves the audit's sources: `--home DIR` must be a directory; without it `$HOME` is
 /// read when set.
 pub fn audit_options(overrides: &AuditOverrides) -> Result<AuditOptions, ConfigError> {
+    let mut home_note = String::new();
     let home = match (&overrides.home, overrides.no_home) {
-        (_, true) => None,
+        (_, true) => {
+            home_note = "--no-home".into();
+            None
+        }
         (Some(dir), false) if dir.is_dir() => Some(dir.clone()),
         (Some(dir), false) => {
             return Err(ConfigError::Read {
@@ -272,9 +281,19 @@ pub fn audit_options(overrides: &AuditOverrides) -> Result<AuditOptions, ConfigE
                 cause: "not a directory".into(),
             });
         }
-        (None, false) => std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).filter(|h| h.is_dir()),
+        (None, false) => match std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from) {
+            None => {
+                home_note = "$HOME is not set; --home DIR names one".into();
+                None
+            }
+            Some(h) if !h.is_dir() => {
+                home_note = format!("$HOME ({}) is not a directory", h.display());
+                None
+            }
+            some => some,
+        },
     };
-    Ok(AuditOptions { home, env: !overrides.no_env, history: !overrides.no_history })
+    Ok(AuditOptions { home, home_note, env: !overrides.no_env, history: !overrides.no_history })
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ struct Sources<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     history_note: Option<&'a str>,
     home: Option<&'a str>,
+    /// Why no home was read (absent when one was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    home_note: Option<&'a str>,
     home_files: Vec<HomeFileJson<'a>>,
     env_vars: Option<usize>,
     agent_configs: Vec<AgentConfigJson<'a>>,
@@ -142,6 +145,7 @@ pub fn audit<'a>(a: &'a AuditReport<'_>) -> AuditJson<'a> {
             history,
             history_note,
             home: inv.home.as_deref(),
+            home_note: inv.home.is_none().then_some(inv.home_note.as_str()),
             home_files: inv
                 .home_files
                 .iter()

@@ -9,6 +9,9 @@ pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod text;
+mod words;
+
+pub use words::{article, count};
 
 use std::io::{self, Write};
 

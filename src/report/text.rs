@@ -6,7 +6,7 @@ use std::io;
 
 use termcolor::{Color, ColorSpec, WriteColor};
 
-use super::{Report, escape};
+use super::{Report, count, escape};
 use crate::credentials::Location;
 use crate::policy::{Finding, Severity};
 use crate::scope::words;
@@ -161,7 +161,8 @@ pub(super) fn scope_line(f: &Finding) -> String {
 
 pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     let st = report.stats;
-    let mut line = format!("scanned {} ({}) in {:.2} s", count(st.files, "file"), human_bytes(st.bytes), st.seconds);
+    let mut line =
+        format!("scanned {} ({}) in {:.2} s", count(st.files, "file", "files"), human_bytes(st.bytes), st.seconds);
     let skipped = st.skipped_binary + st.skipped_large;
     if skipped > 0 {
         line.push_str(&format!("; skipped {} binary, {} over the size limit", st.skipped_binary, st.skipped_large));
@@ -170,15 +171,10 @@ pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Resul
         line.push_str(&format!("; {} unreadable", st.errors));
     }
     if let Some(n) = st.baselined {
-        line.push_str(&format!("; {} accepted by the baseline", count(n, "known credential")));
+        line.push_str(&format!("; {} accepted by the baseline", count(n, "known credential", "known credentials")));
     }
     styled(out, &dim(), &line)?;
     writeln!(out)
-}
-
-/// `n` and `noun`, plural unless `n` is 1 ("1 file", "2 files").
-pub(crate) fn count(n: u64, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 pub(super) fn human_bytes(n: u64) -> String {

@@ -147,6 +147,8 @@ pub struct Inventory {
     pub workspace: String,
     /// The home directory read, if any (`--no-home`: none).
     pub home: Option<String>,
+    /// Why no home was read ("--no-home", "$HOME is not set").
+    pub home_note: String,
     /// Credential files, SSH keys and history files found in the home.
     pub home_files: Vec<home::HomeFile>,
     /// Environment variables scanned (`--no-env`: none).

@@ -348,3 +348,37 @@ fn rules_list_and_check() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("rules checked"));
 }
+
+#[test]
+fn fail_on_never_reports_and_exits_zero() {
+    let (dir, _) = scan_repo();
+    let out = run(keyreach().arg("scan").arg(dir.path()).args(["--fail-on", "never"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("CRITICAL (3)"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_pre_commit_flag_says_how_to_get_past_a_blocked_commit() {
+    let (dir, _) = scan_repo();
+    let out = run(keyreach().arg("scan").arg(dir.path()).arg("--pre-commit"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("commit blocked: 3 credentials in the files pre-commit passed"), "{err}");
+    assert!(err.contains("keyreach:allow reason=") && err.contains("keyreach baseline"), "{err}");
+    // A plain failing scan prints only the report, and a passing one nothing on stderr.
+    let out = run(keyreach().arg("scan").arg(dir.path()));
+    assert!(!stderr(&out).contains("commit blocked"), "{}", stderr(&out));
+    let out = run(keyreach().arg("scan").arg(dir.path()).args(["--pre-commit", "--fail-on", "never"]));
+    assert_eq!((out.status.code(), stderr(&out)), (Some(0), String::new()));
+}
+
+#[test]
+fn the_footer_counts_one_file_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("one.txt"), "nothing to see\n").unwrap();
+    let text = stdout(&run(keyreach().arg("scan").arg(dir.path())));
+    assert!(text.contains("scanned 1 file ("), "{text}");
+    std::fs::write(dir.path().join("two.txt"), "nothing either\n").unwrap();
+    let text = stdout(&run(keyreach().arg("scan").arg(dir.path())));
+    assert!(text.contains("scanned 2 files ("), "{text}");
+}
