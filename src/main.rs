@@ -99,6 +99,9 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     for problem in &outcome.problems {
         note(&report::problem_line(problem));
     }
+    if outcome.stats.shallow_history == Some(true) {
+        note(report::SHALLOW_WARNING);
+    }
     if to.verbose {
         for s in &outcome.skipped {
             note(&format!("not scanned: {}: {}", report::escape(&s.path), s.reason.as_str()));

@@ -126,6 +126,9 @@ pub fn audit<'a>(a: &'a AuditReport<'_>) -> AuditJson<'a> {
     let count = |s: &str| b.counts.iter().find(|(sev, _)| sev.as_str() == s).map_or(0, |(_, n)| *n);
     let inv = a.inventory;
     let (history, history_note) = match &inv.history {
+        HistoryStatus::Scanned if a.report.stats.shallow_history == Some(true) => {
+            ("scanned", Some("shallow clone: only the fetched commits were read"))
+        }
         HistoryStatus::Scanned => ("scanned", None),
         HistoryStatus::Off => ("off", None),
         HistoryStatus::Unavailable(why) => ("unavailable", Some(why.as_str())),

@@ -120,6 +120,9 @@ fn sources(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> 
         &format!("{} ({}, {})", escape(&inv.workspace), super::count(st.files, "file", "files"), human_bytes(st.bytes)),
     )?;
     let history = match &inv.history {
+        HistoryStatus::Scanned if st.shallow_history == Some(true) => {
+            "only the fetched commits: a shallow clone (git fetch --unshallow reads the rest)".to_string()
+        }
         HistoryStatus::Scanned => "every commit reachable from a ref".to_string(),
         HistoryStatus::Off => "not read (--no-history)".to_string(),
         HistoryStatus::Unavailable(why) => format!("not read: {}", escape(why)),

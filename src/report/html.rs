@@ -353,6 +353,9 @@ fn sources(audit: &AuditReport<'_>, page: &mut String) {
         let _ = writeln!(page, "<li><b>files</b> {}</li>", super::count(st.files, "file", "files"));
     }
     let history = match &inv.history {
+        HistoryStatus::Scanned if st.shallow_history == Some(true) => {
+            "only the fetched commits: a shallow clone (git fetch --unshallow reads the rest)".to_string()
+        }
         HistoryStatus::Scanned => "every commit reachable from a ref".to_string(),
         HistoryStatus::Off => "not read".to_string(),
         HistoryStatus::Unavailable(why) => format!("not read: {why}"),

@@ -13,6 +13,10 @@ use crate::policy::Finding;
 struct Document<'a> {
     version: u32,
     tool: Tool,
+    /// `"full"` or `"shallow"` (a shallow clone: only the fetched commits were read) when
+    /// git history was scanned; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'static str>,
     stats: Stats,
     findings: Vec<FindingJson<'a>>,
     /// Paths that could not be read, and why.
@@ -157,6 +161,7 @@ fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
     Document {
         version: 1,
         tool: Tool { name: "keyreach", version: env!("CARGO_PKG_VERSION") },
+        history: report.stats.history(),
         stats: Stats {
             files: report.stats.files,
             bytes: report.stats.bytes,

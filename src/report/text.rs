@@ -170,6 +170,9 @@ pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Resul
     if st.errors > 0 {
         line.push_str(&format!("; {} unreadable", st.errors));
     }
+    if st.shallow_history == Some(true) {
+        line.push_str("; history incomplete (shallow clone)");
+    }
     if let Some(n) = st.baselined {
         line.push_str(&format!("; {} accepted by the baseline", count(n, "known credential", "known credentials")));
     }

@@ -128,6 +128,9 @@ pub struct Stats {
     pub errors: u64,
     /// Known credentials a `--baseline` accepted (not reported); `None` without a baseline.
     pub baselined: Option<u64>,
+    /// Whether the history read was a shallow clone's (only the fetched commits): `None`
+    /// when no history was read.
+    pub shallow_history: Option<bool>,
 }
 
 impl Stats {
@@ -137,6 +140,15 @@ impl Stats {
         self.skipped_binary += other.skipped_binary;
         self.skipped_large += other.skipped_large;
         self.errors += other.errors;
+        self.shallow_history = match (self.shallow_history, other.shallow_history) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// `"shallow"` or `"full"` when history was read (the JSON `history` field).
+    pub fn history(&self) -> Option<&'static str> {
+        self.shallow_history.map(|s| if s { "shallow" } else { "full" })
     }
 }
 
