@@ -102,9 +102,13 @@ pub struct InputArgs {
     /// Also scan files that look binary.
     #[arg(long)]
     pub binary: bool,
-    /// Ignore `keyreach:allow` comments (to audit them).
+    /// Ignore every inline allow comment — `keyreach:allow` and other scanners' — to audit them.
     #[arg(long)]
     pub no_inline_allow: bool,
+    /// Ignore other scanners' markers (`gitleaks:allow`, `pragma: allowlist secret`,
+    /// `kingfisher:ignore`); `keyreach:allow` still counts.
+    #[arg(long)]
+    pub no_foreign_allow: bool,
     /// Do not report credentials that this baseline file accepts.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

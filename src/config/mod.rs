@@ -36,6 +36,8 @@ pub struct Overrides {
     pub follow_links: bool,
     pub binary: bool,
     pub no_inline_allow: bool,
+    /// `--no-foreign-allow`: ignore other scanners' inline markers (keep `keyreach:allow`).
+    pub no_foreign_allow: bool,
     pub show_secrets: bool,
     /// `--fail-on`: the lowest severity that fails the run; `None` never fails (`never`,
     /// and what a caller that sets nothing gets).
@@ -159,7 +161,11 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
             follow_links: overrides.follow_links,
         },
         stream: StreamOptions { skip_binary: !overrides.binary, ..StreamOptions::default() },
-        engine: EngineOptions { inline_allow: !overrides.no_inline_allow, small_input: small },
+        engine: EngineOptions {
+            inline_allow: !overrides.no_inline_allow,
+            foreign_allow: !overrides.no_foreign_allow,
+            small_input: small,
+        },
         rules: RuleSources { dirs: overrides.rules_dirs, inline: merged.rules, repository: merged.repository_rules },
         policy,
         outside_policy,

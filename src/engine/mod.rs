@@ -14,6 +14,7 @@ pub mod check;
 pub mod decode;
 pub mod filter;
 pub mod generic;
+mod markers;
 pub mod names;
 mod stream;
 
@@ -34,8 +35,11 @@ pub use stream::{StreamOptions, StreamOutcome};
 /// Options fixed when the engine is built.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Drop matches on a line carrying `keyreach:allow`.
+    /// Drop matches on a line carrying `keyreach:allow` (and, with `foreign_allow`, other
+    /// scanners' markers); off, every marker is ignored.
     pub inline_allow: bool,
+    /// Also honour `gitleaks:allow`, `pragma: allowlist secret` and `kingfisher:ignore`.
+    pub foreign_allow: bool,
     /// The input is small (a few files, a staged change): build the keyword automaton as
     /// a compact NFA, cheap to build (~20 ms less start-up), instead of the DFA that scans
     /// large trees about three times faster.
@@ -44,7 +48,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { inline_allow: true, small_input: false }
+        EngineOptions { inline_allow: true, foreign_allow: true, small_input: false }
     }
 }
 
@@ -588,8 +592,12 @@ impl Engine {
             );
             matches.retain(|m| m.decoded.is_none() || !raw.overlaps(&m.secret));
         }
-        if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
-            matches.retain(|m| !line_has_allow(buf, m.secret.start));
+        if self.options.inline_allow && !matches.is_empty() {
+            let own = memchr::memmem::find(buf, ALLOW_MARK).is_some();
+            let other = self.options.foreign_allow && markers::any_in(buf);
+            if own || other {
+                matches.retain(|m| !line_has_allow(buf, m.secret.start, own, other));
+            }
         }
         let mut lines = LineCounter::new(buf, at);
         for m in matches.iter_mut() {
@@ -805,12 +813,14 @@ fn allow_reason(rest: &[u8]) -> Option<&[u8]> {
     memchr::memchr(quote, body).map(|end| &body[..end])
 }
 
-fn line_has_allow(buf: &[u8], at: usize) -> bool {
+/// Whether the line holding `at` is allowed: by `keyreach:allow` (with `own`) or by
+/// another scanner's marker (with `other`, see [`markers`]).
+fn line_has_allow(buf: &[u8], at: usize, own: bool, other: bool) -> bool {
     let floor = at.saturating_sub(4096);
     let start = memchr::memrchr(b'\n', &buf[floor..at]).map_or(floor, |p| floor + p + 1);
     let ceil = (at + 4096).min(buf.len());
     let end = memchr::memchr(b'\n', &buf[at..ceil]).map_or(ceil, |p| at + p);
-    inline_allow(&buf[start..end]).is_some()
+    (own && inline_allow(&buf[start..end]).is_some()) || (other && markers::allows(buf, start, end))
 }
 
 /// Whether bytes look binary: a NUL among the first 8 KiB (what `git` and ripgrep check).

@@ -382,3 +382,34 @@ fn the_footer_counts_one_file_in_the_singular() {
     let text = stdout(&run(keyreach().arg("scan").arg(dir.path())));
     assert!(text.contains("scanned 2 files ("), "{text}");
 }
+
+#[test]
+fn other_scanners_markers_allow_their_lines_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = |seed: &str| fake("{{gen:github-crc32:ghp_}}", seed);
+    let (a, b, c, d, e) = (t("gl"), t("ds"), t("dsn"), t("kf"), t("kr"));
+    let text = format!(
+        "one = \"{a}\"  # gitleaks:allow\n\
+         two = \"{b}\"  # pragma: allowlist secret\n\
+         # pragma: allowlist nextline secret\n\
+         three = \"{c}\"\n\
+         four = \"{d}\"  // kingfisher:ignore\n\
+         five = \"{e}\"  # keyreach:allow reason=\"fixture\"\n"
+    );
+    std::fs::write(dir.path().join("fixtures.py"), text).unwrap();
+    let secrets = |extra: &[&str]| {
+        let out = run(keyreach().arg("scan").arg(dir.path()).args(["--format", "json", "--show-secrets"]).args(extra));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<String> =
+            doc["findings"].as_array().unwrap().iter().map(|f| f["secret"].as_str().unwrap().to_string()).collect();
+        found.sort();
+        found
+    };
+    assert_eq!(secrets(&[]), Vec::<String>::new());
+    let mut others = vec![a.clone(), b.clone(), c.clone(), d.clone()];
+    others.sort();
+    assert_eq!(secrets(&["--no-foreign-allow"]), others, "keyreach:allow still counts");
+    let mut all = vec![a, b, c, d, e];
+    all.sort();
+    assert_eq!(secrets(&["--no-inline-allow"]), all);
+}
