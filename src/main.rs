@@ -51,11 +51,13 @@ enum Job {
         options: config::AuditOptions,
         format: Format,
     },
-    /// Writes a baseline to `output` (keeping only `previous`'s entries that still occur).
+    /// Writes a baseline to `output` (keeping only `previous`'s entries that still occur;
+    /// with `import`, adding to them what other tools' files accepted).
     Baseline {
         output: PathBuf,
         root: PathBuf,
         previous: Option<baseline::Baseline>,
+        import: Vec<PathBuf>,
     },
 }
 
@@ -90,6 +92,12 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     let (outcome, written) = match &job {
         Job::Scan { .. } => (keyreach::scan(&settings, rules, &progress)?, None),
         Job::Audit { options, .. } => (keyreach::audit::audit(&settings, options, rules, &progress)?, None),
+        Job::Baseline { previous, import, .. } if !import.is_empty() => {
+            let (baseline, done, outcome) =
+                keyreach::import_baseline(&settings, rules, &progress, import, previous.as_ref())?;
+            cli::output::import_notes(&done);
+            (outcome, Some(baseline))
+        }
         Job::Baseline { previous, .. } => {
             let (baseline, outcome) = keyreach::make_baseline(&settings, rules, &progress, previous.as_ref())?;
             (outcome, Some(baseline))
@@ -110,7 +118,7 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     match (job, written) {
         (Job::Scan { format }, _) => print(&settings, &outcome, format, &to, report::write)?,
         (Job::Audit { format, .. }, _) => print(&settings, &outcome, format, &to, report::write_audit)?,
-        (Job::Baseline { output, root, previous }, Some(baseline)) => {
+        (Job::Baseline { output, root, previous, .. }, Some(baseline)) => {
             cli::output::save_baseline(&baseline, &output, &root, previous.map(|p| p.len()))?;
             return Ok(0);
         }
@@ -151,7 +159,9 @@ fn print(
 fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     let root = args.path.unwrap_or_else(|| PathBuf::from("."));
     let output = args.output.unwrap_or_else(|| root.join(baseline::FILE_NAME));
-    let previous = if args.update { Some(baseline::Baseline::read(&output)?) } else { None };
+    // An import adds to the baseline already there.
+    let merge = args.update || (!args.import.is_empty() && output.exists());
+    let previous = if merge { Some(baseline::Baseline::read(&output)?) } else { None };
     let overrides = Overrides {
         paths: vec![root.clone()],
         config: args.config,
@@ -162,7 +172,7 @@ fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     };
     run(
         overrides,
-        Job::Baseline { output, root, previous },
+        Job::Baseline { output, root, previous, import: args.import },
         Destination { output: None, color: ColorArg::Never, verbose: args.verbose, hook: false },
     )
 }

@@ -265,6 +265,11 @@ pub struct BaselineArgs {
     /// Keep only the existing entries that still occur; add nothing new.
     #[arg(long)]
     pub update: bool,
+    /// Add what another scanner accepted: a gitleaks JSON report or `.gitleaksignore`, or
+    /// a detect-secrets `.secrets.baseline` (repeatable). Accepts what keyreach finds at
+    /// the places they name; the rest is listed, not imported.
+    #[arg(long, value_name = "FILE", conflicts_with = "update")]
+    pub import: Vec<PathBuf>,
     /// Where to write [default: PATH/.keyreach-baseline.json].
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -7,6 +7,7 @@
 pub mod audit;
 mod exposed;
 pub mod git;
+mod import;
 mod input;
 mod judge;
 mod load;
@@ -27,6 +28,7 @@ use crate::rules::RuleSet;
 use crate::source::{Inventory, Problem, Skipped, Stats};
 
 pub use exposed::{Exposed, Exposures, LineFilter, Walk, exposed};
+pub use import::{Imported, import_baseline};
 pub use input::probe_input;
 pub use judge::judge;
 pub use load::{check_rules, load_rules};

@@ -187,3 +187,68 @@ fn outside_a_repository_a_baseline_holds_paths_from_the_working_directory() {
     let (code, report) = scan_json(d, &["scan", "svc/api", "--baseline", ".keyreach-baseline.json"]);
     assert_eq!((code, report["stats"]["baselined"].as_u64()), (0, Some(1)), "{report}");
 }
+
+#[test]
+fn import_accepts_what_other_scanners_accepted_at_the_places_they_name() {
+    use sha1::Digest as _;
+    let dir = repo();
+    let d = dir.path();
+    let (ignored, reported, hashed, fresh, moved) =
+        (token("imp-gli"), token("imp-report"), token("imp-ds"), token("imp-fresh"), token("imp-moved"));
+    write(d, "deploy/env.sh", &format!("#!/bin/sh\nexport GITHUB_TOKEN={ignored}\n"));
+    write(d, "ci/release.yml", &format!("env:\n  token: \"{reported}\"\n"));
+    write(d, "app/settings.py", &format!("DEBUG = True\nTOKEN = \"{hashed}\"\n"));
+    write(d, "new.txt", &format!("{fresh}\n"));
+    write(d, "old.txt", &format!("a\nb\nc\n{moved}\n"));
+
+    // .gitleaksignore: a git-scan fingerprint (with a commit) and one that no longer matches.
+    write(
+        d,
+        ".gitleaksignore",
+        "# accepted\n0123456789abcdef0123456789abcdef01234567:deploy/env.sh:github-pat:2\nold.txt:github-pat:1\n",
+    );
+    // A gitleaks JSON report with the secret, at a line that has since moved.
+    let report = serde_json::json!([{"File": "ci/release.yml", "StartLine": 9, "RuleID": "github-pat",
+        "Secret": reported, "Commit": "", "Fingerprint": "ci/release.yml:github-pat:9"}]);
+    let outside = tempfile::tempdir().unwrap();
+    let report_file = outside.path().join("gitleaks.json");
+    std::fs::write(&report_file, report.to_string()).unwrap();
+    // A detect-secrets baseline naming the secret by its SHA-1.
+    let sha = hex::encode(sha1::Sha1::digest(hashed.as_bytes()));
+    let secrets = serde_json::json!({"version": "1.5.0", "plugins_used": [], "filters_used": [],
+        "results": {"app/settings.py": [{"type": "GitHub Token", "filename": "app/settings.py",
+        "hashed_secret": sha, "is_verified": false, "line_number": 2}]}});
+    write(d, ".secrets.baseline", &secrets.to_string());
+
+    let out = run(keyreach()
+        .current_dir(d)
+        .args(["baseline", "--import", ".gitleaksignore", "--import"])
+        .arg(&report_file)
+        .args(["--import", ".secrets.baseline"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("import: 3 of 4 matched"), "{err}");
+    assert!(err.contains("not imported: old.txt:1 (github-pat)"), "{err}");
+    let text = std::fs::read_to_string(d.join(".keyreach-baseline.json")).unwrap();
+    assert_eq!(text.matches("\"rule\"").count(), 3, "{text}");
+    // Only what no tool accepted is reported.
+    let mut left = with_baseline(d).1;
+    left.sort();
+    let mut want = vec![(fresh.clone(), "new.txt".to_string()), (moved, "old.txt".to_string())];
+    want.sort();
+    assert_eq!(left, want);
+
+    // A second import adds to the file; a bad file is a one-line error naming it.
+    write(d, ".gitleaksignore", "new.txt:github-pat:1\n");
+    let out = run(keyreach().current_dir(d).args(["baseline", "--import", ".gitleaksignore"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(d.join(".keyreach-baseline.json")).unwrap().matches("\"rule\"").count(), 4);
+    write(d, "bad.json", "{\"results\": 3}");
+    let out = run(keyreach().current_dir(d).args(["baseline", "--import", "bad.json"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("keyreach: bad.json: cannot import: not a detect-secrets baseline") && err.lines().count() == 1,
+        "{err}"
+    );
+}
