@@ -139,7 +139,7 @@ pub struct OutputArgs {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` reads standard input (shown as `<stdin>`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]

@@ -92,6 +92,10 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
     // A scan reads only its roots: no home, environment or agent sources to list.
     let inventory = Inventory::default();
+    if settings.walk.roots.iter().any(|r| r.as_os_str() == input::STDIN) {
+        let found = input::scan_stdin(settings, &engine, progress)?;
+        return Ok(Outcome::finish(settings, &rules, started, found, inventory));
+    }
     if settings.git.staged {
         let found = git::staged(settings, &engine, progress)?;
         return Ok(Outcome::finish(settings, &rules, started, found, inventory));

@@ -413,3 +413,46 @@ fn other_scanners_markers_allow_their_lines_unless_turned_off() {
     all.sort();
     assert_eq!(secrets(&["--no-inline-allow"]), all);
 }
+
+#[test]
+fn a_dash_scans_standard_input_as_one_bounded_file() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let feed = |input: Vec<u8>, extra: &[&str]| {
+        let mut child = keyreach()
+            .args(["scan", "-", "--format", "json", "--show-secrets"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // The reader may stop early (the size bound): a broken pipe here is fine.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    };
+    let token = fake("{{gen:github-crc32:ghp_}}", "stdin");
+    let out = feed(format!("one\nexport GITHUB_TOKEN={token}\n").into_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loc = &doc["findings"][0]["locations"][0];
+    assert_eq!((loc["path"].as_str(), loc["line"].as_u64()), (Some("<stdin>"), Some(2)), "{doc}");
+    assert_eq!(doc["stats"]["files"], 1);
+
+    // Past --max-file-size, the rest is not read, and that is said.
+    let mut big = vec![b'a'; 1_100_000];
+    big.extend_from_slice(format!("\n{token}\n").as_bytes());
+    let out = feed(big, &["--max-file-size", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("<stdin>: larger than --max-file-size"), "{}", stderr(&out));
+
+    // `-` stands alone.
+    let out = feed(Vec::new(), &["."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("standard input) is scanned alone"), "{}", stderr(&out));
+}
