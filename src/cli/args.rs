@@ -105,6 +105,9 @@ pub struct InputArgs {
     /// Ignore every inline allow comment — `keyreach:allow` and other scanners' — to audit them.
     #[arg(long)]
     pub no_inline_allow: bool,
+    /// Scan zip, jar, whl, nupkg, tar and tar.gz files as files, not the files inside them.
+    #[arg(long)]
+    pub no_archives: bool,
     /// Ignore other scanners' markers (`gitleaks:allow`, `pragma: allowlist secret`,
     /// `kingfisher:ignore`); `keyreach:allow` still counts.
     #[arg(long)]

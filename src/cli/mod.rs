@@ -24,6 +24,7 @@ fn input_overrides(paths: &[PathBuf], input: &InputArgs, output: &OutputArgs, pr
         binary: input.binary,
         no_inline_allow: input.no_inline_allow,
         no_foreign_allow: input.no_foreign_allow,
+        no_archives: input.no_archives,
         show_secrets: output.show_secrets,
         fail_on: output.fail_on.severity(),
         baseline: input.baseline.clone(),

@@ -38,6 +38,8 @@ pub struct Overrides {
     pub no_inline_allow: bool,
     /// `--no-foreign-allow`: ignore other scanners' inline markers (keep `keyreach:allow`).
     pub no_foreign_allow: bool,
+    /// `--no-archives`: scan archives as files, not the files inside them.
+    pub no_archives: bool,
     pub show_secrets: bool,
     /// `--fail-on`: the lowest severity that fails the run; `None` never fails (`never`,
     /// and what a caller that sets nothing gets).
@@ -90,6 +92,8 @@ pub struct Settings {
     /// environment): the stricter of the workspace's and the user's, so a scanned
     /// repository cannot loosen how those are judged.
     pub outside_policy: Policy,
+    /// Read the members of zip, jar, whl, nupkg, tar and tar.gz files (off: `--no-archives`).
+    pub archives: bool,
     /// Findings at or above it fail the run (exit 1); `None`: never.
     pub fail_on: Option<Severity>,
     pub show_secrets: bool,
@@ -169,6 +173,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         rules: RuleSources { dirs: overrides.rules_dirs, inline: merged.rules, repository: merged.repository_rules },
         policy,
         outside_policy,
+        archives: !overrides.no_archives,
         fail_on: overrides.fail_on,
         show_secrets: overrides.show_secrets,
         config_paths,

@@ -6,6 +6,7 @@
 //! Sources know nothing about rules: they hand on bytes and origins.
 
 pub mod agent;
+pub mod archive;
 pub mod env;
 pub mod fs;
 pub mod git;
