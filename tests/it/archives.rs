@@ -150,6 +150,22 @@ fn a_zip_bomb_and_too_many_members_stop_at_the_bounds() {
 }
 
 #[test]
+fn an_archive_expanding_past_its_total_bound_stops_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 300 members of almost 1 MB of zeros each: every one within --max-file-size 1, together
+    // past the 256 MB an archive may expand to. The file itself is a few hundred KB.
+    let zeros = vec![0u8; 999_000];
+    let names: Vec<String> = (0..300).map(|i| format!("z/{i:03}.bin")).collect();
+    let members: Vec<(&str, Vec<u8>)> = names.iter().map(|n| (n.as_str(), zeros.clone())).collect();
+    let bomb = zip_of(&members);
+    assert!(bomb.len() < 2_000_000, "{}", bomb.len());
+    put(d, "bomb.zip", &bomb);
+    let (_, problems, _) = scan(d, &["--max-file-size", "1"]);
+    assert_eq!(problems, vec!["bomb.zip: expands past 256000000 bytes: the rest was not read".to_string()]);
+}
+
+#[test]
 fn names_leaving_the_archive_and_links_are_never_followed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
