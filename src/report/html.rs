@@ -353,11 +353,19 @@ fn sources(audit: &AuditReport<'_>, page: &mut String) {
     let st = audit.report.stats;
     page.push_str("<section id=\"sources\"><h2>What was read</h2>\n<ul>\n");
     if !inv.workspace.is_empty() {
-        let _ = writeln!(page, "<li><b>workspace</b> {} ({} files)</li>", esc(&inv.workspace), st.files);
+        let _ = writeln!(
+            page,
+            "<li><b>workspace</b> {} ({})</li>",
+            esc(&inv.workspace),
+            super::count(st.files, "file", "files")
+        );
     } else {
-        let _ = writeln!(page, "<li><b>files</b> {} files</li>", st.files);
+        let _ = writeln!(page, "<li><b>files</b> {}</li>", super::count(st.files, "file", "files"));
     }
     let history = match &inv.history {
+        HistoryStatus::Scanned if st.shallow_history == Some(true) => {
+            "only the fetched commits: a shallow clone (git fetch --unshallow reads the rest)".to_string()
+        }
         HistoryStatus::Scanned => "every commit reachable from a ref".to_string(),
         HistoryStatus::Off => "not read".to_string(),
         HistoryStatus::Unavailable(why) => format!("not read: {why}"),
@@ -377,11 +385,17 @@ fn sources(audit: &AuditReport<'_>, page: &mut String) {
             }
             page.push_str("</ul></li>\n");
         }
-        None => page.push_str("<li><b>home</b> not read</li>\n"),
+        None => {
+            let _ = writeln!(page, "<li><b>home</b> not read ({})</li>", esc(&inv.home_note));
+        }
     }
     match inv.env_vars {
         Some(n) => {
-            let _ = writeln!(page, "<li><b>environment</b> {n} variables (names only are shown)</li>");
+            let _ = writeln!(
+                page,
+                "<li><b>environment</b> {} (names only are shown)</li>",
+                super::count(n as u64, "variable", "variables")
+            );
         }
         None => page.push_str("<li><b>environment</b> not read</li>\n"),
     }

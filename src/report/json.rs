@@ -14,6 +14,10 @@ use crate::policy::Finding;
 struct Document<'a> {
     version: u32,
     tool: Tool,
+    /// `"full"` or `"shallow"` (a shallow clone: only the fetched commits were read) when
+    /// git history was scanned; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'static str>,
     stats: Stats,
     findings: Vec<FindingJson<'a>>,
     /// Paths that could not be read, and why.
@@ -47,6 +51,9 @@ struct Stats {
     seconds: f64,
     skipped: u64,
     errors: u64,
+    /// Known credentials `--baseline` accepted; absent without a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -164,12 +171,14 @@ fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
     Document {
         version: 1,
         tool: Tool { name: "keyreach", version: env!("CARGO_PKG_VERSION") },
+        history: report.stats.history(),
         stats: Stats {
             files: report.stats.files,
             bytes: report.stats.bytes,
             seconds: (report.stats.seconds * 1000.0).round() / 1000.0,
             skipped: report.stats.skipped_binary + report.stats.skipped_large,
             errors: report.stats.errors,
+            baselined: report.stats.baselined,
         },
         findings: report.findings.iter().map(|f| finding(f, report.show_secrets)).collect(),
         problems: report.problems.iter().map(|p| ProblemJson { path: &p.path, cause: &p.cause }).collect(),

@@ -491,3 +491,29 @@ fn a_missing_home_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("audit takes one workspace directory"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_unset_home_is_named_as_the_reason_no_home_was_read() {
+    let s = Setup::new();
+    let audit = |home: Option<&str>, extra: &[&str]| {
+        let mut cmd = keyreach();
+        cmd.arg("audit").arg(s.workspace.path()).args(["--no-env", "--no-history", "--color", "never"]).args(extra);
+        match home {
+            Some(h) => cmd.env("HOME", h),
+            None => cmd.env_remove("HOME"),
+        };
+        let out = run(&mut cmd);
+        assert_eq!(out.status.code().map(|c| c < 2), Some(true), "{}", stderr(&out));
+        crate::util::stdout(&out)
+    };
+    let text = audit(None, &[]);
+    assert!(text.contains("not read ($HOME is not set; --home DIR names one)"), "{text}");
+    assert!(!text.contains("--no-home)"), "{text}");
+    let text = audit(Some("/nonexistent/keyreach-home"), &[]);
+    assert!(text.contains("not read ($HOME (/nonexistent/keyreach-home) is not a directory)"), "{text}");
+    let text = audit(None, &["--no-home"]);
+    assert!(text.contains("not read (--no-home)"), "{text}");
+    let json = audit(None, &["--format", "json"]);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["audit"]["sources"]["home_note"], "$HOME is not set; --home DIR names one", "{json}");
+}

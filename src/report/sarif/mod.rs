@@ -212,6 +212,12 @@ fn run_properties(report: &Report<'_>, kept: usize, total: usize, note: Option<S
             }),
         ),
     ]);
+    if let Some(history) = stats.history() {
+        props.insert("history".to_string(), json!(history));
+    }
+    if let Some(n) = stats.baselined {
+        props.insert("baselined".to_string(), json!(n));
+    }
     if let Some(note) = note {
         props.insert("note".to_string(), json!(note));
     }

@@ -44,11 +44,13 @@ fn descriptor(f: &Finding) -> sarif::ReportingDescriptor {
         .name(rule_name(&f.rule_id))
         .short_description(text_only(format!("{} reachable by an AI agent", f.title)))
         .full_description(text_only(format!(
-            "A {} ({}) is where an AI coding agent working in this repository can read it: in a \
+            "{} {} ({}) is where an AI coding agent working in this repository can read it: in a \
              tracked, untracked, git-ignored or staged file, or in git history. An agent can use \
              whatever it can read, so keyreach judges the credential by what it can do against a \
              least-privilege policy.",
-            f.title, f.provider
+            if crate::report::article(&f.title) == "an" { "An" } else { "A" },
+            f.title,
+            f.provider
         )))
         .help(help(f))
         .default_configuration(sarif::ReportingConfiguration::builder().level(json!(level(f.severity))).build())
