@@ -43,8 +43,12 @@ impl Engine {
             );
             matches.retain(|m| m.decoded.is_none() || !raw.overlaps(&m.secret));
         }
-        if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
-            matches.retain(|m| !line_has_allow(buf, m.secret.start));
+        if self.options.inline_allow && !matches.is_empty() {
+            let own = memchr::memmem::find(buf, ALLOW_MARK).is_some();
+            let other = self.options.foreign_allow && markers::any_in(buf);
+            if own || other {
+                matches.retain(|m| !line_has_allow(buf, m.secret.start, own, other));
+            }
         }
         let mut lines = LineCounter::new(buf, at);
         for m in matches.iter_mut() {
@@ -126,12 +130,14 @@ fn allow_reason(rest: &[u8]) -> Option<&[u8]> {
     memchr::memchr(quote, body).map(|end| &body[..end])
 }
 
-fn line_has_allow(buf: &[u8], at: usize) -> bool {
+/// Whether the line holding `at` is allowed: by `keyreach:allow` (with `own`) or by
+/// another scanner's marker (with `other`, see [`markers`]).
+fn line_has_allow(buf: &[u8], at: usize, own: bool, other: bool) -> bool {
     let floor = at.saturating_sub(4096);
     let start = memchr::memrchr(b'\n', &buf[floor..at]).map_or(floor, |p| floor + p + 1);
     let ceil = (at + 4096).min(buf.len());
     let end = memchr::memchr(b'\n', &buf[at..ceil]).map_or(ceil, |p| at + p);
-    inline_allow(&buf[start..end]).is_some()
+    (own && inline_allow(&buf[start..end]).is_some()) || (other && markers::allows(buf, start, end))
 }
 
 /// Turns increasing offsets into 1-based (line, column); columns count characters.

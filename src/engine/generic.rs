@@ -70,6 +70,10 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     if (w == "key" || w == "token") && prev.as_deref().is_some_and(|p| NOT_SECRET_QUALIFIERS.contains(&p)) {
         return None;
     }
+    // `hashed_secret` (detect-secrets' baseline), `hashed_password`: a digest, not the value.
+    if prev.as_deref() == Some("hashed") {
+        return None;
+    }
     match kind {
         Kind::Password => {
             let strong = ["password", "passwd", "pwd", "passphrase", "passcode"].iter().any(|p| w.ends_with(p));
@@ -387,9 +391,17 @@ mod tests {
         for weak in ["CODEQUIRY_KEY", "bitcoinaverage_KEY", "key", "basic_auth", "Key", "Codequiry key"] {
             assert_eq!(claim_of(weak, Kind::Secret), Some(Claim::Weak), "{weak}");
         }
-        for none in
-            ["monkey", "hotkey", "token_count", "author", "keyboard", "public key", "FIGMA_FILE_KEY", "site_key"]
-        {
+        for none in [
+            "monkey",
+            "hotkey",
+            "token_count",
+            "author",
+            "keyboard",
+            "public key",
+            "FIGMA_FILE_KEY",
+            "site_key",
+            "hashed_secret",
+        ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }
         assert_eq!(claim_of("DB_PASS", Kind::Password), Some(Claim::Weak));

@@ -16,6 +16,7 @@ pub mod decode;
 pub mod filter;
 mod finish;
 pub mod generic;
+mod markers;
 pub mod names;
 mod stream;
 
@@ -37,8 +38,11 @@ pub use stream::{StreamOptions, StreamOutcome};
 /// Options fixed when the engine is built.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Drop matches on a line carrying `keyreach:allow`.
+    /// Drop matches on a line carrying `keyreach:allow` (and, with `foreign_allow`, other
+    /// scanners' markers); off, every marker is ignored.
     pub inline_allow: bool,
+    /// Also honour `gitleaks:allow`, `pragma: allowlist secret` and `kingfisher:ignore`.
+    pub foreign_allow: bool,
     /// The input is small (a few files, a staged change): build the keyword automaton as
     /// a compact NFA, cheap to build (~20 ms less start-up), instead of the DFA that scans
     /// large trees about three times faster.
@@ -47,7 +51,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { inline_allow: true, small_input: false }
+        EngineOptions { inline_allow: true, foreign_allow: true, small_input: false }
     }
 }
 
