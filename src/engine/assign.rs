@@ -6,7 +6,11 @@
 
 use std::ops::Range;
 
+mod forms;
+mod prose;
 mod sections;
+use forms::*;
+use prose::*;
 use sections::{braced_keys, next_line};
 pub use sections::{enclosing_sections, nearby_text, section};
 
@@ -236,73 +240,6 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
     Some(Assignment { name, value, quoted })
 }
 
-/// The `:` ending a short qualifier at `i` (`for staging:`, `of the bot:`): a preposition,
-/// then at most four words on the same line.
-fn qualifier_end(buf: &[u8], i: usize) -> Option<usize> {
-    let rest = &buf[i..(i + 48).min(buf.len())];
-    let word_len = rest.iter().position(|&b| !b.is_ascii_alphabetic())?;
-    let word = &rest[..word_len];
-    if !["for", "of", "on", "in", "from"].iter().any(|p| word.eq_ignore_ascii_case(p.as_bytes())) {
-        return None;
-    }
-    let colon = memchr::memchr2(b':', b'\n', rest).filter(|&c| rest[c] == b':')?;
-    let words = rest[word_len..colon].split(|&b| b == b' ').filter(|w| !w.is_empty()).count();
-    let plain =
-        rest[word_len..colon].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_' | b'.'));
-    (plain && (1..=4).contains(&words) && operator(buf, i + colon) == Some(1)).then_some(i + colon)
-}
-
-/// Whether the name starting at `i` follows `${`.
-fn i_is_dollar_brace(buf: &[u8], i: usize) -> bool {
-    i >= 2 && &buf[i - 2..i] == b"${"
-}
-
-/// Whether only blanks come before `i` on its line.
-fn starts_line(buf: &[u8], i: usize) -> bool {
-    buf[line_start(buf, i)..i].iter().all(|&b| is_blank(b))
-}
-
-/// Whether a bare value ending at `i` ends its line, perhaps with a full stop.
-fn ends_sentence(buf: &[u8], i: usize) -> bool {
-    ends_line(buf, i) || (buf.get(i) == Some(&b'.') && ends_line(buf, i + 1))
-}
-
-/// Length of a dash between blanks at `i`: `-`, an en dash or an em dash (UTF-8).
-fn dash_len(buf: &[u8], i: usize) -> Option<usize> {
-    let len = match buf.get(i..)? {
-        [b'-', ..] => 1,
-        [0xe2, 0x80, 0x93 | 0x94, ..] => 3,
-        _ => return None,
-    };
-    buf.get(i + len).is_some_and(|&b| is_blank(b)).then_some(len)
-}
-
-/// Length of Markdown emphasis (`*`, `**`, `_`, `__`) at `i` when a blank follows it, else 0.
-fn emphasis_then_blank(buf: &[u8], i: usize) -> usize {
-    let mut j = i;
-    while j < i + 2 && matches!(buf.get(j), Some(b'*' | b'_')) {
-        j += 1;
-    }
-    if j > i && buf.get(j).is_some_and(|&b| is_blank(b)) { j - i } else { 0 }
-}
-
-/// A bare value in a sentence ends at a blank or at punctuation followed by one.
-fn ends_word(buf: &[u8], i: usize) -> bool {
-    match buf.get(i) {
-        None | Some(b' ' | b'\t' | b'\n' | b'\r') => true,
-        Some(b',' | b';' | b')') => buf.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
-        _ => false,
-    }
-}
-
-/// Whether the text before `at` on its line is words (`The codequiry token = …`), not
-/// code or indentation.
-fn has_words_before(buf: &[u8], at: usize) -> bool {
-    let line = &buf[line_start(buf, at)..at];
-    let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
-}
-
 /// After a type (`&str`, `String`, `string`, `[]byte`): ` = "…"`, a string literal.
 fn typed_value(buf: &[u8], type_end: usize) -> Option<(Range<usize>, bool)> {
     let i = skip_blanks(buf, type_end);
@@ -311,95 +248,6 @@ fn typed_value(buf: &[u8], type_end: usize) -> Option<(Range<usize>, bool)> {
     }
     let (value, quoted) = value_at(buf, skip_blanks(buf, i + 1))?;
     quoted.then_some((value, quoted))
-}
-
-/// `?name=value&…`: the value up to the next `&`, `#`, quote or blank.
-fn query_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
-    if buf.get(after) != Some(&b'=') {
-        return None;
-    }
-    let start = after + 1;
-    let ceil = (start + MAX_VALUE).min(buf.len());
-    let len = buf[start..ceil]
-        .iter()
-        .take_while(|&&b| {
-            !(b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')'))
-        })
-        .count();
-    (len > 0).then_some(Assignment { name, value: start..start + len, quoted: false })
-}
-
-/// `name: API_KEY` followed by `value: …` in the same entry (YAML list items, JSON objects,
-/// HCL blocks): the value assigned to the variable named.
-fn env_entry(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignment> {
-    let line = line_start(buf, name.start);
-    let lead = buf[line..name.start].trim_ascii_end();
-    let lead = lead.strip_suffix(b"\"").or_else(|| lead.strip_suffix(b"'")).unwrap_or(lead).trim_ascii_end();
-    let lead = lead.strip_suffix(b":").or_else(|| lead.strip_suffix(b"=")).unwrap_or(b"").trim_ascii_end();
-    let lead = lead.strip_suffix(b"\"").unwrap_or(lead);
-    if lead.len() < 4 || !lead[lead.len() - 4..].eq_ignore_ascii_case(b"name") {
-        return None;
-    }
-    if lead.len() > 4 && is_name_byte(lead[lead.len() - 5]) {
-        return None;
-    }
-    // The entry's `value` key within the next few lines, before another `name`.
-    let ceil = (after + 400).min(buf.len());
-    let mut i = after;
-    while i + 5 <= ceil {
-        let at = i + memchr::memchr2(b'v', b'V', &buf[i..ceil])?;
-        i = at + 1;
-        if buf.get(at..at + 5).is_none_or(|w| !w.eq_ignore_ascii_case(b"value")) {
-            continue;
-        }
-        let before_ok = at > 0 && matches!(buf[at - 1], b' ' | b'\t' | b'"' | b'\'' | b'{' | b',' | b'\n');
-        let mut j = at + 5;
-        if buf.get(j).is_some_and(|&b| is_quote(b)) {
-            j += 1;
-        }
-        let j = skip_blanks(buf, j);
-        if !before_ok || !matches!(buf.get(j), Some(b':' | b'=')) || buf.get(j + 1) == Some(&b'=') {
-            continue;
-        }
-        let (value, quoted) = value_at(buf, skip_blanks(buf, j + 1))?;
-        if !quoted && !matches!(buf.get(value.end), None | Some(b'\n' | b'\r' | b',' | b'}' | b' ')) {
-            return None;
-        }
-        return Some(Assignment { name: name.clone(), value, quoted });
-    }
-    None
-}
-
-/// Terraform `variable "api_key" {` … `default = "…"`.
-fn hcl_default(buf: &[u8], name: &Range<usize>, after: usize) -> Option<Assignment> {
-    let line = &buf[line_start(buf, name.start)..name.start];
-    if !line.trim_ascii_start().starts_with(b"variable ") || buf.get(skip_blanks(buf, after)) != Some(&b'{') {
-        return None;
-    }
-    let mut keys = Vec::new();
-    braced_keys(buf, next_line(buf, after), &mut keys);
-    let default = keys.into_iter().find(|a| buf[a.name.clone()].eq_ignore_ascii_case(b"default"))?;
-    Some(Assignment { name: name.clone(), value: default.value, quoted: default.quoted })
-}
-
-/// A name and its value written as one string: an HTTP header (`-H "X-Api-Key: …"`,
-/// `"apikey: …"` in a list of headers) or an environment entry (`"API_KEY=…"` in a Compose
-/// or ECS list, systemd `Environment="API_KEY=…"`, `docker run -e "API_KEY=…"`). The value
-/// runs to the string's closing quote.
-fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
-    let start = name_start(buf, hit.start);
-    let end = name_end(buf, hit.start);
-    let quote = *buf.get(start.checked_sub(1)?).filter(|&&b| matches!(b, b'"' | b'\''))?;
-    let header = buf.get(end) == Some(&b':') && buf.get(end + 1) == Some(&b' ');
-    let env = buf.get(end) == Some(&b'=') && !matches!(buf.get(end + 1), Some(b'=' | b' '));
-    if end <= start || !(header || env) {
-        return None;
-    }
-    let from = skip_blanks(buf, end + 1);
-    let close = closing_quote(buf, from, quote)?;
-    // One token, not a sentence (`"password: %s"`, `"token: must be set"`).
-    let one_token = !buf[from..close].iter().any(|b| b.is_ascii_whitespace());
-    (close > from && one_token).then_some(Assignment { name: start..end, value: from..close, quoted: true })
 }
 
 /// Whether the quote at `quote` is the first argument of a call: `(` before it.
@@ -563,58 +411,6 @@ fn closing_quote(buf: &[u8], from: usize, quote: u8) -> Option<usize> {
         }
     }
     None
-}
-
-/// `<password>value</password>`: the element's text up to the closing tag.
-fn xml_element(buf: &[u8], name: Range<usize>, i: usize) -> Option<Assignment> {
-    if buf.get(i) != Some(&b'>') {
-        return None;
-    }
-    let start = i + 1;
-    let ceil = (start + MAX_VALUE).min(buf.len());
-    let end = start + memchr::memchr(b'<', &buf[start..ceil])?;
-    if buf.get(end + 1) != Some(&b'/') || end == start {
-        return None;
-    }
-    Some(Assignment { name, value: start..end, quoted: true })
-}
-
-/// The text of `<string name="NAME">…</string>`, or the `android:value="…"` (`value="…"`)
-/// attribute following `android:name="NAME"` (`name="NAME"`).
-fn xml_named_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
-    if buf.get(after) == Some(&b'>') {
-        return xml_element(buf, name, after);
-    }
-    let mut i = after;
-    while i < buf.len() && i < after + 256 && buf[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let attr = [&b"android:value="[..], b"value="].into_iter().find(|a| buf[i..].starts_with(a))?.len();
-    let (value, quoted) = value_at(buf, i + attr)?;
-    quoted.then_some(Assignment { name, value, quoted })
-}
-
-/// The `<string>…</string>` after a property list's `<key>…</key>` (blank lines allowed).
-fn plist_value(buf: &[u8], name: Range<usize>, from: usize) -> Option<Assignment> {
-    let mut i = from;
-    while i < buf.len() && i < from + 256 && buf[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    if !buf[i..].starts_with(b"<string>") {
-        return None;
-    }
-    xml_element(buf, name, i + b"<string".len())
-}
-
-/// The `value="…"` attribute following `key="NAME"` in an `<add>` element.
-fn xml_add_value(buf: &[u8], name: Range<usize>, after: usize) -> Option<Assignment> {
-    let i = skip_blanks(buf, after);
-    let rest = buf.get(i..i + 6)?;
-    if !rest.eq_ignore_ascii_case(b"value=") {
-        return None;
-    }
-    let (value, quoted) = value_at(buf, i + 6)?;
-    quoted.then_some(Assignment { name, value, quoted })
 }
 
 #[cfg(test)]

@@ -1,0 +1,71 @@
+//! Sentences and notes: the words, dashes, emphasis and asides around a name in prose, and
+//! where a value in a sentence ends.
+
+use super::*;
+
+/// The `:` ending a short qualifier at `i` (`for staging:`, `of the bot:`): a preposition,
+/// then at most four words on the same line.
+pub(super) fn qualifier_end(buf: &[u8], i: usize) -> Option<usize> {
+    let rest = &buf[i..(i + 48).min(buf.len())];
+    let word_len = rest.iter().position(|&b| !b.is_ascii_alphabetic())?;
+    let word = &rest[..word_len];
+    if !["for", "of", "on", "in", "from"].iter().any(|p| word.eq_ignore_ascii_case(p.as_bytes())) {
+        return None;
+    }
+    let colon = memchr::memchr2(b':', b'\n', rest).filter(|&c| rest[c] == b':')?;
+    let words = rest[word_len..colon].split(|&b| b == b' ').filter(|w| !w.is_empty()).count();
+    let plain =
+        rest[word_len..colon].iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_' | b'.'));
+    (plain && (1..=4).contains(&words) && operator(buf, i + colon) == Some(1)).then_some(i + colon)
+}
+
+/// Whether the name starting at `i` follows `${`.
+pub(super) fn i_is_dollar_brace(buf: &[u8], i: usize) -> bool {
+    i >= 2 && &buf[i - 2..i] == b"${"
+}
+
+/// Whether only blanks come before `i` on its line.
+pub(super) fn starts_line(buf: &[u8], i: usize) -> bool {
+    buf[line_start(buf, i)..i].iter().all(|&b| is_blank(b))
+}
+
+/// Whether a bare value ending at `i` ends its line, perhaps with a full stop.
+pub(super) fn ends_sentence(buf: &[u8], i: usize) -> bool {
+    ends_line(buf, i) || (buf.get(i) == Some(&b'.') && ends_line(buf, i + 1))
+}
+
+/// Length of a dash between blanks at `i`: `-`, an en dash or an em dash (UTF-8).
+pub(super) fn dash_len(buf: &[u8], i: usize) -> Option<usize> {
+    let len = match buf.get(i..)? {
+        [b'-', ..] => 1,
+        [0xe2, 0x80, 0x93 | 0x94, ..] => 3,
+        _ => return None,
+    };
+    buf.get(i + len).is_some_and(|&b| is_blank(b)).then_some(len)
+}
+
+/// Length of Markdown emphasis (`*`, `**`, `_`, `__`) at `i` when a blank follows it, else 0.
+pub(super) fn emphasis_then_blank(buf: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < i + 2 && matches!(buf.get(j), Some(b'*' | b'_')) {
+        j += 1;
+    }
+    if j > i && buf.get(j).is_some_and(|&b| is_blank(b)) { j - i } else { 0 }
+}
+
+/// A bare value in a sentence ends at a blank or at punctuation followed by one.
+pub(super) fn ends_word(buf: &[u8], i: usize) -> bool {
+    match buf.get(i) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r') => true,
+        Some(b',' | b';' | b')') => buf.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+        _ => false,
+    }
+}
+
+/// Whether the text before `at` on its line is words (`The codequiry token = …`), not
+/// code or indentation.
+pub(super) fn has_words_before(buf: &[u8], at: usize) -> bool {
+    let line = &buf[line_start(buf, at)..at];
+    let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
+}
