@@ -233,7 +233,7 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
         return None;
     }
     let continues = buf[name.start] == b'-' || op.is_none() || shell_env_prefix(buf, &name, value.start);
-    let ended = ends_line(buf, value.end) || (prose && ends_word(buf, value.end));
+    let ended = ends_line(buf, value.end) || (prose && ends_word(buf, value.end)) || logfmt_next(buf, &name, value.end);
     if !(quoted || continues || ended) {
         return None;
     }
@@ -497,6 +497,8 @@ mod tests {
         assert_eq!(pair("requirepass k3J9xQ2m\n", "pass").unwrap().1, "k3J9xQ2m");
         assert_eq!(pair("    token \"k3J9xQ2m\"", "token").unwrap().1, "k3J9xQ2m");
         assert_eq!(pair("token expires in an hour", "token"), None);
+        assert_eq!(pair("level=debug token=k3J9xQ2m status=200", "token").unwrap().1, "k3J9xQ2m");
+        assert_eq!(pair("let token=next; other=1", "token"), None);
         assert_eq!(pair("  APIKey string `json:\"api_key\"`", "Key"), None);
     }
 

@@ -69,3 +69,14 @@ pub(super) fn has_words_before(buf: &[u8], at: usize) -> bool {
     let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
     letters >= 2 && line.last().is_some_and(|&b| b == b' ') && !line.iter().any(|b| matches!(b, b'(' | b'{' | b'='))
 }
+
+/// A logfmt line (`level=debug api_key=… status=200`): `name=value` touching, and the next
+/// field is another `name=` after one blank.
+pub(super) fn logfmt_next(buf: &[u8], name: &Range<usize>, end: usize) -> bool {
+    if buf.get(name.end) != Some(&b'=') || buf.get(end) != Some(&b' ') {
+        return false;
+    }
+    let rest = &buf[end + 1..(end + 65).min(buf.len())];
+    let key = rest.iter().take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')).count();
+    key > 0 && rest.get(key) == Some(&b'=')
+}
