@@ -1,12 +1,14 @@
 //! Git content with `gix` (never the `git` binary), split by concern: [`worktree`] labels
 //! work-tree files tracked, untracked or ignored; [`index`] lists what the next commit would
 //! record; [`commits`] walks the history and finds which commit and path introduced a blob;
-//! [`blobs`] reads blob contents (whole packs in pack order, or a given list). This file
+//! [`blobs`] reads blob contents (whole packs as delta forests, or a given list), both over
+//! [`objects`], the object reader whose memory does not grow with the repository. This file
 //! finds the repository a scan root is in. Nothing here writes to a repository.
 
 pub mod blobs;
 pub mod commits;
 pub mod index;
+pub mod objects;
 #[cfg(test)]
 mod testrepo;
 pub mod worktree;
