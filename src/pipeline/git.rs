@@ -182,6 +182,10 @@ pub fn fold(mut worktree: Vec<Sighting>, history: Vec<Sighting>) -> Vec<Sighting
 /// joined to the root as given.
 fn display(settings: &Settings, n: usize, rel: &BStr) -> String {
     let rel = rel.to_str_lossy();
+    let remote = settings.git.remotes.iter().find(|(dir, _)| settings.walk.roots.get(n) == Some(dir));
+    if let Some((_, url)) = remote {
+        return format!("{}/{rel}", url.trim_end_matches('/'));
+    }
     match settings.walk.roots.as_slice() {
         [only] if only.is_dir() => rel.into_owned(),
         roots => {

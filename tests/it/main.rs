@@ -26,6 +26,7 @@ mod probes;
 mod props;
 mod quality;
 mod readonly;
+mod remote;
 mod sarif;
 mod staged;
 mod trust;

@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod commits;
 pub mod index;
 pub mod objects;
+pub mod remote;
 #[cfg(test)]
 mod testrepo;
 pub mod worktree;
@@ -27,6 +28,9 @@ pub struct GitOptions {
     pub since: Option<String>,
     /// Scan the staged index instead of the working tree (`--staged`).
     pub staged: bool,
+    /// Roots that are clones of remote repositories (`--git-url`): the clone's directory
+    /// and the URL locations show (without credentials). Their history alone is scanned.
+    pub remotes: Vec<(PathBuf, String)>,
 }
 
 /// Something about a repository that stops a git scan; the message names the cause.
