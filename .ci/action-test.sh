@@ -347,7 +347,13 @@ export INPUT_FAIL_ON=low
 scan_step
 check "with .keyreach-baseline.json, known credentials pass" [ "$status" = 0 ]
 check "and are not counted" [ "$(out findings) $(out failed)" = "0 false" ]
-check "the summary says the baseline was used" has "$GITHUB_STEP_SUMMARY" 'Credentials accepted in `.keyreach-baseline.json` are not reported.'
+check "the summary says how many the baseline accepted" has "$GITHUB_STEP_SUMMARY" '4 known credentials accepted in `.keyreach-baseline.json`, not reported.'
+simulate baseline-subdir
+export INPUT_FAIL_ON=low INPUT_PATH=services/api
+scan_step
+check "the root baseline serves path: services/api" [ "$status" = 0 ]
+check "and accepts the subdirectory's credential" [ "$(out findings) $(out failed)" = "0 false" ]
+check "the subdirectory summary counts it" has "$GITHUB_STEP_SUMMARY" '1 known credential accepted in `.keyreach-baseline.json`, not reported.'
 simulate baseline-args
 export KEYREACH=$stub STUB_ARGS=$tmp/args
 scan_step

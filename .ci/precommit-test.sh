@@ -99,7 +99,8 @@ expect_blocked() { # expect_blocked HOOK WHAT FILE:LINE: `git commit` fails nami
   if out="$(git commit -q -m "$2" 2>&1)"; then
     echo "$out"; fail "$1: $2: the commit was not blocked"
   fi
-  for want in "$3" "GitHub personal access token" "github.classic-pat"; do
+  for want in "$3" "GitHub personal access token" "github.classic-pat" "commit blocked" \
+    'keyreach:allow reason="test fixture"' "keyreach baseline"; do
     grep -qF "$want" <<<"$out" || { echo "$out"; fail "$1: $2: the message lacks '$want'"; }
   done
 }

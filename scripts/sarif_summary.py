@@ -134,7 +134,12 @@ def summary(run: dict, args: argparse.Namespace) -> str:
     else:
         lines.append(f"Passed: nothing at or above `{args.fail_on}`.")
     if args.baseline:
-        lines += ["", f"Credentials accepted in {code(args.baseline)} are not reported."]
+        accepted = props.get("baselined")
+        if isinstance(accepted, int):
+            noun = "known credential" if accepted == 1 else "known credentials"
+            lines += ["", f"{accepted} {noun} accepted in {code(args.baseline)}, not reported."]
+        else:
+            lines += ["", f"Credentials accepted in {code(args.baseline)} are not reported."]
     results = run.get("results", [])
     if results:
         lines += ["", "| Severity | Rule | Where | Reach | What it is and why it matters |", "|---|---|---|---|---|"]

@@ -156,8 +156,13 @@ impl Baseline {
         })
     }
 
-    /// Drops the locations this baseline accepts; `None` when none is left.
-    pub fn suppress(&self, rule: &str, mut credential: Credential) -> Option<Credential> {
+    /// Drops the locations this baseline accepts; `None` when none is left. `base` is where
+    /// the scan's paths start, relative to the repository root (`src` for `keyreach scan
+    /// src`; empty at the root or outside a repository): entries hold paths from the
+    /// repository root, so a baseline made at the root also serves scans of a subdirectory.
+    /// Entries written before paths were rooted (relative to the scanned directory) still
+    /// match as written.
+    pub fn suppress(&self, rule: &str, mut credential: Credential, base: &str) -> Option<Credential> {
         if self.entries.is_empty() {
             return Some(credential);
         }
@@ -166,16 +171,37 @@ impl Baseline {
         let secret = std::str::from_utf8(credential.secret.expose()).ok().filter(|s| s.len() >= 8).map(str::to_string);
         credential.locations.retain(|l| {
             let shown = secret.as_deref().filter(|s| l.path.contains(*s)).map(|s| l.path.replace(s, "REDACTED"));
-            !(self.contains(&l.path, rule, &fingerprint)
-                || shown.is_some_and(|p| self.contains(&p, rule, &fingerprint)))
+            let accepted = |path: &str| {
+                self.contains(path, rule, &fingerprint)
+                    || (l.reach.in_workspace() && self.contains(&rooted(base, path), rule, &fingerprint))
+            };
+            !(accepted(&l.path) || shown.is_some_and(|p| accepted(&p)))
         });
         (!credential.locations.is_empty()).then_some(credential)
     }
 
-    /// Keeps only the entries also in `current` (what still occurs).
-    pub fn retain_in(&mut self, current: &Baseline) {
-        self.entries.retain(|e| current.entries.contains(e));
+    /// Keeps only the entries also in `current` (what still occurs). `current` holds rooted
+    /// paths; an old entry written relative to `base` is kept rewritten to its rooted path.
+    pub fn retain_in(&mut self, current: &Baseline, base: &str) {
+        let old = std::mem::take(&mut self.entries);
+        self.entries = old
+            .into_iter()
+            .filter_map(|e| {
+                if current.entries.contains(&e) {
+                    return Some(e);
+                }
+                let moved = Entry { path: rooted(base, &e.path), ..e };
+                current.entries.contains(&moved).then_some(moved)
+            })
+            .collect();
     }
+}
+
+/// `path` (as a report shows it, relative to the scanned directory) from the repository
+/// root, given the scanned directory's place there (`base`, `/`-separated).
+pub fn rooted(base: &str, path: &str) -> String {
+    let base = base.trim_matches('/');
+    if base.is_empty() || path.starts_with('/') { path.to_string() } else { format!("{base}/{path}") }
 }
 
 /// Writes `baseline` to `output`. When that is the default file at the top of a git work

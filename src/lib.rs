@@ -21,5 +21,6 @@ pub mod source;
 
 pub use pipeline::audit;
 pub use pipeline::{
-    NoProgress, Outcome, Progress, check_rules, judge, load_rules, make_baseline, probe_input, scan, sighting,
+    Imported, NoProgress, Outcome, Progress, check_rules, import_baseline, judge, load_rules, make_baseline,
+    probe_input, scan, sighting,
 };

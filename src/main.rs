@@ -5,7 +5,7 @@
 mod cli;
 
 use std::io::{self, Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,7 +14,7 @@ use keyreach::config::{self, Overrides, RuleSources, Settings};
 use keyreach::report::{self, AuditReport, Format, Report};
 use keyreach::{Outcome, baseline};
 
-use cli::args::{BaselineArgs, Cli, ColorArg, Command, GuardArgs, ProbeArgs, RuleArgs, RulesAction};
+use cli::args::{BaselineArgs, Cli, ColorArg, Command, GuardArgs, OutputArgs, ProbeArgs, RuleArgs, RulesAction};
 use cli::output::{Bar, exit_error, note, panic_message, with_output};
 
 /// Exit code (README) for findings at or above --fail-on (0: clean, 2: errors).
@@ -25,13 +25,11 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Scan(args) => {
             let job = Job::Scan { format: args.output.format.into() };
-            let to = Destination::of(args.output.output.clone(), args.output.color).verbose(args.output.verbose);
+            let to = Destination { hook: args.pre_commit, ..Destination::of(&args.output) };
             cli::with_remotes(&args, |overrides| run(overrides, job, to))
         }
         Command::Audit(args) => cli::audit_overrides(&args).and_then(|(overrides, options)| {
-            let job = Job::Audit { options, format: args.output.format.into() };
-            let to = Destination::of(args.output.output.clone(), args.output.color).verbose(args.output.verbose);
-            run(overrides, job, to)
+            run(overrides, Job::Audit { options, format: args.output.format.into() }, Destination::of(&args.output))
         }),
         Command::Baseline(args) => run_baseline(args),
         Command::Probe(args) => run_probe(args),
@@ -53,28 +51,28 @@ enum Job {
         options: config::AuditOptions,
         format: Format,
     },
-    /// Writes a baseline to `output` (keeping only `previous`'s entries that still occur).
+    /// Writes a baseline to `output` (keeping only `previous`'s entries that still occur;
+    /// with `import`, adding to them what other tools' files accepted).
     Baseline {
         output: PathBuf,
         root: PathBuf,
         previous: Option<baseline::Baseline>,
+        import: Vec<PathBuf>,
     },
 }
 
-/// Where a report goes, and whether to say more on stderr (`--verbose`).
+/// Where a report goes, and whether to say more on stderr (`--verbose`; `--pre-commit`:
+/// how to get past a blocked commit).
 struct Destination {
     output: Option<PathBuf>,
     color: ColorArg,
     verbose: bool,
+    hook: bool,
 }
 
 impl Destination {
-    fn of(output: Option<PathBuf>, color: ColorArg) -> Destination {
-        Destination { output, color, verbose: false }
-    }
-
-    fn verbose(self, verbose: bool) -> Destination {
-        Destination { verbose, ..self }
+    fn of(o: &OutputArgs) -> Destination {
+        Destination { output: o.output.clone(), color: o.color, verbose: o.verbose, hook: false }
     }
 }
 
@@ -94,6 +92,12 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     let (outcome, written) = match &job {
         Job::Scan { .. } => (keyreach::scan(&settings, rules, &progress)?, None),
         Job::Audit { options, .. } => (keyreach::audit::audit(&settings, options, rules, &progress)?, None),
+        Job::Baseline { previous, import, .. } if !import.is_empty() => {
+            let (baseline, done, outcome) =
+                keyreach::import_baseline(&settings, rules, &progress, import, previous.as_ref())?;
+            cli::output::import_notes(&done);
+            (outcome, Some(baseline))
+        }
         Job::Baseline { previous, .. } => {
             let (baseline, outcome) = keyreach::make_baseline(&settings, rules, &progress, previous.as_ref())?;
             (outcome, Some(baseline))
@@ -103,6 +107,9 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     for problem in &outcome.problems {
         note(&report::problem_line(problem));
     }
+    if outcome.stats.shallow_history == Some(true) {
+        note(report::SHALLOW_WARNING);
+    }
     if to.verbose {
         for s in &outcome.skipped {
             note(&format!("not scanned: {}: {}", report::escape(&s.path), s.reason.as_str()));
@@ -111,15 +118,15 @@ fn run(overrides: Overrides, job: Job, to: Destination) -> anyhow::Result<u8> {
     match (job, written) {
         (Job::Scan { format }, _) => print(&settings, &outcome, format, &to, report::write)?,
         (Job::Audit { format, .. }, _) => print(&settings, &outcome, format, &to, report::write_audit)?,
-        (Job::Baseline { output, root, previous }, Some(baseline)) => {
-            save_baseline(&baseline, &output, &root, previous.map(|p| p.len()))?;
+        (Job::Baseline { output, root, previous, .. }, Some(baseline)) => {
+            cli::output::save_baseline(&baseline, &output, &root, previous.map(|p| p.len()))?;
             return Ok(0);
         }
         (Job::Baseline { .. }, None) => return Ok(0),
     }
-    let failing = outcome.findings.iter().any(|f| f.severity >= settings.fail_on);
-    if failing && settings.git.staged {
-        report::blocked::write_blocked(&outcome.findings, &mut io::stderr().lock())?;
+    let failing = settings.fail_on.is_some_and(|at| outcome.findings.iter().any(|f| f.severity >= at));
+    if failing && (settings.git.staged || to.hook) {
+        report::blocked::write_blocked(&outcome.findings, settings.git.staged, &mut io::stderr().lock())?;
     }
     Ok(if failing { EXIT_FINDINGS } else { 0 })
 }
@@ -152,7 +159,9 @@ fn print(
 fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     let root = args.path.unwrap_or_else(|| PathBuf::from("."));
     let output = args.output.unwrap_or_else(|| root.join(baseline::FILE_NAME));
-    let previous = if args.update { Some(baseline::Baseline::read(&output)?) } else { None };
+    // An import adds to the baseline already there.
+    let merge = args.update || (!args.import.is_empty() && output.exists());
+    let previous = if merge { Some(baseline::Baseline::read(&output)?) } else { None };
     let overrides = Overrides {
         paths: vec![root.clone()],
         config: args.config,
@@ -163,27 +172,9 @@ fn run_baseline(args: BaselineArgs) -> anyhow::Result<u8> {
     };
     run(
         overrides,
-        Job::Baseline { output, root, previous },
-        Destination::of(None, ColorArg::Never).verbose(args.verbose),
+        Job::Baseline { output, root, previous, import: args.import },
+        Destination { output: None, color: ColorArg::Never, verbose: args.verbose, hook: false },
     )
-}
-
-fn save_baseline(
-    baseline: &baseline::Baseline,
-    output: &Path,
-    root: &Path,
-    previous: Option<usize>,
-) -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    let union_added = baseline::save(baseline, output, root)
-        .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
-    let dropped = previous.map_or(0, |p| p - baseline.len());
-    note(&format!("{} entries in {} ({dropped} dropped)", baseline.len(), output.display()));
-    if union_added {
-        let line = baseline::GITATTRIBUTES_LINE;
-        note(&format!("added `{line}` to .gitattributes so branches adding entries merge cleanly"));
-    }
-    Ok(())
 }
 
 fn run_probe(args: ProbeArgs) -> anyhow::Result<u8> {
@@ -200,7 +191,13 @@ fn run_probe(args: ProbeArgs) -> anyhow::Result<u8> {
     let finding = keyreach::probe_input(&settings, rules, &input, args.provider.as_deref())?;
     let outcome = Outcome { findings: vec![finding], ..Outcome::default() };
     let settings = Settings { show_secrets: false, ..settings };
-    print(&settings, &outcome, args.format.into(), &Destination::of(None, args.color), report::write)?;
+    print(
+        &settings,
+        &outcome,
+        args.format.into(),
+        &Destination { output: None, color: args.color, verbose: false, hook: false },
+        report::write,
+    )?;
     Ok(0)
 }
 

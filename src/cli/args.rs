@@ -102,9 +102,16 @@ pub struct InputArgs {
     /// Also scan files that look binary.
     #[arg(long)]
     pub binary: bool,
-    /// Ignore `keyreach:allow` comments (to audit them).
+    /// Ignore every inline allow comment — `keyreach:allow` and other scanners' — to audit them.
     #[arg(long)]
     pub no_inline_allow: bool,
+    /// Scan zip, jar, whl, nupkg, tar and tar.gz files as files, not the files inside them.
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Ignore other scanners' markers (`gitleaks:allow`, `pragma: allowlist secret`,
+    /// `kingfisher:ignore`); `keyreach:allow` still counts.
+    #[arg(long)]
+    pub no_foreign_allow: bool,
     /// Do not report credentials that this baseline file accepts.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -125,9 +132,9 @@ pub struct OutputArgs {
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
-    pub fail_on: SeverityArg,
+    /// Exit with 1 when a finding is at or above this severity (`never`: report only).
+    #[arg(long, value_enum, default_value_t = FailOnArg::Low)]
+    pub fail_on: FailOnArg,
     /// Say which config files were used and name every file not scanned (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
@@ -135,7 +142,7 @@ pub struct OutputArgs {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` reads standard input (shown as `<stdin>`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -145,7 +152,8 @@ pub struct ScanArgs {
     /// Also scan the git history: every blob reachable from any ref, once each.
     #[arg(long, conflicts_with = "staged")]
     pub history: bool,
-    /// Scan only the history after REV (implies --history).
+    /// Scan the working tree and, of the history, only what commits after REV introduced
+    /// (implies --history).
     #[arg(long, value_name = "REV", conflicts_with = "staged")]
     pub since: Option<String>,
     /// Scan what the next commit would record (the index), not the working tree.
@@ -160,6 +168,10 @@ pub struct ScanArgs {
     /// With --git-url: clone only this branch.
     #[arg(long, value_name = "BRANCH", requires = "git_url")]
     pub branch: Option<String>,
+    /// Run as the pre-commit hook (its entry passes this): a failing scan also says on
+    /// stderr how to allow a line or accept what is there with a baseline.
+    #[arg(long)]
+    pub pre_commit: bool,
     #[command(flatten)]
     pub probe: ProbeFlags,
 }
@@ -265,6 +277,11 @@ pub struct BaselineArgs {
     /// Keep only the existing entries that still occur; add nothing new.
     #[arg(long)]
     pub update: bool,
+    /// Add what another scanner accepted: a gitleaks JSON report or `.gitleaksignore`, or
+    /// a detect-secrets `.secrets.baseline` (repeatable). Accepts what keyreach finds at
+    /// the places they name; the rest is listed, not imported.
+    #[arg(long, value_name = "FILE", conflicts_with = "update")]
+    pub import: Vec<PathBuf>,
     /// Where to write [default: PATH/.keyreach-baseline.json].
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -322,6 +339,28 @@ pub enum SeverityArg {
     Medium,
     High,
     Critical,
+}
+
+/// `--fail-on`: a severity, or `never`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+impl FailOnArg {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            FailOnArg::Low => Some(Severity::Low),
+            FailOnArg::Medium => Some(Severity::Medium),
+            FailOnArg::High => Some(Severity::High),
+            FailOnArg::Critical => Some(Severity::Critical),
+            FailOnArg::Never => None,
+        }
+    }
 }
 
 impl From<SeverityArg> for Severity {

@@ -123,6 +123,41 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
+/// Says how many places an import read and which it could not match.
+pub fn import_notes(done: &keyreach::Imported) {
+    let unmatched = done.unmatched.len();
+    note(&format!("import: {} of {} matched a credential keyreach finds there", done.places - unmatched, done.places));
+    for place in done.unmatched.iter().take(20) {
+        note(&format!("  not imported: {}", report::escape(place)));
+    }
+    if unmatched > 20 {
+        note(&format!("  … and {} more not imported", unmatched - 20));
+    }
+}
+
+/// Writes the baseline and says how many entries it holds (and whether `.gitattributes`
+/// changed).
+pub fn save_baseline(
+    baseline: &keyreach::baseline::Baseline,
+    output: &std::path::Path,
+    root: &std::path::Path,
+    previous: Option<usize>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let union_added = keyreach::baseline::save(baseline, output, root)
+        .with_context(|| format!("{}: cannot write the baseline", output.display()))?;
+    let (entries, dropped) = (
+        report::count(baseline.len() as u64, "entry", "entries"),
+        previous.map_or(0, |p| p.saturating_sub(baseline.len())),
+    );
+    note(&format!("{entries} in {} ({dropped} dropped)", output.display()));
+    if union_added {
+        let line = keyreach::baseline::GITATTRIBUTES_LINE;
+        note(&format!("added `{line}` to .gitattributes so branches adding entries merge cleanly"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

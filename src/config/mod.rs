@@ -36,7 +36,13 @@ pub struct Overrides {
     pub follow_links: bool,
     pub binary: bool,
     pub no_inline_allow: bool,
+    /// `--no-foreign-allow`: ignore other scanners' inline markers (keep `keyreach:allow`).
+    pub no_foreign_allow: bool,
+    /// `--no-archives`: scan archives as files, not the files inside them.
+    pub no_archives: bool,
     pub show_secrets: bool,
+    /// `--fail-on`: the lowest severity that fails the run; `None` never fails (`never`,
+    /// and what a caller that sets nothing gets).
     pub fail_on: Option<Severity>,
     /// `--probe`.
     pub probe: bool,
@@ -88,7 +94,10 @@ pub struct Settings {
     /// environment): the stricter of the workspace's and the user's, so a scanned
     /// repository cannot loosen how those are judged.
     pub outside_policy: Policy,
-    pub fail_on: Severity,
+    /// Read the members of zip, jar, whl, nupkg, tar and tar.gz files (off: `--no-archives`).
+    pub archives: bool,
+    /// Findings at or above it fail the run (exit 1); `None`: never.
+    pub fail_on: Option<Severity>,
     pub show_secrets: bool,
     /// The config files used, lowest first (the user's own, then the workspace's).
     pub config_paths: Vec<PathBuf>,
@@ -158,11 +167,16 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
             follow_links: overrides.follow_links,
         },
         stream: StreamOptions { skip_binary: !overrides.binary, ..StreamOptions::default() },
-        engine: EngineOptions { inline_allow: !overrides.no_inline_allow, small_input: small },
+        engine: EngineOptions {
+            inline_allow: !overrides.no_inline_allow,
+            foreign_allow: !overrides.no_foreign_allow,
+            small_input: small,
+        },
         rules: RuleSources { dirs: overrides.rules_dirs, inline: merged.rules, repository: merged.repository_rules },
         policy,
         outside_policy,
-        fail_on: overrides.fail_on.unwrap_or(Severity::Low),
+        archives: !overrides.no_archives,
+        fail_on: overrides.fail_on,
         show_secrets: overrides.show_secrets,
         config_paths,
         probe,
@@ -257,6 +271,8 @@ pub struct AuditOverrides {
 pub struct AuditOptions {
     /// The home directory to read (`--home DIR`, else `$HOME`); `None` with `--no-home`.
     pub home: Option<PathBuf>,
+    /// Why no home is read when `home` is `None` ("--no-home", "$HOME is not set").
+    pub home_note: String,
     /// Scan the process environment (off with `--no-env`).
     pub env: bool,
     /// Scan git history (off with `--no-history`).
@@ -266,8 +282,12 @@ pub struct AuditOptions {
 /// Resolves the audit's sources: `--home DIR` must be a directory; without it `$HOME` is
 /// read when set.
 pub fn audit_options(overrides: &AuditOverrides) -> Result<AuditOptions, ConfigError> {
+    let mut home_note = String::new();
     let home = match (&overrides.home, overrides.no_home) {
-        (_, true) => None,
+        (_, true) => {
+            home_note = "--no-home".into();
+            None
+        }
         (Some(dir), false) if dir.is_dir() => Some(dir.clone()),
         (Some(dir), false) => {
             return Err(ConfigError::Read {
@@ -275,9 +295,19 @@ pub fn audit_options(overrides: &AuditOverrides) -> Result<AuditOptions, ConfigE
                 cause: "not a directory".into(),
             });
         }
-        (None, false) => std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).filter(|h| h.is_dir()),
+        (None, false) => match std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from) {
+            None => {
+                home_note = "$HOME is not set; --home DIR names one".into();
+                None
+            }
+            Some(h) if !h.is_dir() => {
+                home_note = format!("$HOME ({}) is not a directory", h.display());
+                None
+            }
+            some => some,
+        },
     };
-    Ok(AuditOptions { home, env: !overrides.no_env, history: !overrides.no_history })
+    Ok(AuditOptions { home, home_note, env: !overrides.no_env, history: !overrides.no_history })
 }
 
 #[cfg(test)]

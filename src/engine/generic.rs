@@ -16,6 +16,9 @@ use super::assign::{self, Assignment};
 use super::filter::{self, Alphabet, Randomness};
 use super::names::{self, ProviderNames};
 
+mod words;
+use words::{JOINED_STRONG, KEY_QUALIFIERS, NOT_SECRET_QUALIFIERS};
+
 /// Why a catch-all match counts: the provider it was attributed to and the reason in plain
 /// words ("value assigned to API_KEY looks random: 40 base62 characters").
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,153 +46,6 @@ enum Kind {
     Password,
 }
 
-/// Words that qualify a final `key` as a credential key.
-const KEY_QUALIFIERS: &[&str] = &[
-    "api",
-    "access",
-    "secret",
-    "private",
-    "signing",
-    "sign",
-    "encryption",
-    "encrypt",
-    "master",
-    "auth",
-    "client",
-    "service",
-    "license",
-    "licence",
-    "consumer",
-    "app",
-    "application",
-    "account",
-    "hmac",
-    "shared",
-    "webhook",
-    "subscription",
-    "ingest",
-    "ingestion",
-    "admin",
-    "server",
-    "user",
-    "developer",
-    "dev",
-    "partner",
-    "merchant",
-    "project",
-    "org",
-    "organization",
-    "workspace",
-    "personal",
-    "management",
-    "mgmt",
-    "root",
-    "session",
-    "jwt",
-    "crypt",
-    "cipher",
-    "aes",
-    "deploy",
-    "bot",
-    "rest",
-    "live",
-    "prod",
-    "production",
-];
-
-/// One-word names (no separator) ending in these are credential names.
-const JOINED_STRONG: &[&str] = &[
-    "apikey",
-    "accesskey",
-    "secretkey",
-    "privatekey",
-    "signingkey",
-    "authkey",
-    "masterkey",
-    "encryptionkey",
-    "licensekey",
-    "clientkey",
-    "appkey",
-    "devkey",
-    "userkey",
-    "accountkey",
-    "servicekey",
-    "sharedkey",
-    "hmackey",
-];
-
-/// Words before a final `key` or `token` that make it an identifier or a public value:
-/// `PUBLIC_KEY`, `FIGMA_FILE_KEY`, `cache_key`, a reCAPTCHA `site_key`, a Segment
-/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`.
-const NOT_SECRET_QUALIFIERS: &[&str] = &[
-    "public",
-    "pub",
-    "publishable",
-    "site",
-    "browser",
-    "frontend",
-    "write",
-    "file",
-    "cache",
-    "primary",
-    "sort",
-    "partition",
-    "foreign",
-    "object",
-    "row",
-    "hash",
-    "range",
-    "lookup",
-    "idempotency",
-    "dedup",
-    "dedupe",
-    "unique",
-    "composite",
-    "ssh",
-    "gpg",
-    "pgp",
-    "known",
-    "index",
-    "query",
-    "search",
-    "translation",
-    "i18n",
-    "locale",
-    "message",
-    "column",
-    "table",
-    "group",
-    "entry",
-    "item",
-    "node",
-    "event",
-    "metric",
-    "feature",
-    "flag",
-    "shortcut",
-    "hot",
-    "keyboard",
-    "map",
-    "dict",
-    "lock",
-    "cursor",
-    "bucket",
-    "prefix",
-    "registry",
-    "host",
-    "anon",
-    "anonymous",
-    "client",
-    "integration",
-    "next",
-    "page",
-    "continuation",
-    "csrf",
-    "xsrf",
-    "sync",
-    "id",
-];
-
 fn name_has_separator(name: &[u8]) -> bool {
     name.iter().any(|b| matches!(b, b'_' | b'-' | b'.' | b' '))
 }
@@ -212,6 +68,10 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     let w = w.strip_suffix('s').filter(|_| w.len() > 4 && !w.ends_with("ss")).unwrap_or(&w).to_string();
     let prev = last.checked_sub(1).map(word);
     if (w == "key" || w == "token") && prev.as_deref().is_some_and(|p| NOT_SECRET_QUALIFIERS.contains(&p)) {
+        return None;
+    }
+    // `hashed_secret` (detect-secrets' baseline), `hashed_password`: a digest, not the value.
+    if prev.as_deref() == Some("hashed") {
         return None;
     }
     match kind {
@@ -531,9 +391,17 @@ mod tests {
         for weak in ["CODEQUIRY_KEY", "bitcoinaverage_KEY", "key", "basic_auth", "Key", "Codequiry key"] {
             assert_eq!(claim_of(weak, Kind::Secret), Some(Claim::Weak), "{weak}");
         }
-        for none in
-            ["monkey", "hotkey", "token_count", "author", "keyboard", "public key", "FIGMA_FILE_KEY", "site_key"]
-        {
+        for none in [
+            "monkey",
+            "hotkey",
+            "token_count",
+            "author",
+            "keyboard",
+            "public key",
+            "FIGMA_FILE_KEY",
+            "site_key",
+            "hashed_secret",
+        ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }
         assert_eq!(claim_of("DB_PASS", Kind::Password), Some(Claim::Weak));

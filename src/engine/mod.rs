@@ -11,9 +11,12 @@
 
 pub mod assign;
 pub mod check;
+mod confirm;
 pub mod decode;
 pub mod filter;
+mod finish;
 pub mod generic;
+mod markers;
 pub mod names;
 mod stream;
 
@@ -28,14 +31,18 @@ use regex_automata::{Input, Span};
 use crate::rules::validate::Validator;
 use crate::rules::{LazyRegex, Rule, RuleId, RuleSet};
 
+pub use finish::{InlineAllow, inline_allow};
 pub use generic::Evidence;
 pub use stream::{StreamOptions, StreamOutcome};
 
 /// Options fixed when the engine is built.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Drop matches on a line carrying `keyreach:allow`.
+    /// Drop matches on a line carrying `keyreach:allow` (and, with `foreign_allow`, other
+    /// scanners' markers); off, every marker is ignored.
     pub inline_allow: bool,
+    /// Also honour `gitleaks:allow`, `pragma: allowlist secret` and `kingfisher:ignore`.
+    pub foreign_allow: bool,
     /// The input is small (a few files, a staged change): build the keyword automaton as
     /// a compact NFA, cheap to build (~20 ms less start-up), instead of the DFA that scans
     /// large trees about three times faster.
@@ -44,7 +51,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { inline_allow: true, small_input: false }
+        EngineOptions { inline_allow: true, foreign_allow: true, small_input: false }
     }
 }
 
@@ -384,228 +391,6 @@ impl Engine {
             input.set_start(m.start() + 1);
         }
     }
-
-    /// Regex rules: merge the windows around this rule's hits, run the regex in each.
-    fn confirm_windows(&self, buf: &[u8], id: RuleId, hits: &[Hit], scratch: &mut Scratch) {
-        let rule = self.rules.get(id);
-        let mut windows: Vec<Range<usize>> = Vec::new();
-        for h in hits {
-            let w = h.start.saturating_sub(rule.window_before)..(h.end + rule.window_after).min(buf.len());
-            match windows.last_mut() {
-                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
-                _ => windows.push(w),
-            }
-        }
-        let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
-        let mut found = Vec::new();
-        for window in windows {
-            let (cache, caps) = &mut state.pattern;
-            find_all(rule.pattern.get(), cache, caps, buf, window, |caps| {
-                let (span, secret) = spans(caps);
-                let named = |n: &str| caps.get_group_by_name(n).map(|s| s.range());
-                found.push((span, named("data").unwrap_or(secret), named("name")));
-            });
-        }
-        // A catch-all pattern of no provider (a bearer token) is judged for its own alphabet
-        // and length rather than by one entropy number; a provider's catch-all has its prefix.
-        let judged = rule.generic && rule.validator.is_none() && rule.provider == "generic";
-        let min_entropy = if judged { None } else { rule.entropy };
-        for (span, secret, name) in found {
-            if rule.plain {
-                // A block of `key: value` lines (a Secret's stringData): each value on its own.
-                let mut entries = Vec::new();
-                decode::plain_entries(buf, secret, &mut entries);
-                for (name, data) in entries {
-                    scratch.decodes.push(PendingDecode { rule: id, span: span.clone(), data, name: Some(name) });
-                }
-            } else if rule.encoded {
-                scratch.decodes.push(PendingDecode { rule: id, span, data: secret, name });
-            } else if accept(rule, min_entropy, &buf[secret.clone()]) {
-                let evidence = match judged {
-                    true => match generic::window(rule, &buf[secret.clone()]) {
-                        Some(e) => Some(Box::new(e)),
-                        None => continue,
-                    },
-                    false => None,
-                };
-                self.push_match(buf, id, span, secret, evidence, scratch);
-            } else if rule.validator.is_some_and(Validator::is_checksum) {
-                scratch.vetoed.push(secret);
-            }
-        }
-    }
-
-    /// Assignment rules: read the assignment around each hit, check name and value. A hit
-    /// naming a section (`"Postmark": {`, `postmark:` over indented keys, `[postmark]`)
-    /// reads its direct keys as `section_key` names; catch-all rules skip sections.
-    fn confirm_assignments(&self, buf: &[u8], id: RuleId, hits: &[Hit], scratch: &mut Scratch) {
-        let rule = self.rules.get(id);
-        let mut last_value: Option<Range<usize>> = None;
-        let mut keys = Vec::new();
-        let mut name = Vec::new();
-        for h in hits {
-            let read = assign::at(buf, h.start..h.end).map(|a| (a, false));
-            // Catch-all rules also read sentences (`Using Key=… for staging`).
-            let read = read.or_else(|| {
-                rule.generic.then(|| assign::at_in_prose(buf, h.start..h.end)).flatten().map(|a| (a, true))
-            });
-            if let Some((a, prose)) = read {
-                if last_value.as_ref() != Some(&a.value) {
-                    last_value = Some(a.value.clone());
-                    self.confirm_assignment(buf, id, &buf[a.name.clone()], &a, prose, scratch);
-                }
-                continue;
-            }
-            if rule.generic {
-                continue;
-            }
-            keys.clear();
-            let Some(section) = assign::section(buf, h.start..h.end, &mut keys) else { continue };
-            for a in &keys {
-                if last_value.as_ref() == Some(&a.value) {
-                    continue;
-                }
-                last_value = Some(a.value.clone());
-                name.clear();
-                name.extend_from_slice(&buf[section.clone()]);
-                name.push(b'_');
-                name.extend_from_slice(&buf[a.name.clone()]);
-                self.confirm_assignment(buf, id, &name, a, false, scratch);
-            }
-        }
-    }
-
-    /// One assignment: the rule's name check on `name`, then its pattern and filters on the
-    /// value; a catch-all rule's candidate is judged by [`generic::judge`].
-    fn confirm_assignment(
-        &self,
-        buf: &[u8],
-        id: RuleId,
-        name: &[u8],
-        a: &assign::Assignment,
-        prose: bool,
-        scratch: &mut Scratch,
-    ) {
-        let rule = self.rules.get(id);
-        let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
-        if !name_allowed(rule, state, name) {
-            return;
-        }
-        let value = &buf[a.value.clone()];
-        let (cache, caps) = &mut state.pattern;
-        if !capture(rule.pattern.get(), cache, caps, value, 0..value.len()) {
-            return;
-        }
-        let secret = spans(caps).1;
-        let secret = secret.start + a.value.start..secret.end + a.value.start;
-        let evidence = if rule.generic {
-            match generic::judge(&self.names, buf, a, secret.clone(), prose) {
-                Some(e) => Some(Box::new(e)),
-                None => return,
-            }
-        } else {
-            // A table-generated rule (the provider catalog) knows the alphabet and length,
-            // not the file: its key beside a same-named secret is the pair's identifier.
-            if rule.source.starts_with("catalog/") && !generic::plausible_for_table_rule(buf, a) {
-                return;
-            }
-            None
-        };
-        // A catch-all candidate was judged for its own alphabet and length, not by one
-        // entropy number.
-        let (min_entropy, min_classes) = if rule.generic { (None, None) } else { (rule.entropy, rule.classes) };
-        if accept_with(rule, min_entropy, min_classes, &buf[secret.clone()]) {
-            self.push_match(buf, id, a.name.start..a.value.end, secret, evidence, scratch);
-        }
-    }
-
-    fn push_match(
-        &self,
-        buf: &[u8],
-        id: RuleId,
-        span: Range<usize>,
-        secret: Range<usize>,
-        evidence: Option<Box<Evidence>>,
-        scratch: &mut Scratch,
-    ) {
-        if secret.is_empty() {
-            // An empty capture group is no secret.
-            return;
-        }
-        let rule = self.rules.get(id);
-        let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None, evidence };
-        if let Some(pair) = &rule.pair {
-            let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
-            if let Some((cache, caps)) = state.pair.as_mut() {
-                if let Some(other) = find_pair(buf, pair, &m.span, cache, caps) {
-                    if pair.secret_is_companion {
-                        m.companion = Some(Companion { span: m.secret.clone(), line: 0, column: 0 });
-                        m.secret = other;
-                    } else {
-                        m.companion = Some(Companion { span: other, line: 0, column: 0 });
-                    }
-                }
-            }
-        }
-        scratch.matches.push(m);
-    }
-
-    /// Drops duplicates, generic matches that a specific rule explains, and inline-allowed
-    /// lines; then fills in lines and columns.
-    fn finish(&self, buf: &[u8], at: Position, matches: &mut Vec<Match>, vetoed: &[Range<usize>]) {
-        matches.sort_unstable_by(|a, b| {
-            (a.secret.start, a.rule, a.secret.end).cmp(&(b.secret.start, b.rule, b.secret.end))
-        });
-        matches.dedup_by(|b, a| a.rule == b.rule && a.secret == b.secret && a.decoded == b.decoded);
-        // Matches found by decoding explain the encoded text better than a catch-all match
-        // of the encoded text itself. A scanned repository's own rules explain nothing away.
-        let specific: Vec<Range<usize>> = matches
-            .iter()
-            .filter(|m| {
-                let rule = self.rules.get(m.rule);
-                !rule.from_scanned_repo && (!rule.generic || m.decoded.is_some())
-            })
-            .flat_map(|m| std::iter::once(m.secret.clone()).chain(m.companion.as_ref().map(|c| c.span.clone())))
-            .chain(vetoed.iter().cloned())
-            .collect();
-        // `specific` also holds companions, so its length says nothing about generic matches.
-        if matches.iter().any(|m| self.rules.get(m.rule).generic) {
-            let specific = Spans::new(specific);
-            matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
-        }
-        // A pattern rule that reports encoded text as it is (a kubeconfig's client-key-data)
-        // explains it better than what decoding it found.
-        if matches.iter().any(|m| m.decoded.is_some()) {
-            let raw = Spans::new(
-                matches
-                    .iter()
-                    .filter(|m| {
-                        let rule = self.rules.get(m.rule);
-                        m.decoded.is_none() && !rule.generic && !rule.is_assignment()
-                    })
-                    .map(|m| m.secret.clone())
-                    .collect(),
-            );
-            matches.retain(|m| m.decoded.is_none() || !raw.overlaps(&m.secret));
-        }
-        if self.options.inline_allow && memchr::memmem::find(buf, ALLOW_MARK).is_some() {
-            matches.retain(|m| !line_has_allow(buf, m.secret.start));
-        }
-        let mut lines = LineCounter::new(buf, at);
-        for m in matches.iter_mut() {
-            (m.line, m.column) = lines.position(m.secret.start);
-        }
-        // Companions in offset order, so one counter serves them all (linear, not quadratic).
-        let mut companions: Vec<(usize, usize)> =
-            matches.iter().enumerate().filter_map(|(i, m)| m.companion.as_ref().map(|c| (c.span.start, i))).collect();
-        companions.sort_unstable();
-        let mut lines = LineCounter::new(buf, at);
-        for (offset, i) in companions {
-            if let Some(c) = matches[i].companion.as_mut() {
-                (c.line, c.column) = lines.position(offset);
-            }
-        }
-    }
 }
 
 /// For each keyword, the rules of every keyword it contains (itself included), found with
@@ -630,189 +415,6 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
 
-/// Ranges sorted by start with a running maximum of their ends: overlap queries in
-/// O(log n), so many generic matches against many specific ones stay cheap.
-struct Spans {
-    starts: Vec<usize>,
-    max_end: Vec<usize>,
-}
-
-impl Spans {
-    fn new(mut ranges: Vec<Range<usize>>) -> Spans {
-        ranges.sort_unstable_by_key(|r| r.start);
-        let max_end = ranges
-            .iter()
-            .scan(0, |m, r| {
-                *m = (*m).max(r.end);
-                Some(*m)
-            })
-            .collect();
-        Spans { starts: ranges.iter().map(|r| r.start).collect(), max_end }
-    }
-
-    /// Whether any non-empty range overlaps `span` (both half-open).
-    fn overlaps(&self, span: &Range<usize>) -> bool {
-        // Ranges starting before `span` ends; one of them overlaps iff it ends after its start.
-        let n = self.starts.partition_point(|&s| s < span.end);
-        n > 0 && self.max_end[n - 1] > span.start
-    }
-}
-
-/// Runs `re` over `window` of `buf` (look-around sees outside it), handing every match's
-/// captures to `found`.
-fn find_all(
-    re: &Regex,
-    cache: &mut Cache,
-    caps: &mut Captures,
-    buf: &[u8],
-    window: Range<usize>,
-    mut found: impl FnMut(&Captures),
-) {
-    let mut start = window.start;
-    while start <= window.end {
-        if !capture(re, cache, caps, buf, start..window.end) {
-            return;
-        }
-        let span = spans(caps).0;
-        start = if span.end > span.start { span.end } else { span.end + 1 };
-        found(caps);
-    }
-}
-
-/// Searches `range` of `buf`, leaving the result in `caps`; false when nothing matched.
-fn capture(re: &Regex, cache: &mut Cache, caps: &mut Captures, buf: &[u8], range: Range<usize>) -> bool {
-    re.search_captures_with(cache, &Input::new(buf).range(range), caps);
-    caps.is_match()
-}
-
-/// (whole match, secret: group 1 or the whole match) of a successful capture.
-fn spans(caps: &Captures) -> (Range<usize>, Range<usize>) {
-    let whole = caps.get_match().map_or(Span { start: 0, end: 0 }, |m| m.span());
-    let secret: Span = caps.get_group(1).unwrap_or(whole);
-    (whole.range(), secret.range())
-}
-
-fn name_allowed(rule: &Rule, state: &mut RuleScratch, name: &[u8]) -> bool {
-    let is_match =
-        |re: &LazyRegex, cache: &mut Cache| re.get().search_with(cache, &Input::new(name).earliest(true)).is_some();
-    let wanted = match (&rule.assign, state.assign.as_mut()) {
-        (Some(re), Some(cache)) => is_match(re, cache),
-        _ => true,
-    };
-    let excluded = match (&rule.assign_exclude, state.exclude.as_mut()) {
-        (Some(re), Some(cache)) => is_match(re, cache),
-        _ => false,
-    };
-    wanted && !excluded
-}
-
-/// The confirmation every candidate passes: validator, entropy, placeholder, repetition.
-/// A checksum-valid secret skips the heuristic filters.
-fn accept(rule: &Rule, min_entropy: Option<f64>, secret: &[u8]) -> bool {
-    accept_with(rule, min_entropy, rule.classes, secret)
-}
-
-/// [`accept`] with the character-class minimum given (a catch-all rule's candidate was
-/// judged for its alphabet already).
-fn accept_with(rule: &Rule, min_entropy: Option<f64>, min_classes: Option<usize>, secret: &[u8]) -> bool {
-    if filter::is_documented_example(secret) {
-        return false;
-    }
-    if let Some(v) = rule.validator {
-        if !v.check(secret) {
-            return false;
-        }
-        if v.is_checksum() {
-            return true;
-        }
-    }
-    if min_entropy.is_some_and(|min| filter::entropy(secret) < min) {
-        return false;
-    }
-    if min_classes.is_some_and(|min| filter::char_classes(secret) < min) {
-        return false;
-    }
-    !filter::is_placeholder(secret) && !filter::is_repetitive(secret)
-}
-
-/// The nearest companion match within `pair.within` bytes of `primary`.
-fn find_pair(
-    buf: &[u8],
-    pair: &crate::rules::Pair,
-    primary: &Range<usize>,
-    cache: &mut Cache,
-    caps: &mut Captures,
-) -> Option<Range<usize>> {
-    let window = primary.start.saturating_sub(pair.within)..(primary.end + pair.within).min(buf.len());
-    let mut best: Option<(usize, Range<usize>)> = None;
-    let re = pair.pattern.get();
-    find_all(re, cache, caps, buf, window, |caps| {
-        let secret = spans(caps).1;
-        let encloses = pair.around && secret.start <= primary.start && primary.end <= secret.end;
-        if secret.is_empty() || (overlaps(&secret, primary) && !encloses) {
-            return;
-        }
-        let bytes = &buf[secret.clone()];
-        if pair.entropy.is_some_and(|min| filter::entropy(bytes) < min) || filter::is_placeholder(bytes) {
-            return;
-        }
-        let distance = if encloses {
-            0
-        } else if secret.start >= primary.end {
-            secret.start - primary.end
-        } else {
-            primary.start - secret.end
-        };
-        if best.as_ref().is_none_or(|(d, _)| distance < *d) {
-            best = Some((distance, secret));
-        }
-    });
-    best.map(|(_, r)| r)
-}
-
-const ALLOW_MARK: &[u8] = b"keyreach:allow";
-
-/// An inline allow comment: `keyreach:allow` with an optional `reason="..."` (or
-/// `reason='...'`), in any comment style (`#`, `//`, `/* */`, `<!-- -->`, `--`, `;`, ...):
-/// the marker is found anywhere on the line, as a whole word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InlineAllow<'a> {
-    /// The reason given, if any (without quotes).
-    pub reason: Option<&'a [u8]>,
-}
-
-/// The allow comment on `line`, if it has one. `keyreach:allowed` or `keyreach:allow-x`
-/// are other words and do not count.
-pub fn inline_allow(line: &[u8]) -> Option<InlineAllow<'_>> {
-    let mut from = 0;
-    while let Some(found) = memchr::memmem::find(&line[from..], ALLOW_MARK) {
-        let end = from + found + ALLOW_MARK.len();
-        let word_ends = line.get(end).is_none_or(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')));
-        if word_ends {
-            return Some(InlineAllow { reason: allow_reason(&line[end..]) });
-        }
-        from = end;
-    }
-    None
-}
-
-/// `reason="..."` right after the marker (spaces allowed around `=`).
-fn allow_reason(rest: &[u8]) -> Option<&[u8]> {
-    let rest = rest.trim_ascii_start().strip_prefix(b"reason")?.trim_ascii_start().strip_prefix(b"=")?;
-    let rest = rest.trim_ascii_start();
-    let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
-    let body = &rest[1..];
-    memchr::memchr(quote, body).map(|end| &body[..end])
-}
-
-fn line_has_allow(buf: &[u8], at: usize) -> bool {
-    let floor = at.saturating_sub(4096);
-    let start = memchr::memrchr(b'\n', &buf[floor..at]).map_or(floor, |p| floor + p + 1);
-    let ceil = (at + 4096).min(buf.len());
-    let end = memchr::memchr(b'\n', &buf[at..ceil]).map_or(ceil, |p| at + p);
-    inline_allow(&buf[start..end]).is_some()
-}
-
 /// Whether bytes look binary: a NUL among the first 8 KiB (what `git` and ripgrep check).
 /// Inputs that do are skipped unless binary scanning was asked for.
 pub fn looks_binary(bytes: &[u8]) -> bool {
@@ -824,37 +426,6 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
 /// UTF-8 each stray lead byte counts one.
 pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
     bytecount::num_chars(bytes) as u64
-}
-
-/// Turns increasing offsets into 1-based (line, column); columns count characters.
-struct LineCounter<'b> {
-    buf: &'b [u8],
-    at: Position,
-    offset: usize,
-    line: u64,
-    line_start: usize,
-}
-
-impl<'b> LineCounter<'b> {
-    fn new(buf: &'b [u8], at: Position) -> LineCounter<'b> {
-        LineCounter { buf, at, offset: 0, line: at.line, line_start: 0 }
-    }
-
-    fn position(&mut self, offset: usize) -> (u64, u64) {
-        if offset < self.offset {
-            *self = LineCounter::new(self.buf, self.at);
-        }
-        let span = &self.buf[self.offset..offset];
-        let newlines = bytecount::count(span, b'\n') as u64;
-        if newlines > 0 {
-            self.line += newlines;
-            self.line_start = self.offset + memchr::memrchr(b'\n', span).map_or(0, |p| p + 1);
-        }
-        self.offset = offset;
-        let chars = count_chars(&self.buf[self.line_start..offset]);
-        let carried = if self.line == self.at.line { self.at.column_offset } else { 0 };
-        (self.line, chars + carried + 1)
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::finish::Spans;
 use super::*;
 use crate::rules::template::expand;
 use crate::rules::{RuleSet, RuleSpec};

@@ -102,7 +102,7 @@ fn reason(action: &Action, worst: &[&Finding]) -> String {
             Action::Read { .. } => String::new(),
             _ => format!(" in {}", places(f).join(", ")),
         };
-        format!("a {} ({}{why}){at}", f.title, f.severity)
+        format!("{} {} ({}{why}){at}", crate::report::article(&f.title), f.title, f.severity)
     };
     let items: Vec<String> = worst.iter().enumerate().take(NAMED).map(item).collect();
     let more = worst.len().saturating_sub(NAMED);

@@ -41,6 +41,7 @@ pub fn audit(
     let mut scanner = Scanner::new(&engine, &settings.stream);
     let home = options.home.as_deref();
     inventory.home = home.map(|h| h.display().to_string());
+    inventory.home_note = options.home_note.clone();
     if let Some(home) = home {
         inventory.home_files = home::files(home);
     }

@@ -69,6 +69,10 @@ pub fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) ->
     let excludes = crate::source::fs::check(&settings.walk)?;
     for (n, root_path) in settings.walk.roots.iter().enumerate() {
         let root = GitRoot::discover(root_path)?;
+        // A shallow clone has only the fetched commits: what was removed before them is
+        // missed and older secrets look introduced by the oldest one. Said, not hidden.
+        let shallow = root.repo.to_thread_local().is_shallow().unwrap_or(false);
+        out.stats.merge(&crate::source::Stats { shallow_history: Some(shallow), ..Default::default() });
         let objects = Objects::open(&root)?;
         let (max, threads) = (settings.walk.max_file_size, settings.walk.threads);
         let scan = BlobScan::new(settings, engine, Reach::History, progress);

@@ -1,5 +1,6 @@
-//! `keyreach probe`: one credential read from standard input, recognised with the rules
-//! (or taken whole for a named provider), probed under the settings and judged.
+//! Standard input: `keyreach scan -` (scanned like one file, shown as `<stdin>`) and
+//! `keyreach probe` (one credential, recognised with the rules or taken whole for a named
+//! provider, probed under the settings and judged).
 
 use std::sync::Arc;
 
@@ -11,7 +12,42 @@ use crate::rules::{self, RuleId, RuleSet};
 use crate::scope;
 use crate::source::{Origin, Reach};
 
-use super::scanner::Scanner;
+use super::Progress;
+use super::scanner::{Gathered, Scanner};
+
+/// The path that stands for standard input, and how it is shown.
+pub const STDIN: &str = "-";
+const STDIN_SHOWN: &str = "<stdin>";
+
+/// Scans standard input as one untracked file: at most `--max-file-size` bytes are read
+/// (the rest is not, and that is said as a problem); binary input is skipped unless
+/// `--binary`. `-` stands alone: not with other paths, `--staged` or `--history`.
+pub(super) fn scan_stdin(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> anyhow::Result<Gathered> {
+    use std::io::Read as _;
+    if settings.walk.roots.len() > 1 || settings.git.staged || settings.git.history {
+        anyhow::bail!("- (standard input) is scanned alone: not with other paths, --staged, --history or --since");
+    }
+    let limit = settings.walk.max_file_size.unwrap_or(u64::MAX);
+    let mut input = Vec::new();
+    std::io::stdin().lock().take(limit.saturating_add(1)).read_to_end(&mut input)?;
+    let mut scanner = Scanner::new(engine, &settings.stream);
+    if input.len() as u64 > limit {
+        input.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let cause = format!("larger than --max-file-size: only its first {limit} bytes were scanned");
+        scanner.found.problem(STDIN_SHOWN, cause);
+    }
+    if settings.stream.skip_binary && crate::engine::looks_binary(&input) {
+        scanner.found.skip(STDIN_SHOWN, crate::source::fs::SkipReason::Binary);
+        return Ok(scanner.found);
+    }
+    let origin = Origin { path: STDIN_SHOWN.into(), reach: Reach::Untracked, commit: None };
+    let found = scanner.text(&input, &origin);
+    scanner.found.sightings.extend(found);
+    scanner.found.stats.files += 1;
+    scanner.found.stats.bytes += input.len() as u64;
+    progress.file_done(input.len() as u64);
+    Ok(scanner.found)
+}
 
 /// Finds the one credential in `input` (with the rules, or taken whole for `provider` when
 /// no rule matches: `SECRET`, or `COMPANION SECRET` for paired credentials such as

@@ -11,20 +11,37 @@ use crate::source::Reach;
 /// Dedupes sightings into credentials, applies the allow-list, decodes scope offline,
 /// probes it live under `--probe`, and judges each against the policy.
 pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> Vec<Finding> {
+    judge_counted(settings, rules, sightings).0
+}
+
+/// [`judge`], also returning how many credentials the baseline accepted (`None` without one).
+pub(super) fn judge_counted(
+    settings: &Settings,
+    rules: &RuleSet,
+    sightings: Vec<Sighting>,
+) -> (Vec<Finding>, Option<u64>) {
     let mut collector = Collector::default();
     for s in sightings {
         collector.add(rules, s);
     }
-    let credentials: Vec<Credential> = collector
-        .finish()
-        .into_iter()
-        .filter_map(|c| settings.policy.allowed(c))
-        .filter_map(|c| match &settings.baseline {
-            Some(b) => b.suppress(&rules.get(c.rule).id, c),
-            None => Some(c),
-        })
-        .collect();
+    let allowed = collector.finish().into_iter().filter_map(|c| settings.policy.allowed(c));
+    let (credentials, accepted): (Vec<Credential>, _) = match &settings.baseline {
+        Some(b) => {
+            let base = baseline_base(settings);
+            let mut accepted = 0;
+            let kept = allowed
+                .filter_map(|c| {
+                    let kept = b.suppress(&rules.get(c.rule).id, c, &base);
+                    accepted += u64::from(kept.is_none());
+                    kept
+                })
+                .collect();
+            (kept, Some(accepted))
+        }
+        None => (allowed.collect(), None),
+    };
     let mut scopes: Vec<scope::Scope> = credentials.iter().map(|c| scope::offline(rules.get(c.rule), c)).collect();
+    policy::unlock_keys(rules, &credentials, &mut scopes);
     if settings.probe.enabled {
         scopes = probe_scopes(settings, rules, &credentials, scopes);
     }
@@ -35,7 +52,30 @@ pub fn judge(settings: &Settings, rules: &RuleSet, sightings: Vec<Sighting>) -> 
         .filter(|f| !f.scope.public)
         .collect();
     policy::sort(&mut findings);
-    findings
+    (findings, accepted)
+}
+
+/// Where the scan's displayed paths start, relative to the repository root (baselines hold
+/// paths from the root): the one directory scanned, else the working directory. Outside a
+/// repository, relative to the working directory when the scanned directory lies below it.
+pub(super) fn baseline_base(settings: &Settings) -> String {
+    use std::path::Component;
+    let base = match settings.walk.roots.as_slice() {
+        [root] if root.is_dir() => root.as_path(),
+        _ => std::path::Path::new("."),
+    };
+    if let Ok(root) = crate::source::git::GitRoot::discover(base) {
+        return root.prefix.to_string();
+    }
+    let mut parts = Vec::new();
+    for c in base.components() {
+        match c {
+            Component::CurDir => {}
+            Component::Normal(part) => parts.push(part.to_string_lossy()),
+            _ => return String::new(),
+        }
+    }
+    parts.join("/")
 }
 
 /// The policy a credential is judged by: the workspace's, unless it is also found outside

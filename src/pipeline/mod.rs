@@ -7,6 +7,7 @@
 pub mod audit;
 mod exposed;
 pub mod git;
+mod import;
 mod input;
 mod judge;
 mod load;
@@ -27,6 +28,7 @@ use crate::rules::RuleSet;
 use crate::source::{Inventory, Problem, Skipped, Stats};
 
 pub use exposed::{Exposed, Exposures, LineFilter, Walk, exposed};
+pub use import::{Imported, import_baseline};
 pub use input::probe_input;
 pub use judge::judge;
 pub use load::{check_rules, load_rules};
@@ -70,7 +72,8 @@ impl Outcome {
         inventory: Inventory,
     ) -> Self {
         let Gathered { sightings, mut stats, mut problems, mut skipped } = gathered;
-        let mut findings = judge(settings, rules, sightings);
+        let (mut findings, accepted) = judge::judge_counted(settings, rules, sightings);
+        stats.baselined = accepted;
         if !settings.show_secrets {
             redact::redact_paths(&mut findings, &mut problems, &mut skipped);
         }
@@ -89,6 +92,10 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
     let engine = Engine::new(rules.clone(), settings.engine.clone())?;
     // A scan reads only its roots: no home, environment or agent sources to list.
     let inventory = Inventory::default();
+    if settings.walk.roots.iter().any(|r| r.as_os_str() == input::STDIN) {
+        let found = input::scan_stdin(settings, &engine, progress)?;
+        return Ok(Outcome::finish(settings, &rules, started, found, inventory));
+    }
     if settings.git.staged {
         let found = git::staged(settings, &engine, progress)?;
         return Ok(Outcome::finish(settings, &rules, started, found, inventory));
@@ -124,9 +131,10 @@ pub fn make_baseline(
 ) -> anyhow::Result<(baseline::Baseline, Outcome)> {
     let unfiltered = Settings { baseline: None, ..settings.clone() };
     let outcome = scan(&unfiltered, rules, progress)?;
+    let base = judge::baseline_base(settings);
     let current = baseline::Baseline::new(outcome.findings.iter().flat_map(|f| {
         f.credential.locations.iter().map(|l| baseline::Entry {
-            path: l.path.clone(),
+            path: if l.reach.in_workspace() { baseline::rooted(&base, &l.path) } else { l.path.clone() },
             rule: f.rule_id.clone(),
             fingerprint: f.credential.fingerprint.to_string(),
         })
@@ -134,7 +142,7 @@ pub fn make_baseline(
     let result = match update {
         Some(old) => {
             let mut kept = old.clone();
-            kept.retain_in(&current);
+            kept.retain_in(&current, &judge::baseline_base(settings));
             kept
         }
         None => current,

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use crate::config::Settings;
 use crate::credentials::Sighting;
 use crate::engine::Engine;
+use crate::source::archive::{self, Event};
 use crate::source::fs::{FileEntry, SkipReason, WalkEvent};
 use crate::source::{self, Origin, Reach};
 
@@ -30,6 +31,11 @@ pub fn walk_roots(settings: &Settings, engine: &Engine, progress: &dyn Progress)
         let mut worker = Worker {
             scanner: Scanner::new(engine, &settings.stream),
             max: settings.walk.max_file_size,
+            archives: settings.archives.then(|| archive::Limits {
+                member: settings.walk.max_file_size.unwrap_or(u64::MAX),
+                ..archive::Limits::default()
+            }),
+            skip_binary: settings.stream.skip_binary,
             progress,
             shared: &shared,
             paths: Vec::new(),
@@ -57,6 +63,9 @@ struct Shared {
 struct Worker<'a> {
     scanner: Scanner<'a>,
     max: Option<u64>,
+    /// How far to read into archives; `None`: scanned as files (`--no-archives`).
+    archives: Option<archive::Limits>,
+    skip_binary: bool,
     progress: &'a dyn Progress,
     shared: &'a Mutex<Shared>,
     paths: Vec<PathBuf>,
@@ -77,11 +86,45 @@ impl Worker<'_> {
         if source::agent::is_nested_ignore_file(&entry.path) {
             self.agent_files.push(entry.path.clone());
         }
-        let origin = Origin { path: entry.display, reach: Reach::Untracked, commit: None };
         let before = self.scanner.found.sightings.len();
-        self.scanner.file(&entry.path, Some(entry.size), &origin, self.max, self.progress);
+        match (self.archives, archive::kind(&entry.display)) {
+            (Some(limits), Some(kind)) => self.archive(&entry, kind, limits),
+            _ => {
+                let origin = Origin { path: entry.display, reach: Reach::Untracked, commit: None };
+                self.scanner.file(&entry.path, Some(entry.size), &origin, self.max, self.progress);
+            }
+        }
         let added = self.scanner.found.sightings.len() - before;
         self.paths.extend(std::iter::repeat_n(entry.path, added));
+    }
+
+    /// Scans the members of an archive, each shown as `archive!member` with the archive's
+    /// reach (labelled by the archive's path afterwards).
+    fn archive(&mut self, entry: &FileEntry, kind: archive::Kind, limits: archive::Limits) {
+        let found = &mut self.scanner.found;
+        if self.max.is_some_and(|max| entry.size > max) {
+            return found.skip(&entry.display, SkipReason::TooLarge);
+        }
+        let file = match source::fs::open(&entry.path) {
+            Ok(f) => f,
+            Err(e) => return found.problem(&entry.display, e.to_string()),
+        };
+        let (scanner, skip_binary, progress) = (&mut self.scanner, self.skip_binary, self.progress);
+        archive::read(file, kind, &entry.display, limits, &mut |event| match event {
+            Event::Member { name, data } => {
+                if skip_binary && crate::engine::looks_binary(data) {
+                    return scanner.found.skip(name, SkipReason::Binary);
+                }
+                let origin = Origin { path: name.to_string(), reach: Reach::Untracked, commit: None };
+                let sightings = scanner.text(data, &origin);
+                scanner.found.sightings.extend(sightings);
+                scanner.found.stats.files += 1;
+                scanner.found.stats.bytes += data.len() as u64;
+                progress.file_done(data.len() as u64);
+            }
+            Event::Skipped { name, .. } => scanner.found.skip(name, SkipReason::Link),
+            Event::Problem { name, cause } => scanner.found.problem(name, cause),
+        });
     }
 }
 

@@ -170,12 +170,9 @@ impl Graph {
             targets.push(self.target(label, is_production));
         }
         if targets.is_empty() {
-            let label = match (&f.scope.identity, f.provider.as_str()) {
-                (_, "private-key") => "hosts and Git remotes that trust the key".to_string(),
-                (Some(id), _) => format!("{} account {id}", f.provider),
-                (None, _) => format!("{} account", f.provider),
-            };
-            targets.push(self.target(label, f.scope.production == Some(true)));
+            let identity = f.scope.identity.as_deref();
+            let label = super::targets::fallback(&f.rule_id, &f.provider, identity, f.scope.test_mode);
+            targets.push(self.target(label, f.scope.production == Some(true) && !f.scope.test_mode));
         }
         if environments.is_empty() && f.scope.production == Some(true) {
             environments.push("production".to_string());
@@ -296,6 +293,8 @@ mod tests {
             severity,
             reasons: Vec::new(),
             remedy: String::new(),
+            handles: Vec::new(),
+            rotate: None,
         }
     }
 
@@ -340,7 +339,7 @@ mod tests {
         let labels: Vec<&str> = blast.places.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, [".env", "git history", "$RAILWAY_TOKEN", "~/.railway/config.json"]);
         let target = &blast.targets[blast.reaches[1].targets[0]];
-        assert_eq!(target.label, "railway account");
+        assert_eq!(target.label, "railway account or workspace (every project it can see)");
         assert!(blast.targets.iter().any(|t| t.label == "railway environment pocket/production" && t.production));
     }
 }

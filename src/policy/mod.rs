@@ -5,6 +5,11 @@
 //! output and never imports the report. [`blast`] sums an audit's findings up.
 
 pub mod blast;
+mod rank;
+pub mod rotate;
+mod targets;
+
+pub use rank::{sort, stake, unlock_keys};
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -14,7 +19,7 @@ use serde::Deserialize;
 
 use crate::credentials::{Credential, Fingerprint, Location};
 use crate::rules::Rule;
-use crate::scope::{Activity, Level, Scope};
+use crate::scope::{Activity, Level, Scope, ScopeSource};
 use crate::source::Reach;
 
 /// Severity, ordered `low < medium < high < critical`.
@@ -346,6 +351,11 @@ pub struct Finding {
     pub severity: Severity,
     pub reasons: Vec<String>,
     pub remedy: String,
+    /// What an operator needs to find it at its provider, none of it secret (key id,
+    /// fingerprint, comment, owner).
+    pub handles: Vec<crate::scope::handles::Handle>,
+    /// Where and how to rotate or revoke it, when the provider's table says.
+    pub rotate: Option<rotate::Rotation>,
 }
 
 const DEFAULT_REMEDY: &str = "Rotate it, replace it with a credential scoped to what the task needs, \
@@ -354,7 +364,8 @@ and keep it where the agent cannot read it (a secret store, not a file in the wo
 /// Judges one credential against the policy. `[environments.production]` marks the scope
 /// as reaching production when one of its resources is listed there.
 pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Scope) -> Finding {
-    let hits = policy.production_hits(&scope);
+    // A revoked or invalid credential reaches nothing, production included.
+    let hits = if scope.active == Activity::Inactive { Vec::new() } else { policy.production_hits(&scope) };
     if !hits.is_empty() {
         scope.production = Some(true);
         let shown: Vec<&str> = hits.iter().take(3).map(String::as_str).collect();
@@ -362,6 +373,13 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
         scope.notes.push(format!("reaches what the policy calls production: {}{more}", shown.join(", ")));
     }
     let (mut severity, mut reasons) = verdict(policy, &scope);
+    if scope.level == Level::Unknown
+        && scope.source != ScopeSource::Probe
+        && !matches!(scope.active, Activity::Indeterminate(_))
+        && severity > Severity::Medium
+    {
+        reasons.push(crate::scope::probe::would_learn(&rule.provider, &rule.id));
+    }
     shell_reach(policy, &credential.locations, &mut severity, &mut reasons);
     let remedy = scope.remedy.clone().or_else(|| rule.remedy.clone()).unwrap_or_else(|| DEFAULT_REMEDY.to_string());
     // A catch-all match says why it counts first, and is its provider's when named.
@@ -370,7 +388,11 @@ pub fn judge(policy: &Policy, rule: &Rule, credential: Credential, mut scope: Sc
         reasons.insert(0, e.reason.to_string());
     }
     let provider = evidence.and_then(|e| e.provider.as_deref()).unwrap_or(&rule.provider).to_string();
+    let handles = crate::scope::handles::of(&rule.provider, &credential, &scope);
+    let rotate = rotate::rotation(&rule.provider, &rule.id);
     Finding {
+        handles,
+        rotate,
         rule_id: rule.id.clone(),
         provider,
         title: rule.title.clone(),
@@ -426,6 +448,16 @@ fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
         reasons.push("test-mode credential: no access to live data".into());
         return (Severity::Low, reasons);
     }
+    if scope.public {
+        reasons.push("public by design (a publishable key): it grants nothing secret".into());
+        return (Severity::Low, reasons);
+    }
+    if scope.passphrase_protected && scope.level == Level::Unknown {
+        reasons.push(
+            "no passphrase for it where the agent reaches: medium at most, critical if its passphrase turns up".into(),
+        );
+        return (Severity::Medium, reasons);
+    }
     let unknown = scope.level == Level::Unknown;
     let level = if unknown { policy.unknown_scope.level() } else { scope.level };
     if unknown {
@@ -454,18 +486,6 @@ fn verdict(policy: &Policy, scope: &Scope) -> (Severity, Vec<String>) {
     reasons.push(format!("policy allows at most {}", policy.max_level));
     let severe = unknown || level == Level::Admin || destructive || production;
     (if severe { Severity::Critical } else { Severity::High }, reasons)
-}
-
-/// Orders findings: most severe first, then provider, rule, first location.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.provider.cmp(&b.provider))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.credential.locations.first().cmp(&b.credential.locations.first()))
-            .then_with(|| a.credential.fingerprint.cmp(&b.credential.fingerprint))
-    });
 }
 
 #[cfg(test)]

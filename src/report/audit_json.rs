@@ -35,6 +35,9 @@ struct Sources<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     history_note: Option<&'a str>,
     home: Option<&'a str>,
+    /// Why no home was read (absent when one was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    home_note: Option<&'a str>,
     home_files: Vec<HomeFileJson<'a>>,
     env_vars: Option<usize>,
     agent_configs: Vec<AgentConfigJson<'a>>,
@@ -123,6 +126,9 @@ pub fn audit<'a>(a: &'a AuditReport<'_>) -> AuditJson<'a> {
     let count = |s: &str| b.counts.iter().find(|(sev, _)| sev.as_str() == s).map_or(0, |(_, n)| *n);
     let inv = a.inventory;
     let (history, history_note) = match &inv.history {
+        HistoryStatus::Scanned if a.report.stats.shallow_history == Some(true) => {
+            ("scanned", Some("shallow clone: only the fetched commits were read"))
+        }
         HistoryStatus::Scanned => ("scanned", None),
         HistoryStatus::Off => ("off", None),
         HistoryStatus::Unavailable(why) => ("unavailable", Some(why.as_str())),
@@ -142,6 +148,7 @@ pub fn audit<'a>(a: &'a AuditReport<'_>) -> AuditJson<'a> {
             history,
             history_note,
             home: inv.home.as_deref(),
+            home_note: inv.home.is_none().then_some(inv.home_note.as_str()),
             home_files: inv
                 .home_files
                 .iter()

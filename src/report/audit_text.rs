@@ -84,9 +84,10 @@ fn credential(
     for (i, way) in reach.ways.iter().enumerate() {
         field(out, if i == 0 { "reached" } else { "" }, &escape(&way.how))?;
     }
-    if let Some(part) = &f.credential.companion {
+    if let Some(part) = super::operator::hidden_companion(f) {
         field(out, "with", &format!("{} {}", escape(&part.name), part.value.redacted()))?;
     }
+    super::operator::write_fields(f, out)?;
     field(out, "can", &scope_line(f))?;
     let targets: Vec<String> = reach
         .targets
@@ -106,7 +107,8 @@ fn credential(
     for (i, reason) in f.reasons.iter().enumerate() {
         field(out, if i == 0 { "why" } else { "" }, &escape(reason))?;
     }
-    field(out, "fix", &escape(&f.remedy))
+    field(out, "fix", &escape(&f.remedy))?;
+    super::operator::write_rotate(f, out)
 }
 
 fn sources(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
@@ -114,15 +116,22 @@ fn sources(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> 
     styled(out, &bold(), "read")?;
     writeln!(out)?;
     let st = audit.report.stats;
-    field(out, "workspace", &format!("{} ({} files, {})", escape(&inv.workspace), st.files, human_bytes(st.bytes)))?;
+    field(
+        out,
+        "workspace",
+        &format!("{} ({}, {})", escape(&inv.workspace), super::count(st.files, "file", "files"), human_bytes(st.bytes)),
+    )?;
     let history = match &inv.history {
+        HistoryStatus::Scanned if st.shallow_history == Some(true) => {
+            "only the fetched commits: a shallow clone (git fetch --unshallow reads the rest)".to_string()
+        }
         HistoryStatus::Scanned => "every commit reachable from a ref".to_string(),
         HistoryStatus::Off => "not read (--no-history)".to_string(),
         HistoryStatus::Unavailable(why) => format!("not read: {}", escape(why)),
     };
     field(out, "history", &history)?;
     match &inv.home {
-        None => field(out, "home", "not read (--no-home)")?,
+        None => field(out, "home", &format!("not read ({})", escape(&inv.home_note)))?,
         Some(home) if inv.home_files.is_empty() => {
             field(out, "home", &format!("{}: no credential files", escape(home)))?
         }
@@ -140,7 +149,7 @@ fn sources(audit: &AuditReport<'_>, out: &mut dyn WriteColor) -> io::Result<()> 
         }
     }
     let env = match inv.env_vars {
-        Some(n) => format!("{n} variables (names only are ever shown)"),
+        Some(n) => format!("{} (names only are ever shown)", super::count(n as u64, "variable", "variables")),
         None => "not read (--no-env)".to_string(),
     };
     field(out, "env", &env)?;

@@ -1,16 +1,17 @@
-//! The message `scan --staged` prints on stderr when it blocks a commit (the pre-commit
-//! hook): every staged location with file, line, provider and rule, then the two ways to
-//! allow it.
+//! The message `scan --staged` and `scan --pre-commit` (the hooks' entry) print on stderr
+//! when they block a commit: every location with file, line, provider and rule, then the
+//! two ways to allow it.
 
 use std::io::{self, Write};
 
 use super::escape;
 use crate::policy::Finding;
 
-pub fn write_blocked(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-    let n = findings.len();
-    let noun = if n == 1 { "credential" } else { "credentials" };
-    writeln!(out, "keyreach: commit blocked: {n} {noun} in the staged changes")?;
+/// `staged`: the index was scanned (`--staged`), else the files pre-commit passed.
+pub fn write_blocked(findings: &[Finding], staged: bool, out: &mut dyn Write) -> io::Result<()> {
+    let n = super::count(findings.len() as u64, "credential", "credentials");
+    let changes = if staged { "the staged changes" } else { "the files pre-commit passed" };
+    writeln!(out, "keyreach: commit blocked: {n} in {changes}")?;
     for f in findings {
         for l in &f.credential.locations {
             let line = l.line.map(|n| format!(":{n}")).unwrap_or_default();
@@ -67,9 +68,11 @@ mod tests {
             severity: Severity::Critical,
             reasons: vec![],
             remedy: String::new(),
+            handles: Vec::new(),
+            rotate: None,
         };
         let mut out = Vec::new();
-        write_blocked(&[finding], &mut out).unwrap();
+        write_blocked(&[finding], true, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("keyreach: commit blocked: 1 credential"), "{text}");
         assert!(text.contains("deploy/env.sh:3  github  GitHub personal access token (classic)"), "{text}");

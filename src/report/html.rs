@@ -310,6 +310,16 @@ fn table(audit: &AuditReport<'_>, page: &mut String) {
             })
             .collect();
         let reasons: Vec<String> = f.reasons.iter().map(|r| format!("<li>{}</li>", esc(r))).collect();
+        let handles: String =
+            f.handles.iter().map(|h| format!("<br>{} <code>{}</code>", esc(h.label), esc(&h.value))).collect();
+        let rotate = match &f.rotate {
+            // Addresses without their scheme: the page holds no link to anywhere.
+            Some(r) => format!(
+                "<p><b>rotate</b> {}</p>",
+                esc(&super::operator::rotate_lines(r).join(" · ").replace("https://", ""))
+            ),
+            None => String::new(),
+        };
         let envs = if reach.environments.is_empty() {
             String::new()
         } else {
@@ -319,9 +329,9 @@ fn table(audit: &AuditReport<'_>, page: &mut String) {
             page,
             "<tr class=\"finding\" data-index=\"{i}\" data-severity=\"{sev}\" data-rank=\"{rank}\" data-provider=\"{prov}\" data-title=\"{title}\">\
 <td><span class=\"badge sev-{sev}\">{sev}</span></td>\
-<td><b>{title}</b><br><code>{rule}</code><br><code class=\"secret\">{secret}</code></td><td>{prov}</td>\
+<td><b>{title}</b><br><code>{rule}</code><br><code class=\"secret\">{secret}</code>{handles}</td><td>{prov}</td>\
 <td><ul>{ways}</ul></td>\
-<td>{scope}<p><b>reaches</b> {targets}</p>{envs}<details><summary>why and how to fix</summary><ul>{reasons}</ul><p><b>fix</b> {remedy}</p></details></td></tr>",
+<td>{scope}<p><b>reaches</b> {targets}</p>{envs}<details><summary>why and how to fix</summary><ul>{reasons}</ul><p><b>fix</b> {remedy}</p>{rotate}</details></td></tr>",
             sev = f.severity.as_str(),
             rank = 3 - (f.severity as u8),
             prov = esc(&f.provider),
@@ -343,11 +353,19 @@ fn sources(audit: &AuditReport<'_>, page: &mut String) {
     let st = audit.report.stats;
     page.push_str("<section id=\"sources\"><h2>What was read</h2>\n<ul>\n");
     if !inv.workspace.is_empty() {
-        let _ = writeln!(page, "<li><b>workspace</b> {} ({} files)</li>", esc(&inv.workspace), st.files);
+        let _ = writeln!(
+            page,
+            "<li><b>workspace</b> {} ({})</li>",
+            esc(&inv.workspace),
+            super::count(st.files, "file", "files")
+        );
     } else {
-        let _ = writeln!(page, "<li><b>files</b> {} files</li>", st.files);
+        let _ = writeln!(page, "<li><b>files</b> {}</li>", super::count(st.files, "file", "files"));
     }
     let history = match &inv.history {
+        HistoryStatus::Scanned if st.shallow_history == Some(true) => {
+            "only the fetched commits: a shallow clone (git fetch --unshallow reads the rest)".to_string()
+        }
         HistoryStatus::Scanned => "every commit reachable from a ref".to_string(),
         HistoryStatus::Off => "not read".to_string(),
         HistoryStatus::Unavailable(why) => format!("not read: {why}"),
@@ -367,11 +385,17 @@ fn sources(audit: &AuditReport<'_>, page: &mut String) {
             }
             page.push_str("</ul></li>\n");
         }
-        None => page.push_str("<li><b>home</b> not read</li>\n"),
+        None => {
+            let _ = writeln!(page, "<li><b>home</b> not read ({})</li>", esc(&inv.home_note));
+        }
     }
     match inv.env_vars {
         Some(n) => {
-            let _ = writeln!(page, "<li><b>environment</b> {n} variables (names only are shown)</li>");
+            let _ = writeln!(
+                page,
+                "<li><b>environment</b> {} (names only are shown)</li>",
+                super::count(n as u64, "variable", "variables")
+            );
         }
         None => page.push_str("<li><b>environment</b> not read</li>\n"),
     }

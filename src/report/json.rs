@@ -1,6 +1,7 @@
 //! The JSON report contract (DESIGN.md, "JSON report"), pinned in one place. `json` prints
 //! one document; `jsonl` prints one finding object a line.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -13,6 +14,10 @@ use crate::policy::Finding;
 struct Document<'a> {
     version: u32,
     tool: Tool,
+    /// `"full"` or `"shallow"` (a shallow clone: only the fetched commits were read) when
+    /// git history was scanned; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'static str>,
     stats: Stats,
     findings: Vec<FindingJson<'a>>,
     /// Paths that could not be read, and why.
@@ -46,6 +51,9 @@ struct Stats {
     seconds: f64,
     skipped: u64,
     errors: u64,
+    /// Known credentials `--baseline` accepted; absent without a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +70,13 @@ pub(super) struct FindingJson<'a> {
     severity: &'static str,
     reasons: &'a [String],
     remedy: &'a str,
+    /// What an operator needs to find it, none of it secret: `key_id`, `fingerprint`,
+    /// `comment`, `owner`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    handles: BTreeMap<String, &'a str>,
+    /// Where and how to rotate or revoke it: `console`, `cli`, `docs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotate: Option<&'a crate::policy::rotate::Rotation>,
 }
 
 #[derive(Serialize)]
@@ -142,6 +157,8 @@ pub(super) fn finding(f: &Finding, show_secrets: bool) -> FindingJson<'_> {
         severity: f.severity.as_str(),
         reasons: &f.reasons,
         remedy: &f.remedy,
+        handles: f.handles.iter().map(|h| (super::operator::json_key(h.label), h.value.as_str())).collect(),
+        rotate: f.rotate.as_ref(),
     }
 }
 
@@ -154,12 +171,14 @@ fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
     Document {
         version: 1,
         tool: Tool { name: "keyreach", version: env!("CARGO_PKG_VERSION") },
+        history: report.stats.history(),
         stats: Stats {
             files: report.stats.files,
             bytes: report.stats.bytes,
             seconds: (report.stats.seconds * 1000.0).round() / 1000.0,
             skipped: report.stats.skipped_binary + report.stats.skipped_large,
             errors: report.stats.errors,
+            baselined: report.stats.baselined,
         },
         findings: report.findings.iter().map(|f| finding(f, report.show_secrets)).collect(),
         problems: report.problems.iter().map(|p| ProblemJson { path: &p.path, cause: &p.cause }).collect(),

@@ -7,8 +7,12 @@ pub mod audit_text;
 pub mod blocked;
 pub mod html;
 pub mod json;
+mod operator;
 pub mod sarif;
 pub mod text;
+mod words;
+
+pub use words::{article, count};
 
 use std::io::{self, Write};
 
@@ -74,6 +78,11 @@ pub fn write_audit(format: Format, audit: &AuditReport<'_>, out: &mut dyn WriteC
         Format::Html | Format::Jsonl | Format::Sarif => write(format, audit, out),
     }
 }
+
+/// Said on stderr when the history read was a shallow clone's.
+pub const SHALLOW_WARNING: &str = "warning: shallow clone: the history holds only the fetched commits, so secrets \
+    removed before them are missed and older ones are credited to the oldest fetched commit; \
+    run `git fetch --unshallow` (actions/checkout: fetch-depth: 0) to scan it all";
 
 /// A problem as one line for standard error: `path: cause`, both escaped.
 pub fn problem_line(problem: &crate::source::Problem) -> String {

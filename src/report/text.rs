@@ -6,7 +6,7 @@ use std::io;
 
 use termcolor::{Color, ColorSpec, WriteColor};
 
-use super::{Report, escape};
+use super::{Report, count, escape};
 use crate::credentials::Location;
 use crate::policy::{Finding, Severity};
 use crate::scope::words;
@@ -107,15 +107,17 @@ pub(super) fn write_finding(report: &Report<'_>, f: &Finding, out: &mut dyn Writ
     for (i, loc) in f.credential.locations.iter().enumerate() {
         field(out, if i == 0 { "found at" } else { "" }, &location(loc))?;
     }
-    if let Some(part) = &f.credential.companion {
+    if let Some(part) = super::operator::hidden_companion(f) {
         let at = part.locations.first().map(location).unwrap_or_default();
         field(out, "with", &format!("{} {} at {at}", escape(&part.name), escape(&part.value.redacted())))?;
     }
+    super::operator::write_fields(f, out)?;
     field(out, "scope", &scope_line(f))?;
     for (i, reason) in f.reasons.iter().enumerate() {
         field(out, if i == 0 { "why" } else { "" }, &escape(reason))?;
     }
-    field(out, "fix", &escape(&f.remedy))
+    field(out, "fix", &escape(&f.remedy))?;
+    super::operator::write_rotate(f, out)
 }
 
 pub(super) fn field(out: &mut dyn WriteColor, label: &str, value: &str) -> io::Result<()> {
@@ -161,13 +163,20 @@ pub(super) fn scope_line(f: &Finding) -> String {
 
 pub(super) fn footer(report: &Report<'_>, out: &mut dyn WriteColor) -> io::Result<()> {
     let st = report.stats;
-    let mut line = format!("scanned {} files ({}) in {:.2} s", st.files, human_bytes(st.bytes), st.seconds);
+    let mut line =
+        format!("scanned {} ({}) in {:.2} s", count(st.files, "file", "files"), human_bytes(st.bytes), st.seconds);
     let skipped = st.skipped_binary + st.skipped_large;
     if skipped > 0 {
         line.push_str(&format!("; skipped {} binary, {} over the size limit", st.skipped_binary, st.skipped_large));
     }
     if st.errors > 0 {
         line.push_str(&format!("; {} unreadable", st.errors));
+    }
+    if st.shallow_history == Some(true) {
+        line.push_str("; history incomplete (shallow clone)");
+    }
+    if let Some(n) = st.baselined {
+        line.push_str(&format!("; {} accepted by the baseline", count(n, "known credential", "known credentials")));
     }
     styled(out, &dim(), &line)?;
     writeln!(out)

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod db;
 pub mod decode;
 pub mod formats;
+pub mod handles;
 pub mod http;
 pub mod probe;
 pub mod time;
@@ -134,6 +135,9 @@ pub struct Scope {
     pub test_mode: bool,
     /// Public by design (publishable keys, anon JWTs): not a secret at all.
     pub public: bool,
+    /// A private key that is useless without a passphrase keyreach did not find where
+    /// the agent reaches.
+    pub passphrase_protected: bool,
     /// Plain-words facts for the verdict's reasons.
     pub notes: Vec<String>,
     /// A fix specific to what was learned ("replace with a project token scoped to
@@ -188,6 +192,7 @@ impl Scope {
             active: Activity::Unknown,
             test_mode: false,
             public: false,
+            passphrase_protected: false,
             notes: Vec::new(),
             remedy: None,
         }
@@ -294,6 +299,8 @@ pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
     scope.production = spec.production;
     scope.test_mode = spec.test_mode;
     scope.public = spec.public;
+    scope.passphrase_protected =
+        crate::source::home::private_key_passphrase(credential.secret.expose()) == Some(Some(true));
     scope.permissions = spec.permissions.clone();
     scope.notes = spec.notes.clone();
     if spec.destructive.is_some()
@@ -307,6 +314,9 @@ pub fn offline(rule: &Rule, credential: &Credential) -> Scope {
     match spec.decode.as_deref() {
         Some(name) => decode::apply(name, credential, &mut scope),
         None => decode::apply_default(&rule.provider, credential, &mut scope),
+    }
+    if rule.provider == "database" {
+        scope.resources.extend(probe::database_resources(&rule.id, credential.secret.expose()));
     }
     formats::prefix(&rule.provider, credential.secret.expose(), &mut scope);
     tokens::facts(&rule.provider, credential.secret.expose(), &mut scope);

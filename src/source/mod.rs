@@ -6,6 +6,7 @@
 //! Sources know nothing about rules: they hand on bytes and origins.
 
 pub mod agent;
+pub mod archive;
 pub mod env;
 pub mod fs;
 pub mod git;
@@ -33,6 +34,11 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// A file of the scanned workspace or its git content (not a home file or variable).
+    pub fn in_workspace(self) -> bool {
+        !matches!(self, Reach::Home | Reach::Env)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reach::Tracked => "tracked",
@@ -121,6 +127,11 @@ pub struct Stats {
     pub skipped_large: u64,
     /// Paths that could not be read (permission denied, vanished, loops).
     pub errors: u64,
+    /// Known credentials a `--baseline` accepted (not reported); `None` without a baseline.
+    pub baselined: Option<u64>,
+    /// Whether the history read was a shallow clone's (only the fetched commits): `None`
+    /// when no history was read.
+    pub shallow_history: Option<bool>,
 }
 
 impl Stats {
@@ -130,6 +141,15 @@ impl Stats {
         self.skipped_binary += other.skipped_binary;
         self.skipped_large += other.skipped_large;
         self.errors += other.errors;
+        self.shallow_history = match (self.shallow_history, other.shallow_history) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// `"shallow"` or `"full"` when history was read (the JSON `history` field).
+    pub fn history(&self) -> Option<&'static str> {
+        self.shallow_history.map(|s| if s { "shallow" } else { "full" })
     }
 }
 
@@ -140,6 +160,8 @@ pub struct Inventory {
     pub workspace: String,
     /// The home directory read, if any (`--no-home`: none).
     pub home: Option<String>,
+    /// Why no home was read ("--no-home", "$HOME is not set").
+    pub home_note: String,
     /// Credential files, SSH keys and history files found in the home.
     pub home_files: Vec<home::HomeFile>,
     /// Environment variables scanned (`--no-env`: none).

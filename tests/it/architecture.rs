@@ -76,3 +76,42 @@ fn the_import_reader_sees_crate_paths_not_comments() {
     let got: Vec<String> = imports(text).into_iter().collect();
     assert_eq!(got, ["rules", "scope"]);
 }
+
+/// Lines of `text` before its test module (`#[cfg(test)]` followed by `mod tests`), or all
+/// of them when it has none.
+fn lines_before_tests(text: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .position(|w| w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod tests"))
+        .unwrap_or(lines.len())
+}
+
+#[test]
+fn no_source_file_is_over_500_lines_outside_its_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = walkdir::WalkDir::new(root.join("src"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.push(root.join("build.rs"));
+    let mut long = Vec::new();
+    for path in &files {
+        let n = lines_before_tests(&std::fs::read_to_string(path).unwrap());
+        if n > 500 {
+            long.push(format!("{} has {n} lines before its tests", path.strip_prefix(root).unwrap().display()));
+        }
+    }
+    assert!(files.len() > 100, "the walk found the sources: {}", files.len());
+    assert!(long.is_empty(), "split these by concern (ARCHITECTURE.md):\n{}", long.join("\n"));
+}
+
+#[test]
+fn the_line_counter_stops_at_the_test_module_only() {
+    let text = "a\n#[cfg(test)]\nmod catalog;\nb\n#[cfg(test)]\nmod tests {\nc\n}\n";
+    assert_eq!(lines_before_tests(text), 4);
+    assert_eq!(lines_before_tests("a\nb\n"), 2);
+    assert_eq!(lines_before_tests("x\n#[cfg(test)]\nmod tests;\n"), 1);
+}

@@ -201,9 +201,12 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
     assert_eq!(places(protected_key), [place("~/.ssh/id_deploy", "home", false, None)]);
     assert!(protected_key["reasons"][0].as_str().unwrap().starts_with("passphrase-protected"), "{protected_key:#}");
 
-    // Verdicts: nothing planted is within policy (read) except nothing; each has reasons.
+    // Verdicts: everything planted is over policy (read) but the passphrase-protected key,
+    // whose passphrase the agent does not reach; each has reasons.
+    assert_eq!(protected_key["severity"], "medium");
     for f in doc["findings"].as_array().unwrap() {
-        assert!(["critical", "high"].contains(&f["severity"].as_str().unwrap()), "{f:#}");
+        let expected: &[&str] = if f == protected_key { &["medium"] } else { &["critical", "high"] };
+        assert!(expected.contains(&f["severity"].as_str().unwrap()), "{f:#}");
         assert!(!f["reasons"].as_array().unwrap().is_empty());
     }
 
@@ -259,7 +262,7 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
     let summary = &doc["audit"]["summary"];
     let total = doc["findings"].as_array().unwrap().len() as u64;
     assert_eq!(summary["credentials"], total);
-    assert_eq!(summary["over_policy"], total);
+    assert_eq!(summary["over_policy"], total - 1);
     assert_eq!(summary["worst"].as_array().unwrap().len(), 3);
 
     // No secret and no environment value anywhere in the output.
@@ -270,6 +273,94 @@ fn every_place_an_agent_reaches_with_its_reach_label_and_verdict() {
         assert!(!text.contains(secret), "a secret leaked into the report");
         assert!(!stderr(&out).contains(secret));
     }
+}
+
+/// The order a security engineer would rotate in, without `--probe`:
+/// 1. the Stripe live secret key: known offline to be admin on real money in production;
+/// 2. the Railway CLI login session: known to hold the full power of the account (it can
+///    delete volumes and their backups), though which projects are production is unknown;
+/// 3. every credential of unknown scope, counted as a master key (an unscoped key is a
+///    master key until a provider says otherwise) but below those known to be that bad,
+///    among themselves by provider, each saying what `--probe` would learn;
+/// 4. last, the passphrase-protected SSH key: useless without a passphrase the agent does
+///    not reach, so medium and below everything over policy.
+#[test]
+fn audit_ranks_what_is_known_to_be_at_stake_first() {
+    let s = Setup::new();
+    let (doc, _, _) = s.json(&[]);
+    let findings = doc["findings"].as_array().unwrap();
+    let order: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap())).collect();
+    assert_eq!(
+        order,
+        [
+            ("stripe.secret-key-live", "critical"),
+            ("railway.cli-session", "critical"),
+            ("aws.access-key", "critical"),
+            ("github.classic-pat", "critical"),
+            ("github.fine-grained-pat", "critical"),
+            ("github.oauth-token", "critical"),
+            ("huggingface.access-token", "critical"),
+            ("linear.api-key", "critical"),
+            ("npm.access-token", "critical"),
+            ("npm.access-token", "critical"),
+            ("private-key.openssh", "critical"),
+            ("railway.api-token", "critical"),
+            ("railway.project-token", "critical"),
+            ("slack.bot-token", "critical"),
+            ("private-key.openssh-encrypted", "medium"),
+        ]
+    );
+    for f in &findings[2..findings.len() - 1] {
+        assert_eq!(f["scope"]["level"], "unknown", "{f:#}");
+        let reasons: Vec<&str> = f["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+        assert!(
+            reasons.iter().any(|r| r.starts_with("`--probe` would learn") || r.contains("checked by hand")),
+            "{reasons:?}"
+        );
+    }
+    // What an operator needs: the AWS access key id in full (an identifier, never the
+    // secret), and where to rotate each.
+    let aws = finding(&doc, &s.secret("aws.secret-access-key"));
+    let key_id = aws["handles"]["key_id"].as_str().expect("the key id");
+    assert!(key_id.starts_with("AKIA") && key_id.len() == 20, "{aws:#}");
+    assert!(!s.secret("aws.secret-access-key").contains(key_id));
+    assert_eq!(aws["rotate"]["console"], "https://console.aws.amazon.com/iam/home#/users");
+    assert!(aws["rotate"]["cli"].as_str().unwrap().starts_with("aws iam update-access-key"));
+    let text = stdout(&run(&mut s.command()));
+    assert!(text.contains(&format!("key id    {key_id}")), "{text}");
+    assert!(text.contains("rotate    https://dashboard.stripe.com/apikeys"), "{text}");
+    let sarif = stdout(&run(s.command().args(["--format", "sarif"])));
+    assert!(sarif.contains(key_id), "the key id survives the SARIF scrubber");
+    assert!(sarif.contains("Where to rotate or revoke it at aws"), "{sarif}");
+    assert!(!sarif.contains(&s.secret("aws.secret-access-key")));
+    // Targets are per kind of credential, not per provider: the three Railway credentials
+    // reach three different things, and only the live Stripe key's target is production.
+    let graph = &doc["audit"]["graph"];
+    let label = |id: &Value| {
+        graph["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| &t["id"] == id)
+            .map(|t| (t["label"].as_str().unwrap().to_string(), t["production"].as_bool().unwrap()))
+    };
+    let targets_of = |rule: &str| -> Vec<(String, bool)> {
+        let c = graph["credentials"].as_array().unwrap().iter().find(|c| c["rule"] == rule).unwrap();
+        c["targets"].as_array().unwrap().iter().filter_map(label).collect()
+    };
+    let railway: Vec<Vec<(String, bool)>> =
+        ["railway.api-token", "railway.project-token", "railway.cli-session"].iter().map(|r| targets_of(r)).collect();
+    assert!(railway[0] != railway[1] && railway[1] != railway[2] && railway[0] != railway[2], "{railway:?}");
+    assert_eq!(
+        targets_of("railway.project-token"),
+        [("railway project environment the token was made for".into(), false)]
+    );
+    assert_eq!(targets_of("stripe.secret-key-live"), [("stripe account, live mode".into(), true)]);
+    let worst: Vec<&str> =
+        doc["audit"]["summary"]["worst"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let fingerprints: Vec<&str> = findings[..3].iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    assert_eq!(worst, fingerprints);
 }
 
 #[test]
@@ -399,4 +490,30 @@ fn a_missing_home_is_a_usage_error() {
     let out = run(keyreach().arg("audit").arg(s.workspace.path()).arg(s.home.path()));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("audit takes one workspace directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unset_home_is_named_as_the_reason_no_home_was_read() {
+    let s = Setup::new();
+    let audit = |home: Option<&str>, extra: &[&str]| {
+        let mut cmd = keyreach();
+        cmd.arg("audit").arg(s.workspace.path()).args(["--no-env", "--no-history", "--color", "never"]).args(extra);
+        match home {
+            Some(h) => cmd.env("HOME", h),
+            None => cmd.env_remove("HOME"),
+        };
+        let out = run(&mut cmd);
+        assert_eq!(out.status.code().map(|c| c < 2), Some(true), "{}", stderr(&out));
+        crate::util::stdout(&out)
+    };
+    let text = audit(None, &[]);
+    assert!(text.contains("not read ($HOME is not set; --home DIR names one)"), "{text}");
+    assert!(!text.contains("--no-home)"), "{text}");
+    let text = audit(Some("/nonexistent/keyreach-home"), &[]);
+    assert!(text.contains("not read ($HOME (/nonexistent/keyreach-home) is not a directory)"), "{text}");
+    let text = audit(None, &["--no-home"]);
+    assert!(text.contains("not read (--no-home)"), "{text}");
+    let json = audit(None, &["--format", "json"]);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["audit"]["sources"]["home_note"], "$HOME is not set; --home DIR names one", "{json}");
 }

@@ -348,3 +348,111 @@ fn rules_list_and_check() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("rules checked"));
 }
+
+#[test]
+fn fail_on_never_reports_and_exits_zero() {
+    let (dir, _) = scan_repo();
+    let out = run(keyreach().arg("scan").arg(dir.path()).args(["--fail-on", "never"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("CRITICAL (3)"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_pre_commit_flag_says_how_to_get_past_a_blocked_commit() {
+    let (dir, _) = scan_repo();
+    let out = run(keyreach().arg("scan").arg(dir.path()).arg("--pre-commit"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("commit blocked: 3 credentials in the files pre-commit passed"), "{err}");
+    assert!(err.contains("keyreach:allow reason=") && err.contains("keyreach baseline"), "{err}");
+    // A plain failing scan prints only the report, and a passing one nothing on stderr.
+    let out = run(keyreach().arg("scan").arg(dir.path()));
+    assert!(!stderr(&out).contains("commit blocked"), "{}", stderr(&out));
+    let out = run(keyreach().arg("scan").arg(dir.path()).args(["--pre-commit", "--fail-on", "never"]));
+    assert_eq!((out.status.code(), stderr(&out)), (Some(0), String::new()));
+}
+
+#[test]
+fn the_footer_counts_one_file_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("one.txt"), "nothing to see\n").unwrap();
+    let text = stdout(&run(keyreach().arg("scan").arg(dir.path())));
+    assert!(text.contains("scanned 1 file ("), "{text}");
+    std::fs::write(dir.path().join("two.txt"), "nothing either\n").unwrap();
+    let text = stdout(&run(keyreach().arg("scan").arg(dir.path())));
+    assert!(text.contains("scanned 2 files ("), "{text}");
+}
+
+#[test]
+fn other_scanners_markers_allow_their_lines_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = |seed: &str| fake("{{gen:github-crc32:ghp_}}", seed);
+    let (a, b, c, d, e) = (t("gl"), t("ds"), t("dsn"), t("kf"), t("kr"));
+    let text = format!(
+        "one = \"{a}\"  # gitleaks:allow\n\
+         two = \"{b}\"  # pragma: allowlist secret\n\
+         # pragma: allowlist nextline secret\n\
+         three = \"{c}\"\n\
+         four = \"{d}\"  // kingfisher:ignore\n\
+         five = \"{e}\"  # keyreach:allow reason=\"fixture\"\n"
+    );
+    std::fs::write(dir.path().join("fixtures.py"), text).unwrap();
+    let secrets = |extra: &[&str]| {
+        let out = run(keyreach().arg("scan").arg(dir.path()).args(["--format", "json", "--show-secrets"]).args(extra));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<String> =
+            doc["findings"].as_array().unwrap().iter().map(|f| f["secret"].as_str().unwrap().to_string()).collect();
+        found.sort();
+        found
+    };
+    assert_eq!(secrets(&[]), Vec::<String>::new());
+    let mut others = vec![a.clone(), b.clone(), c.clone(), d.clone()];
+    others.sort();
+    assert_eq!(secrets(&["--no-foreign-allow"]), others, "keyreach:allow still counts");
+    let mut all = vec![a, b, c, d, e];
+    all.sort();
+    assert_eq!(secrets(&["--no-inline-allow"]), all);
+}
+
+#[test]
+fn a_dash_scans_standard_input_as_one_bounded_file() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let feed = |input: Vec<u8>, extra: &[&str]| {
+        let mut child = keyreach()
+            .args(["scan", "-", "--format", "json", "--show-secrets"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // The reader may stop early (the size bound): a broken pipe here is fine.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    };
+    let token = fake("{{gen:github-crc32:ghp_}}", "stdin");
+    let out = feed(format!("one\nexport GITHUB_TOKEN={token}\n").into_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loc = &doc["findings"][0]["locations"][0];
+    assert_eq!((loc["path"].as_str(), loc["line"].as_u64()), (Some("<stdin>"), Some(2)), "{doc}");
+    assert_eq!(doc["stats"]["files"], 1);
+
+    // Past --max-file-size, the rest is not read, and that is said.
+    let mut big = vec![b'a'; 1_100_000];
+    big.extend_from_slice(format!("\n{token}\n").as_bytes());
+    let out = feed(big, &["--max-file-size", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("<stdin>: larger than --max-file-size"), "{}", stderr(&out));
+
+    // `-` stands alone.
+    let out = feed(Vec::new(), &["."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("standard input) is scanned alone"), "{}", stderr(&out));
+}

@@ -241,3 +241,65 @@ fn a_generic_secret_only_in_history_or_the_index_is_not_lost_to_a_path_limited_r
     let staged = locations(&report);
     assert_eq!(staged, vec![loc(&format!("{password}x"), "config/next.yml", 2, "staged", None)]);
 }
+
+#[test]
+fn a_shallow_clone_is_said_to_be_one_on_stderr_in_json_and_in_sarif() {
+    let origin = repo();
+    let o = origin.path();
+    let (removed, kept) = (token("shallow-removed"), token("shallow-kept"));
+    write(o, "old.env", &format!("TOKEN={removed}\n"));
+    write(o, "app.env", &format!("TOKEN={kept}\n"));
+    let first = commit_all(o, "add secrets");
+    std::fs::remove_file(o.join("old.env")).unwrap();
+    commit_all(o, "remove one");
+    write(o, "README.md", "hello\n");
+    let tip = commit_all(o, "tip");
+
+    let clones = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", o.display());
+    git(clones.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
+    git(clones.path(), &["clone", "-q", &url, "full"]);
+    let (shallow, full) = (clones.path().join("shallow"), clones.path().join("full"));
+
+    // The shallow clone misses the removed secret and credits the kept one to the tip.
+    let (_, locs, report) = history(&shallow, &[]);
+    assert_eq!(locs, vec![loc(&kept, "app.env", 1, "tracked", Some(&tip))]);
+    assert_eq!(report["history"], "shallow", "{report}");
+    // The full clone has both, each with the commit that really added it.
+    let (_, locs, report) = history(&full, &[]);
+    assert_eq!(
+        locs,
+        vec![loc(&kept, "app.env", 1, "tracked", Some(&first)), loc(&removed, "old.env", 1, "history", Some(&first))]
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(report["history"], "full", "{report}");
+    // Without --history there is no history field.
+    let (_, report) = scan_json(&full, &["scan"]);
+    assert!(report.get("history").is_none(), "{report}");
+
+    let out = crate::util::run(crate::util::keyreach().current_dir(&shallow).args(["scan", "--history"]));
+    let err = crate::util::stderr(&out);
+    assert!(err.contains("warning: shallow clone") && err.contains("git fetch --unshallow"), "{err}");
+    assert!(crate::util::stdout(&out).contains("history incomplete (shallow clone)"));
+    let out = crate::util::run(crate::util::keyreach().current_dir(&full).args(["scan", "--history"]));
+    assert!(!crate::util::stderr(&out).contains("shallow"), "{}", crate::util::stderr(&out));
+    let out = crate::util::run(crate::util::keyreach().current_dir(&shallow).args([
+        "scan",
+        "--history",
+        "--format",
+        "sarif",
+    ]));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["history"], "shallow", "{sarif}");
+    // The audit reads history by default and says the same.
+    let out = crate::util::run(crate::util::keyreach().current_dir(&shallow).args(["audit", "--no-home", "--no-env"]));
+    assert!(
+        crate::util::stdout(&out).contains("only the fetched commits: a shallow clone"),
+        "{}",
+        crate::util::stdout(&out)
+    );
+    assert!(crate::util::stderr(&out).contains("warning: shallow clone"), "{}", crate::util::stderr(&out));
+}

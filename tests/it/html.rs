@@ -129,6 +129,8 @@ fn the_html_report_renders_filters_and_holds_no_secret() {
     for secret in s.labels.iter().map(|l| l.value.as_str()).chain([s.env_token.as_str()]) {
         assert!(!html.contains(secret), "a secret is in the page");
     }
+    // Where to rotate each, as text.
+    assert!(html.contains("<b>rotate</b> dashboard.stripe.com/apikeys"), "no rotation page");
 
     let Some(browser) = chromium() else {
         assert!(std::env::var_os("CI").is_none(), "CI must have chromium (.ci/run installs it)");

@@ -55,6 +55,9 @@ fn the_domains_token_is_an_account_token_and_critical() {
     assert_eq!(f["scope"]["production"], true);
     assert_eq!(f["scope"]["active"], true);
     assert_eq!(f["scope"]["identity"], "dev@example.invalid");
+    // What the operator needs: whose token it is (the probe said) and where to revoke it.
+    assert_eq!(f["handles"]["owner"], "dev@example.invalid");
+    assert_eq!(f["rotate"]["console"], "https://railway.com/account/tokens");
     let reasons = reasons(f);
     assert!(
         reasons.contains(&"account token: reaches all 3 projects, including production".to_string()),

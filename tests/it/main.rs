@@ -1,6 +1,7 @@
 //! Integration tests: one binary, described modules (ripgrep's `tests/tests.rs` layout).
 
 mod architecture;
+mod archives;
 mod audit;
 mod baseline;
 mod cli;

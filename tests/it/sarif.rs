@@ -176,6 +176,8 @@ fn history_findings_are_valid_sarif_and_name_their_commit() {
         severity,
         reasons: vec!["scope unknown: counted as admin access".into()],
         remedy: "Revoke it.".into(),
+        handles: Vec::new(),
+        rotate: None,
     };
     let findings = vec![
         finding(Severity::Critical, vec![location("deploy/old.sh", Reach::History, Some(commit.clone()))]),

@@ -212,6 +212,12 @@ fn run_properties(report: &Report<'_>, kept: usize, total: usize, note: Option<S
             }),
         ),
     ]);
+    if let Some(history) = stats.history() {
+        props.insert("history".to_string(), json!(history));
+    }
+    if let Some(n) = stats.baselined {
+        props.insert("baselined".to_string(), json!(n));
+    }
     if let Some(note) = note {
         props.insert("note".to_string(), json!(note));
     }
@@ -229,7 +235,12 @@ impl Scrubber {
         for f in findings {
             needles.push(String::from_utf8_lossy(f.credential.secret.expose()).into_owned());
             if let Some(c) = &f.credential.companion {
-                needles.push(String::from_utf8_lossy(c.value.expose()).into_owned());
+                let value = String::from_utf8_lossy(c.value.expose()).into_owned();
+                // A companion that is one of the finding's handles (an AWS access key id)
+                // is an identifier the operator needs, not a secret.
+                if !f.handles.iter().any(|h| h.value == value) {
+                    needles.push(value);
+                }
             }
         }
         needles.retain(|n| n.chars().count() >= MIN_SCRUB_LEN);

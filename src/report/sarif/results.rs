@@ -176,6 +176,11 @@ fn result_properties(f: &Finding, primary: &Location, show_secrets: bool) -> sar
     if let Some(commit) = &primary.commit {
         props.insert("commit".to_string(), json!({"id": commit.id, "date": commit.date}));
     }
+    if !f.handles.is_empty() {
+        let handles: BTreeMap<String, &str> =
+            f.handles.iter().map(|h| (h.label.replace(' ', "_"), h.value.as_str())).collect();
+        props.insert("handles".to_string(), json!(handles));
+    }
     if show_secrets {
         let reveal = |s: &crate::credentials::Secret| String::from_utf8_lossy(s.expose()).into_owned();
         props.insert("secret".to_string(), json!(reveal(&f.credential.secret)));

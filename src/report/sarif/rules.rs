@@ -44,11 +44,13 @@ fn descriptor(f: &Finding) -> sarif::ReportingDescriptor {
         .name(rule_name(&f.rule_id))
         .short_description(text_only(format!("{} reachable by an AI agent", f.title)))
         .full_description(text_only(format!(
-            "A {} ({}) is where an AI coding agent working in this repository can read it: in a \
+            "{} {} ({}) is where an AI coding agent working in this repository can read it: in a \
              tracked, untracked, git-ignored or staged file, or in git history. An agent can use \
              whatever it can read, so keyreach judges the credential by what it can do against a \
              least-privilege policy.",
-            f.title, f.provider
+            if crate::report::article(&f.title) == "an" { "An" } else { "A" },
+            f.title,
+            f.provider
         )))
         .help(help(f))
         .default_configuration(sarif::ReportingConfiguration::builder().level(json!(level(f.severity))).build())
@@ -115,6 +117,17 @@ fn help(f: &Finding) -> sarif::MultiformatMessageString {
     for (i, (head, body)) in steps.iter().enumerate() {
         text.push_str(&format!("{}. {head} {body}\n", i + 1));
         markdown.push_str(&format!("{}. **{head}** {body}\n", i + 1));
+    }
+    if let Some(r) = &f.rotate {
+        text.push_str(&format!("\nWhere to rotate or revoke it at {}:\n", f.provider));
+        markdown.push_str(&format!("\n### Where to rotate or revoke it at {}\n\n", f.provider));
+        for (what, value) in [("Console", &r.console), ("Command", &r.cli), ("How", &r.docs)] {
+            if let Some(value) = value {
+                text.push_str(&format!("- {what}: {value}\n"));
+                let shown = if what == "Command" { format!("`{value}`") } else { value.clone() };
+                markdown.push_str(&format!("- **{what}:** {shown}\n"));
+            }
+        }
     }
     let allow = "If it is not a secret, or the risk is accepted, add its fingerprint (the result's \
                  `fingerprint` property) to `[allow] fingerprints` in `keyreach.toml`.";

@@ -46,6 +46,8 @@ fn finding(rule: &str, secret: &str, severity: Severity, locations: Vec<Location
         severity,
         reasons: vec!["scope unknown: counted as admin access".into()],
         remedy: "Revoke it.".into(),
+        handles: Vec::new(),
+        rotate: None,
     }
 }
 

@@ -151,6 +151,22 @@ impl Facts {
     }
 }
 
+/// The host and database a database URL names, as resources (`database:host/…`,
+/// `database:database/…`), known offline from the URL alone: the targets the policy's
+/// `database_hosts` and `databases` match without a probe. Never the user or password.
+pub fn offline_resources(rule_id: &str, secret: &[u8]) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(secret) else { return Vec::new() };
+    if rule_id == "database.password-env" {
+        return Vec::new();
+    }
+    let Ok(login) = target::parse_url(text) else { return Vec::new() };
+    let mut out = vec![resource("database", "host", &login.host())];
+    if let Some(db) = login.database.as_deref().filter(|d| !d.is_empty()) {
+        out.push(resource("database", "database", db));
+    }
+    out
+}
+
 /// The notes the database rules carry offline ("what it can do depends on the grants"):
 /// answered by the probe, so dropped from the scope.
 const OFFLINE_NOTES: &[&str] = &["database login:", "database password:", "a password-only (default user) login"];

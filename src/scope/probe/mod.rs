@@ -75,9 +75,12 @@ mod terraform;
 mod vault;
 
 mod answer;
+mod learns;
 mod session;
 
 pub use answer::*;
+pub use database::offline_resources as database_resources;
+pub use learns::{LEARNS, would_learn};
 pub use session::{Prober, Session};
 
 use super::Scope;

@@ -119,85 +119,11 @@ impl Length {
     }
 }
 
-/// A token alphabet: its regex class, its template directive, its size.
-struct Alphabet {
-    class: &'static str,
-    /// Characters that may not follow the token (so `\b` is not needed).
-    not_after: &'static str,
-    template: &'static str,
-    size: usize,
-    /// A character of the alphabet, for the low-entropy negative example.
-    filler: char,
-}
+mod alphabet;
+#[cfg(test)]
+mod tests;
 
-fn alphabet(name: &str) -> Result<Alphabet, String> {
-    let a = |class, not_after, template, size, filler| Alphabet { class, not_after, template, size, filler };
-    Ok(match name {
-        "hex" => a("[0-9a-f]", "[^0-9A-Za-z]", "hex", 16, 'a'),
-        "HEX" => a("[0-9A-F]", "[^0-9A-Za-z]", "HEX", 16, 'A'),
-        "hex-any" => a("[0-9a-fA-F]", "[^0-9A-Za-z]", "hex", 16, 'a'),
-        "alnum" => a("[A-Za-z0-9]", "[^0-9A-Za-z]", "alnum", 62, 'a'),
-        "lower-alnum" => a("[a-z0-9]", "[^0-9A-Za-z]", "lalnum", 36, 'a'),
-        "upper-alnum" => a("[A-Z0-9]", "[^0-9A-Za-z]", "ualnum", 36, 'A'),
-        "lower" => a("[a-z]", "[^0-9A-Za-z]", "lower", 26, 'a'),
-        "upper" => a("[A-Z]", "[^0-9A-Za-z]", "upper", 26, 'A'),
-        "b64" => a("[A-Za-z0-9+/]", "[^0-9A-Za-z+/]", "b64", 64, 'a'),
-        "b64url" => a("[A-Za-z0-9_-]", "[^0-9A-Za-z_-]", "b64url", 64, 'a'),
-        "digits" => a("[0-9]", "[^0-9A-Za-z]", "digit", 10, '1'),
-        "base32" => a("[A-Z2-7]", "[^0-9A-Za-z]", "base32", 32, 'A'),
-        "uuid" => a("[0-9a-fA-F-]", "[^0-9A-Za-z-]", "uuid", 16, 'a'),
-        "hex-dash" => a("[0-9a-f-]", "[^0-9A-Za-z-]", "hex", 16, 'a'),
-        "alnum-dash" => a("[A-Za-z0-9-]", "[^0-9A-Za-z-]", "alnum", 62, 'a'),
-        "lower-alnum-dash" => a("[a-z0-9-]", "[^0-9A-Za-z-]", "lalnum", 36, 'a'),
-        "upper-alnum-dash" => a("[A-Z0-9-]", "[^0-9A-Za-z-]", "ualnum", 36, 'A'),
-        "alnum-dot" => a("[A-Za-z0-9.]", "[^0-9A-Za-z.]", "alnum", 62, 'a'),
-        "b64url-dot" => a("[A-Za-z0-9_.-]", "[^0-9A-Za-z_.-]", "b64url", 64, 'a'),
-        other => return Err(format!("unknown alphabet {other:?}")),
-    })
-}
-
-/// The regex for the token body, its template, and the lengths an example uses.
-struct Body {
-    regex: String,
-    /// Template for a body of length n (ignored for uuid).
-    template: Box<dyn Fn(usize) -> String>,
-    min: usize,
-    max: usize,
-}
-
-fn token_body(alphabet_name: &str, length: Option<Length>) -> Result<(Alphabet, Body), String> {
-    let a = alphabet(alphabet_name)?;
-    if alphabet_name == "uuid" {
-        let body = Body {
-            regex: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}".into(),
-            template: Box::new(|_| "{{uuid}}".into()),
-            min: 36,
-            max: 36,
-        };
-        return Ok((a, body));
-    }
-    let (min, max) = length.ok_or_else(|| format!("alphabet {alphabet_name} needs a length"))?.bounds();
-    if min < 8 || max < min || max > 512 {
-        return Err(format!("length {min}..{max} must be within 8..512, min first"));
-    }
-    let regex = if min == max { format!("{}{{{min}}}", a.class) } else { format!("{}{{{min},{max}}}", a.class) };
-    let template = a.template;
-    let body = Body { regex, template: Box::new(move |n| format!("{{{{{template}:{n}}}}}")), min, max };
-    Ok((a, body))
-}
-
-/// Minimum Shannon entropy for a random token of `len` characters from `size` symbols:
-/// three quarters of what such a token can carry (less for short tokens, where chance
-/// repeats weigh more), at most 3.5 bits a character.
-fn min_entropy(size: usize, len: usize) -> f64 {
-    let carried = (size.min(len) as f64).log2();
-    let share = match len {
-        24.. => 0.75,
-        12..24 => 0.66,
-        _ => 0.55,
-    };
-    ((carried * share * 10.0).floor() / 10.0).min(3.5)
-}
+use alphabet::{min_entropy, token_body};
 
 const DEFAULT_WORDS: &str = "key|token|secret|credentials?|auth|pat";
 /// Names that hold something other than the credential even though they end in a
@@ -281,7 +207,7 @@ pub fn parse(source: &str, text: &str) -> Result<Catalog, String> {
 /// already have hand-written rule files: the catalog may not repeat them.
 pub fn expand(source: &str, catalog: &Catalog, taken: &[String]) -> Result<String, String> {
     let mut out = format!(
-        "# Generated from rules/catalog/{source} by build.rs (src/rules/catalog.rs). Do not edit:\n# edit the catalog.\n"
+        "# Generated from rules/catalog/{source} by build.rs (src/rules/catalog/). Do not edit:\n# edit the catalog.\n"
     );
     if source != format!("{}.toml", catalog.family) {
         return Err(format!("rules/catalog/{source}: family {:?} must be the file's name", catalog.family));
@@ -508,94 +434,4 @@ fn non_capturing(re: &str) -> String {
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn catalog(text: &str) -> Catalog {
-        parse("t.toml", text).unwrap()
-    }
-
-    #[test]
-    fn names_and_words_expand_to_their_forms() {
-        assert_eq!(alias_regex("alpha_vantage"), "(?:^|[^a-z0-9])alpha[_.-]?vantage|(?-i:[a-z0-9]A)lpha[_.-]?vantage");
-        let mut k = Vec::new();
-        alias_keywords("alpha_vantage", &mut k);
-        assert_eq!(k, ["alphavantage", "alpha_vantage"]);
-        assert_eq!(name_forms("alpha_vantage"), ("ALPHA_VANTAGE".into(), "alphaVantage".into()));
-        assert_eq!(example_word("api[_.-]?key|token"), "api_key");
-        assert_eq!(example_word("credentials?"), "credentials");
-        assert_eq!(non_capturing(r"(api[_.-]?)?key|\(x\)|(?:y)"), r"(?:api[_.-]?)?key|\(x\)|(?:y)");
-        assert!(min_entropy(16, 32) <= 3.0 && min_entropy(62, 40) == 3.5);
-    }
-
-    #[test]
-    fn a_name_must_hold_the_alias_as_a_word_and_end_in_a_credential_word() {
-        let text = "family = \"x\"\n[[provider]]\nid = \"lever\"\nname = \"Lever\"\naliases = [\"lever_api\"]\n\
-                    docs = \"https://lever.invalid\"\nbasis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32 }]\n";
-        let out = expand("x.toml", &catalog(text), &[]).unwrap();
-        let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
-        let assign = regex::RegexBuilder::new(rule.assign.as_deref().unwrap()).case_insensitive(true).build().unwrap();
-        let exclude =
-            regex::RegexBuilder::new(rule.assign_exclude.as_deref().unwrap()).case_insensitive(true).build().unwrap();
-        let named = |name: &str| assign.is_match(name) && !exclude.is_match(name);
-        for name in ["LEVER_API_KEY", "lever_api_token", "myLeverApiKey", "hr.lever-api.secret", "lever_api_key"] {
-            assert!(named(name), "{name}");
-        }
-        for name in ["CLEVER_API_KEY", "cleverApiKey", "LEVER_API_URL", "LEVER_API_KEY_ID", "lever_api_public_key"] {
-            assert!(!named(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn a_companion_is_group_one_of_its_pattern() {
-        let text = "family = \"x\"\n[[provider]]\nid = \"acme\"\nname = \"Acme\"\ndocs = \"https://acme.invalid\"\n\
-                    basis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32, companion = { name = \"app id\", \
-                    words = '(acme[_.-]?)?app[_.-]?id', alphabet = \"hex\", length = 8 } }]\n";
-        let out = expand("x.toml", &catalog(text), &[]).unwrap();
-        let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
-        let pair = regex::Regex::new(&rule.pair.unwrap().pattern).unwrap();
-        let caps = pair.captures("ACME_APP_ID=0a1b2c3d\n").unwrap();
-        assert_eq!(&caps[1], "0a1b2c3d");
-    }
-
-    #[test]
-    fn bad_catalog_entries_are_refused_with_the_provider_named() {
-        let base = "family = \"x\"\n[[provider]]\nname = \"N\"\ndocs = \"https://n.invalid\"\nbasis = \"docs\"\n";
-        let cases = [
-            ("id = \"abc\"\nkinds = [{ alphabet = \"hex\", length = 32 }]", "alias \"abc\" is shorter"),
-            ("id = \"abcd\"\nkinds = [{ alphabet = \"hexx\", length = 32 }]", "unknown alphabet"),
-            ("id = \"abcd\"\nkinds = [{ alphabet = \"hex\" }]", "needs a length"),
-            ("id = \"abcd\"\nkinds = [{ alphabet = \"hex\", length = 32, prefix = \"a_\" }]", "too short"),
-            ("id = \"github\"\nkinds = [{ alphabet = \"hex\", length = 32 }]", "hand-written"),
-        ];
-        for (entry, want) in cases {
-            let text = format!("{base}{entry}\n");
-            let err = expand("x.toml", &catalog(&text), &["github".into()]).unwrap_err();
-            assert!(err.contains(want), "{err}");
-            assert!(err.contains("provider "), "{err}");
-        }
-    }
-
-    #[test]
-    fn a_prefix_kind_is_a_pattern_rule_and_a_plain_kind_an_assignment_rule() {
-        let text = "family = \"x\"\n[[provider]]\nid = \"acme-io\"\nname = \"Acme\"\naliases = [\"acme_io\"]\n\
-                    docs = \"https://acme.invalid/docs\"\nbasis = \"docs\"\n\
-                    kinds = [{ alphabet = \"hex\", length = [32, 40] }, { kind = \"pat\", what = \"access token\", \
-                    prefix = \"acme_pat_\", alphabet = \"alnum\", length = 36 }]\n";
-        let out = expand("x.toml", &catalog(text), &[]).unwrap();
-        let rules = crate::rules::parse_file("generated", &out).unwrap();
-        assert_eq!(rules.len(), 2);
-        assert_eq!(rules[0].id, "acme-io.api-key");
-        assert_eq!(rules[0].keywords, ["acmeio", "acme_io"]);
-        assert_eq!(rules[0].pattern, "[0-9a-f]{32,40}");
-        assert!(rules[0].assign.is_some());
-        assert_eq!(rules[0].aliases, ["acme_io"]);
-        assert_eq!(rules[1].id, "acme-io.pat");
-        assert_eq!(rules[1].title, "Acme access token");
-        assert_eq!(rules[1].keywords, ["acme_pat_"]);
-        assert!(rules[1].assign.is_none());
-    }
 }
