@@ -65,7 +65,10 @@ fn a_file_url_is_cloned_scanned_at_its_history_and_removed() {
     let out = run(isolated(tmp.path()).args(["scan", "--show-secrets", "--format", "json", "--git-url", &url]));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let found = locations(&report(&out));
-    assert!(found.contains(&(secret, format!("{url}/deploy/env.sh"), 1, "history".into(), Some(added))), "{found:?}");
+    assert!(
+        found.contains(&(secret, format!("{url}/deploy/env.sh"), 1, "history".into(), Some(added.clone()))),
+        "{found:?}"
+    );
     assert!(found.iter().any(|l| l.0 == side), "every branch by default: {found:?}");
     assert!(is_empty(tmp.path()), "the clone is removed");
 
@@ -75,6 +78,13 @@ fn a_file_url_is_cloned_scanned_at_its_history_and_removed() {
     let found = locations(&report(&out));
     assert!(!found.iter().any(|l| l.0 == side), "--branch main leaves side out: {found:?}");
     assert_eq!(found.len(), 1);
+    assert!(is_empty(tmp.path()));
+
+    let out = run(isolated(tmp.path())
+        .args(["scan", "--show-secrets", "--format", "json", "--git-url", &url])
+        .args(["--since", &added]));
+    let found = locations(&report(&out));
+    assert_eq!(found.iter().map(|l| l.0.clone()).collect::<Vec<_>>(), [side], "--since: only what came after");
     assert!(is_empty(tmp.path()));
 }
 
