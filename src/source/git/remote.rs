@@ -126,9 +126,20 @@ pub fn clone(raw: &str, options: &CloneOptions, interrupt: &AtomicBool) -> Resul
     });
     // A clone reads no ref-hiding or hook configuration: the user's git config and the
     // environment still choose proxies and credential helpers.
-    let (repo, _) = prepare.fetch_only(gix::progress::Discard, interrupt).map_err(|e| fail(format!("{e:#}")))?;
+    let (repo, _) = prepare.fetch_only(gix::progress::Discard, interrupt).map_err(|e| fail(cause(&e)))?;
     drop(repo);
     Ok(clone)
+}
+
+/// What went wrong, said once: gix's outermost message and the root cause (say, "Connection
+/// refused"), without the chain's debug forms.
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    let (top, root) = (e.to_string(), last.to_string());
+    if std::ptr::addr_eq(last, e) || top.contains(&root) { top } else { format!("{top}: {root}") }
 }
 
 /// Credentials the run knows: the URL's own, and the environment's tokens.
