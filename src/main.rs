@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => {
             let job = Job::Scan { format: args.output.format.into() };
             let to = Destination { hook: args.pre_commit, ..Destination::of(&args.output) };
-            run(cli::scan_overrides(&args), job, to)
+            cli::with_remotes(&args, |overrides| run(overrides, job, to))
         }
         Command::Audit(args) => cli::audit_overrides(&args).and_then(|(overrides, options)| {
             run(overrides, Job::Audit { options, format: args.output.format.into() }, Destination::of(&args.output))

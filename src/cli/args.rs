@@ -159,6 +159,15 @@ pub struct ScanArgs {
     /// Scan what the next commit would record (the index), not the working tree.
     #[arg(long)]
     pub staged: bool,
+    /// Clone the repository at URL (bare, into a temporary directory removed afterwards) and
+    /// scan its history; repeatable. Credentials: the URL's, GITHUB_TOKEN (github.com or
+    /// $GITHUB_SERVER_URL), GITLAB_TOKEN (gitlab.com or $CI_SERVER_HOST), git credential
+    /// helpers; sent over https only (or http to localhost), never printed.
+    #[arg(long = "git-url", value_name = "URL", conflicts_with_all = ["staged", "paths"])]
+    pub git_url: Vec<String>,
+    /// With --git-url: clone only this branch.
+    #[arg(long, value_name = "BRANCH", requires = "git_url")]
+    pub branch: Option<String>,
     /// Run as the pre-commit hook (its entry passes this): a failing scan also says on
     /// stderr how to allow a line or accept what is there with a baseline.
     #[arg(long)]

@@ -54,6 +54,34 @@ pub fn scan_overrides(args: &ScanArgs) -> Overrides {
     }
 }
 
+/// Runs `scan` with its overrides; with `--git-url`, first clones each URL (Ctrl-C stops a
+/// transfer and removes the clones) and scans the clones' history, then removes them.
+pub fn with_remotes<T>(args: &ScanArgs, scan: impl FnOnce(Overrides) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    use keyreach::source::git::remote;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    let mut overrides = scan_overrides(args);
+    if args.git_url.is_empty() {
+        return scan(overrides);
+    }
+    let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::Relaxed);
+        remote::remove_all();
+        std::process::exit(130);
+    });
+    let options = remote::CloneOptions { branch: args.branch.clone() };
+    let mut clones = Vec::new();
+    for url in &args.git_url {
+        clones.push(remote::clone(url, &options, &INTERRUPTED)?);
+    }
+    overrides.paths = clones.iter().map(|c| c.path.clone()).collect();
+    overrides.remotes = clones.iter().map(|c| (c.path.clone(), c.shown.clone())).collect();
+    overrides.history = true;
+    let result = scan(overrides);
+    drop(clones);
+    result
+}
+
 /// `keyreach audit`'s overrides and the sources it reads: one workspace directory, and
 /// `--home` must be a directory.
 pub fn audit_overrides(args: &AuditArgs) -> anyhow::Result<(Overrides, AuditOptions)> {

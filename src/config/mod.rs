@@ -61,6 +61,8 @@ pub struct Overrides {
     pub since: Option<String>,
     /// `--staged`: scan what the next commit would record, not the working tree.
     pub staged: bool,
+    /// `--git-url`: clones to scan (directory, URL shown); see [`GitOptions::remotes`].
+    pub remotes: Vec<(PathBuf, String)>,
     /// `--baseline FILE`: accepted credentials not to report.
     pub baseline: Option<PathBuf>,
     /// Read the workspace's `keyreach.toml` as committed in `HEAD`, ignoring working-tree
@@ -183,6 +185,7 @@ pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
             history: overrides.history || overrides.since.is_some(),
             since: overrides.since,
             staged: overrides.staged,
+            remotes: overrides.remotes,
         },
         baseline: overrides.baseline.as_deref().map(Baseline::read).transpose()?,
     })

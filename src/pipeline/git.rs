@@ -18,7 +18,8 @@ use crate::credentials::{Fingerprint, Sighting};
 use crate::engine::Engine;
 use crate::rules::RuleId;
 use crate::source::git::blobs::{self, BlobEvent};
-use crate::source::git::commits::{self, Introduced, Want};
+use crate::source::git::commits::{self, Introduced};
+use crate::source::git::objects::{Handle, Objects};
 use crate::source::git::{GitRoot, index};
 use crate::source::{CommitRef, Reach};
 
@@ -41,9 +42,10 @@ pub fn staged(settings: &Settings, engine: &Engine, progress: &dyn Progress) -> 
                 }
             }
         }
-        let ids: Vec<ObjectId> = paths.keys().copied().collect();
+        let objects = Objects::open(&root)?;
+        let handles: Vec<Handle> = paths.keys().filter_map(|id| objects.handle(id)).collect();
         let scan = BlobScan::new(settings, engine, Reach::Staged, progress);
-        blobs::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
+        blobs::read_blobs(&objects, &handles, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
         let mut found = scan.finish();
         out.merge(std::mem::take(&mut found.found));
         for (id, s, plain) in found.all() {
@@ -71,32 +73,33 @@ pub fn history(settings: &Settings, engine: &Engine, progress: &dyn Progress) ->
         // missed and older secrets look introduced by the oldest one. Said, not hidden.
         let shallow = root.repo.to_thread_local().is_shallow().unwrap_or(false);
         out.stats.merge(&crate::source::Stats { shallow_history: Some(shallow), ..Default::default() });
-        let (commits, hits, introduced) = match settings.git.since.as_deref() {
+        let objects = Objects::open(&root)?;
+        let (max, threads) = (settings.walk.max_file_size, settings.walk.threads);
+        let scan = BlobScan::new(settings, engine, Reach::History, progress);
+        let commits = match settings.git.since.as_deref() {
             None => {
-                let scan = BlobScan::new(settings, engine, Reach::History, progress);
-                blobs::scan_object_database(&root, settings.walk.threads, || scan.visitor())?;
-                let mut found = scan.finish();
-                out.merge(std::mem::take(&mut found.found));
-                if found.hits.is_empty() {
-                    continue;
-                }
-                let commits = commits::commits(&root, None)?;
-                let targets: HashSet<ObjectId> = found.hits.iter().map(|(id, _)| *id).collect();
-                let introduced = commits::introductions(&root, &commits, Want::Only(&targets))?;
-                (commits, found, introduced)
+                blobs::scan_packs(&objects, max, threads, || scan.visitor())?;
+                None
             }
             Some(rev) => {
-                let commits = commits::commits(&root, Some(rev))?;
-                let introduced = commits::introductions(&root, &commits, Want::All)?;
-                let ids: Vec<ObjectId> = introduced.keys().copied().collect();
-                let scan = BlobScan::new(settings, engine, Reach::History, progress);
-                blobs::read_blobs(&root, &ids, settings.walk.max_file_size, settings.walk.threads, || scan.visitor());
-                let mut found = scan.finish();
-                out.merge(std::mem::take(&mut found.found));
-                (commits, found, introduced)
+                let commits = commits::commits(&root, &objects, Some(rev))?;
+                let new = commits::new_blobs(&root, &objects, &commits)?;
+                blobs::read_blobs(&objects, &new, max, threads, || scan.visitor());
+                Some(commits)
             }
         };
-        let placed = Placement { settings, engine, excludes: &excludes, root_index: n, root: &root };
+        let mut hits = scan.finish();
+        out.merge(std::mem::take(&mut hits.found));
+        if hits.hits.is_empty() {
+            continue;
+        }
+        let commits = match commits {
+            Some(commits) => commits,
+            None => commits::commits(&root, &objects, None)?,
+        };
+        let targets: HashSet<ObjectId> = hits.hits.iter().map(|(id, _)| *id).collect();
+        let introduced = commits::introductions(&root, &objects, &commits, &targets)?;
+        let placed = Placement { settings, engine, excludes: &excludes, root_index: n, root: &root, objects: &objects };
         out.sightings.extend(placed.first_introductions(&commits, hits, &introduced));
     }
     Ok(out)
@@ -109,6 +112,7 @@ struct Placement<'a> {
     excludes: &'a globset::GlobSet,
     root_index: usize,
     root: &'a GitRoot,
+    objects: &'a Objects,
 }
 
 impl Placement<'_> {
@@ -131,7 +135,8 @@ impl Placement<'_> {
                 continue;
             }
             let path = display(self.settings, self.root_index, rel);
-            let commit = commit_refs.entry(intro.commit).or_insert_with(|| commits.list[intro.commit].to_ref());
+            let commit =
+                commit_refs.entry(intro.commit).or_insert_with(|| commits.commit_ref(self.objects, intro.commit));
             place(&mut s, &path, Some(commit.clone()));
             if found.keep(self.engine, &id, &s, plain, &path) {
                 placed.push((intro.commit, Fingerprint::of(s.secret.expose()), s));
@@ -181,6 +186,10 @@ pub fn fold(mut worktree: Vec<Sighting>, history: Vec<Sighting>) -> Vec<Sighting
 /// joined to the root as given.
 fn display(settings: &Settings, n: usize, rel: &BStr) -> String {
     let rel = rel.to_str_lossy();
+    let remote = settings.git.remotes.iter().find(|(dir, _)| settings.walk.roots.get(n) == Some(dir));
+    if let Some((_, url)) = remote {
+        return format!("{}/{rel}", url.trim_end_matches('/'));
+    }
     match settings.walk.roots.as_slice() {
         [only] if only.is_dir() => rel.into_owned(),
         roots => {
@@ -298,10 +307,15 @@ struct BlobWorker<'a> {
 impl BlobWorker<'_> {
     fn handle(&mut self, event: BlobEvent<'_>) {
         match event {
-            BlobEvent::Blob { id, data } => {
+            BlobEvent::Blob(blob) => {
                 let max = self.scan.settings.walk.max_file_size;
-                let found = self.scanner.blob(data, self.scan.reach, max, self.scan.progress);
-                let id = id.to_owned();
+                let found = self.scanner.blob(blob.data, self.scan.reach, max, self.scan.progress);
+                if found.hits.is_empty() {
+                    return;
+                }
+                let Some(id) = blob.id() else {
+                    return self.scanner.found.problem("git", "a blob's SHA-1 collision detection failed");
+                };
                 self.local.hits.extend(found.hits.into_iter().map(|s| (id, s)));
                 if !found.scoped.is_empty() {
                     self.local.plain.extend(found.plain.into_iter().map(|s| (id, s)));

@@ -100,7 +100,11 @@ pub fn scan(settings: &Settings, rules: Arc<RuleSet>, progress: &dyn Progress) -
         let found = git::staged(settings, &engine, progress)?;
         return Ok(Outcome::finish(settings, &rules, started, found, inventory));
     }
-    let walked = walk::walk_roots(settings, &engine, progress)?;
+    // A clone of a remote repository (`--git-url`) is bare: its history is its content.
+    let walked = match settings.git.remotes.is_empty() {
+        true => walk::walk_roots(settings, &engine, progress)?,
+        false => walk::Walked::default(),
+    };
     let mut found = walked.found;
     if let [root] = settings.walk.roots.as_slice() {
         if root.is_dir() {

@@ -17,6 +17,7 @@ use super::scanner::{Gathered, Scanner};
 
 /// What the walk saw: sightings labelled with their reach, and the `.aiexclude` files met
 /// on the way (agent ignore files that apply in any directory).
+#[derive(Default)]
 pub struct Walked {
     pub found: Gathered,
     pub agent_files: Vec<PathBuf>,

@@ -27,6 +27,7 @@ mod probes;
 mod props;
 mod quality;
 mod readonly;
+mod remote;
 mod sarif;
 mod staged;
 mod trust;

@@ -1,12 +1,15 @@
 //! Git content with `gix` (never the `git` binary), split by concern: [`worktree`] labels
 //! work-tree files tracked, untracked or ignored; [`index`] lists what the next commit would
 //! record; [`commits`] walks the history and finds which commit and path introduced a blob;
-//! [`blobs`] reads blob contents (whole packs in pack order, or a given list). This file
+//! [`blobs`] reads blob contents (whole packs as delta forests, or a given list), both over
+//! [`objects`], the object reader whose memory does not grow with the repository. This file
 //! finds the repository a scan root is in. Nothing here writes to a repository.
 
 pub mod blobs;
 pub mod commits;
 pub mod index;
+pub mod objects;
+pub mod remote;
 #[cfg(test)]
 mod testrepo;
 pub mod worktree;
@@ -25,6 +28,9 @@ pub struct GitOptions {
     pub since: Option<String>,
     /// Scan the staged index instead of the working tree (`--staged`).
     pub staged: bool,
+    /// Roots that are clones of remote repositories (`--git-url`): the clone's directory
+    /// and the URL locations show (without credentials). Their history alone is scanned.
+    pub remotes: Vec<(PathBuf, String)>,
 }
 
 /// Something about a repository that stops a git scan; the message names the cause.
