@@ -109,16 +109,8 @@ pub struct InlineAllow<'a> {
 /// The allow comment on `line`, if it has one. `keyreach:allowed` or `keyreach:allow-x`
 /// are other words and do not count.
 pub fn inline_allow(line: &[u8]) -> Option<InlineAllow<'_>> {
-    let mut from = 0;
-    while let Some(found) = memchr::memmem::find(&line[from..], ALLOW_MARK) {
-        let end = from + found + ALLOW_MARK.len();
-        let word_ends = line.get(end).is_none_or(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')));
-        if word_ends {
-            return Some(InlineAllow { reason: allow_reason(&line[end..]) });
-        }
-        from = end;
-    }
-    None
+    let end = markers::word_end(line, ALLOW_MARK, memchr::memmem::find)?;
+    Some(InlineAllow { reason: allow_reason(&line[end..]) })
 }
 
 /// `reason="..."` right after the marker (spaces allowed around `=`).

@@ -17,7 +17,9 @@ const NEXT_LINE: &[u8] = b"pragma: allowlist nextline secret";
 
 /// Whether `buf` may hold a marker: a cheap test before looking at lines.
 pub(super) fn any_in(buf: &[u8]) -> bool {
-    [&b"gitleaks:"[..], b"allowlist", b"kingfisher:"].iter().any(|p| find_ignoring_case(buf, p).is_some())
+    [&b"gitleaks:"[..], b"allowlist", b"kingfisher:"]
+        .iter()
+        .any(|p| buf.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p)))
 }
 
 /// Whether a marker allows the line `buf[start..end]`: one on it, or a next-line marker on
@@ -36,19 +38,21 @@ pub(super) fn allows(buf: &[u8], start: usize, end: usize) -> bool {
 /// `marker` in `line` not followed by a letter, digit, `_` or `-` (`gitleaks:allowed` is
 /// another word).
 fn has_word(line: &[u8], marker: &[u8]) -> bool {
+    word_end(line, marker, |hay, m| hay.windows(m.len()).position(|w| w.eq_ignore_ascii_case(m))).is_some()
+}
+
+/// Where the first whole-word `marker` in `line` ends, as `find` locates it (exact or ignoring
+/// case): a word ends before anything but a letter, digit, `_` or `-`.
+pub(super) fn word_end(line: &[u8], marker: &[u8], find: impl Fn(&[u8], &[u8]) -> Option<usize>) -> Option<usize> {
     let mut from = 0;
-    while let Some(found) = find_ignoring_case(&line[from..], marker) {
+    while let Some(found) = find(&line[from..], marker) {
         let end = from + found + marker.len();
         if line.get(end).is_none_or(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))) {
-            return true;
+            return Some(end);
         }
         from = end;
     }
-    false
-}
-
-fn find_ignoring_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    None
 }
 
 #[cfg(test)]

@@ -161,13 +161,7 @@ impl Lexer<'_> {
                 '\'' => {
                     word.started = true;
                     self.at += 1;
-                    while let Some(c) = self.peek(0) {
-                        self.at += 1;
-                        if c == '\'' {
-                            break;
-                        }
-                        word.text.push(c);
-                    }
+                    self.single_quoted(&mut word.text);
                 }
                 '"' => {
                     word.started = true;
@@ -278,6 +272,17 @@ impl Lexer<'_> {
     }
 
     /// Inside `"…"`: `$` and backquotes expand, `\` escapes a few characters.
+    /// The rest of a `'…'` (after the opening quote): taken literally up to the closing one.
+    fn single_quoted(&mut self, text: &mut String) {
+        while let Some(c) = self.peek(0) {
+            self.at += 1;
+            if c == '\'' {
+                return;
+            }
+            text.push(c);
+        }
+    }
+
     fn double_quoted(&mut self, word: &mut Building, parsed: &mut Parsed) {
         while let Some(c) = self.peek(0) {
             match c {
@@ -340,13 +345,7 @@ impl Lexer<'_> {
             }
             Some('\'') => {
                 self.at += 1;
-                while let Some(c) = self.peek(0) {
-                    self.at += 1;
-                    if c == '\'' {
-                        break;
-                    }
-                    word.text.push(c);
-                }
+                self.single_quoted(&mut word.text);
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 let start = self.at;
