@@ -41,7 +41,7 @@ pub mod srv;
 
 use crate::scope::http::ProbeError;
 
-pub use net::{NetOptions, Stream, Verify};
+pub use net::{NetOptions, Stream, TlsMode, Verify};
 
 /// A statement or command a database probe may send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,8 @@ use std::io::{Read, Write};
 
 use ring::digest;
 
-use super::{Dialer, Sent, Stream, Verify, check};
+pub use super::TlsMode;
+use super::{Dialer, Sent, Stream, check};
 use crate::scope::http::ProbeError;
 
 const CLIENT_LONG_PASSWORD: u32 = 0x1;
@@ -30,30 +31,6 @@ const CLIENT_PLUGIN_AUTH_LENENC: u32 = 0x20_0000;
 /// utf8mb4_general_ci: known to MySQL 5.5+ and every MariaDB.
 const CHARSET_UTF8MB4: u8 = 45;
 const MAX_PACKET: u32 = 1 << 24;
-
-/// TLS wishes, from the credential's URL (`ssl-mode`, `ssl`, `sslaccept`, `tls`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    Disabled,
-    /// TLS if the server offers it, any certificate (the `mysql` client's default).
-    Preferred,
-    Required,
-    /// The certificate must chain to a public root and name the host.
-    Verify,
-}
-
-impl TlsMode {
-    /// Reads a URL parameter's value (`ssl-mode=REQUIRED`, `ssl=true`, `tls=skip-verify`, ...).
-    pub fn parse(value: &str) -> Option<TlsMode> {
-        Some(match value.to_ascii_lowercase().replace('-', "_").as_str() {
-            "disabled" | "disable" | "false" | "0" => TlsMode::Disabled,
-            "preferred" | "prefer" => TlsMode::Preferred,
-            "required" | "require" | "true" | "1" | "skip_verify" | "accept_invalid_certs" => TlsMode::Required,
-            "verify_ca" | "verify_identity" | "strict" => TlsMode::Verify,
-            _ => return None,
-        })
-    }
-}
 
 pub struct Login<'a> {
     pub host: &'a str,
@@ -135,17 +112,7 @@ impl Session {
         }
         let mut caps = wanted & hello.capabilities;
         let offers_tls = hello.capabilities & CLIENT_SSL != 0;
-        let tls = match (login.tls, offers_tls) {
-            (TlsMode::Disabled, _) | (TlsMode::Preferred, false) => None,
-            (TlsMode::Preferred | TlsMode::Required, true) => Some(Verify::EncryptOnly),
-            (TlsMode::Verify, true) => Some(Verify::Full),
-            (_, false) => {
-                return Err(ProbeError::Network(format!(
-                    "{}: the server does not offer TLS, which the URL requires",
-                    self.host()
-                )));
-            }
-        };
+        let tls = login.tls.on_offer(offers_tls, &self.host())?;
         if let Some(verify) = tls {
             caps |= CLIENT_SSL;
             let mut request = Vec::with_capacity(32);

@@ -87,6 +87,54 @@ pub enum Verify {
     EncryptOnly,
 }
 
+/// What a credential's URL asks of TLS: libpq's `sslmode`, MySQL's `ssl-mode`, `ssl`, `tls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    Disabled,
+    /// TLS if the server offers it, any certificate (libpq's and the `mysql` client's default).
+    Preferred,
+    Required,
+    /// The certificate must chain to a public root and name the host.
+    Verify,
+}
+
+impl TlsMode {
+    /// A MySQL/MariaDB URL parameter's value (`ssl-mode=REQUIRED`, `ssl=true`, `tls=skip-verify`, ...).
+    pub fn parse(value: &str) -> Option<TlsMode> {
+        Some(match value.to_ascii_lowercase().replace('-', "_").as_str() {
+            "disabled" | "disable" | "false" | "0" => TlsMode::Disabled,
+            "preferred" | "prefer" => TlsMode::Preferred,
+            "required" | "require" | "true" | "1" | "skip_verify" | "accept_invalid_certs" => TlsMode::Required,
+            "verify_ca" | "verify_identity" | "strict" => TlsMode::Verify,
+            _ => return None,
+        })
+    }
+
+    /// libpq's `sslmode` (`allow` counts as `prefer`; `verify-ca` as `verify-full`).
+    pub fn from_sslmode(text: &str) -> Option<TlsMode> {
+        Some(match text {
+            "disable" => TlsMode::Disabled,
+            "allow" | "prefer" => TlsMode::Preferred,
+            "require" => TlsMode::Required,
+            "verify-ca" | "verify-full" => TlsMode::Verify,
+            _ => return None,
+        })
+    }
+
+    /// The TLS to start once the server said whether it offers it; `None` for plain text,
+    /// `Err` naming the cause when the URL requires TLS the server does not offer.
+    pub fn on_offer(self, offered: bool, host: &str) -> Result<Option<Verify>, ProbeError> {
+        match (self, offered) {
+            (TlsMode::Disabled, _) | (TlsMode::Preferred, false) => Ok(None),
+            (TlsMode::Preferred | TlsMode::Required, true) => Ok(Some(Verify::EncryptOnly)),
+            (TlsMode::Verify, true) => Ok(Some(Verify::Full)),
+            (_, false) => {
+                Err(ProbeError::Network(format!("{host}: the server does not offer TLS, which the URL requires")))
+            }
+        }
+    }
+}
+
 /// A connection: plain TCP or rustls over it, with a deadline and a read budget.
 pub struct Stream {
     inner: Inner,

@@ -15,34 +15,11 @@ use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, Scr
 use postgres_protocol::message::backend::{ErrorResponseBody, Message};
 use postgres_protocol::message::frontend;
 
-use super::{Dialer, Sent, Stream, Verify, check};
+use super::{Dialer, Sent, Stream, TlsMode, check};
 use crate::scope::http::ProbeError;
 
 /// The startup `options` every probe session carries: nothing in it can write.
 pub const READ_ONLY_OPTIONS: &str = "-c default_transaction_read_only=on";
-
-/// `sslmode`, as libpq reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
-    Disable,
-    /// `allow` and `prefer` (libpq's default): TLS if the server offers it.
-    Prefer,
-    Require,
-    /// `verify-ca` and `verify-full`: the certificate must chain to a public root.
-    Verify,
-}
-
-impl SslMode {
-    pub fn parse(text: &str) -> Option<SslMode> {
-        Some(match text {
-            "disable" => SslMode::Disable,
-            "allow" | "prefer" => SslMode::Prefer,
-            "require" => SslMode::Require,
-            "verify-ca" | "verify-full" => SslMode::Verify,
-            _ => return None,
-        })
-    }
-}
 
 /// What to log in with.
 pub struct Login<'a> {
@@ -51,7 +28,7 @@ pub struct Login<'a> {
     pub user: &'a str,
     pub password: &'a str,
     pub database: &'a str,
-    pub ssl: SslMode,
+    pub ssl: TlsMode,
 }
 
 /// A logged-in session.
@@ -83,8 +60,8 @@ impl Session {
         self.stream.write_all(bytes).and_then(|()| self.stream.flush()).map_err(|e| self.stream.error(&e))
     }
 
-    fn negotiate_tls(&mut self, mode: SslMode) -> Result<(), ProbeError> {
-        if mode == SslMode::Disable {
+    fn negotiate_tls(&mut self, mode: TlsMode) -> Result<(), ProbeError> {
+        if mode == TlsMode::Disabled {
             return Ok(());
         }
         let mut buf = BytesMut::new();
@@ -92,15 +69,14 @@ impl Session {
         self.write(&buf)?;
         let mut answer = [0u8; 1];
         self.stream.read_exact(&mut answer).map_err(|e| self.stream.error(&e))?;
-        match (answer[0], mode) {
-            (b'S', SslMode::Verify) => self.stream.start_tls(Verify::Full),
-            (b'S', _) => self.stream.start_tls(Verify::EncryptOnly),
-            (b'N', SslMode::Prefer) => Ok(()),
-            (b'N', _) => Err(ProbeError::Network(format!(
-                "{}: the server does not offer TLS, which sslmode requires",
-                self.host()
-            ))),
-            _ => Err(ProbeError::Unexpected(format!("{}: not a PostgreSQL server", self.host()))),
+        let offered = match answer[0] {
+            b'S' => true,
+            b'N' => false,
+            _ => return Err(ProbeError::Unexpected(format!("{}: not a PostgreSQL server", self.host()))),
+        };
+        match mode.on_offer(offered, &self.host())? {
+            Some(verify) => self.stream.start_tls(verify),
+            None => Ok(()),
         }
     }
 

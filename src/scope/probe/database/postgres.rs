@@ -12,7 +12,8 @@ use super::Facts;
 use super::target::DbLogin;
 use crate::scope::Level;
 use crate::scope::db::Dialer;
-use crate::scope::db::postgres::{Login, Session, SslMode};
+use crate::scope::db::TlsMode;
+use crate::scope::db::postgres::{Login, Session};
 use crate::scope::http::ProbeError;
 
 pub const BEGIN: &str = "BEGIN READ ONLY";
@@ -47,9 +48,9 @@ const POWERFUL_ROLES: &[(&str, &str, Level, bool)] = &[
 
 pub fn probe(dialer: &Dialer, login: &DbLogin) -> Result<Facts, ProbeError> {
     let ssl = match login.param("sslmode").or(login.param("ssl")) {
-        Some("true") | Some("1") => SslMode::Require,
-        Some(mode) => SslMode::parse(mode).unwrap_or(SslMode::Prefer),
-        None => SslMode::Prefer,
+        Some("true") | Some("1") => TlsMode::Required,
+        Some(mode) => TlsMode::from_sslmode(mode).unwrap_or(TlsMode::Preferred),
+        None => TlsMode::Preferred,
     };
     let database = login.database.clone().unwrap_or_else(|| login.user.clone());
     let (host, port) = login.hosts[0].clone();
