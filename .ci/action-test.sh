@@ -11,20 +11,8 @@ action=$repo/scripts/action.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-check() { # check NAME COMMAND...: counts a check that passes when COMMAND succeeds
-  local name=$1
-  shift
-  if "$@"; then pass; else fail "$name"; fi
-}
+# shellcheck source=.ci/checks.sh
+. "$repo/.ci/checks.sh"
 
 # A made-up key: the rule prefix and 24 random lowercase letters and digits (the formats
 # fixtures/sarif/keyreach.toml declares). Nothing here is a real provider's format.
@@ -392,5 +380,4 @@ check "a full clone does not warn" lacks "$run_dir/stdout" "shallow"
 history_step "$tmp/shallow" ""
 check "a shallow clone without --history does not warn" lacks "$run_dir/stdout" "shallow"
 
-echo "action-test: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_done action-test

@@ -12,20 +12,8 @@ release=$repo/scripts/release.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-check() { # check NAME COMMAND...: counts a check that passes when COMMAND succeeds
-  local name=$1
-  shift
-  if "$@"; then pass; else fail "$name"; fi
-}
+# shellcheck source=.ci/checks.sh
+. "$repo/.ci/checks.sh"
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -n 1)
@@ -167,5 +155,4 @@ check "the README names the version a tag would release (pre-commit rev, Action,
   bash "$release" check-tag "v$version"
 check "a tag other than the crate's version is refused" bash -c "! bash '$release' check-tag v999.0.0 2>/dev/null"
 
-echo "release-test: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_done release-test

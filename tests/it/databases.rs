@@ -13,6 +13,7 @@
 
 use std::path::Path;
 
+use keyreach::scope::db::Statement;
 use serde_json::Value;
 
 use crate::dbservers::{Mariadb, Postgres, Redis};
@@ -203,15 +204,10 @@ fn postgres_logins_are_judged_by_a_real_server() {
 
     // The trap check: every session ran only declared statements, from BEGIN READ ONLY to
     // ROLLBACK; nothing changed.
-    let declared: Vec<&str> = keyreach::scope::probe::find("database")
-        .unwrap()
-        .statements()
-        .iter()
-        .filter_map(|s| match s {
-            keyreach::scope::db::Statement::Postgres(sql) => Some(*sql),
-            _ => None,
-        })
-        .collect();
+    let declared = declared_sql(|s| match s {
+        Statement::Postgres(sql) => Some(*sql),
+        _ => None,
+    });
     let log = pg.log();
     let mut sessions: Vec<(String, Vec<String>)> = Vec::new();
     for line in log.lines().filter(|l| l.starts_with("127.0.0.1(")) {
@@ -363,15 +359,10 @@ fn mariadb_logins_are_judged_by_a_real_server() {
     assert_eq!(at(&found, "docker-compose.yml", 7)["severity"], "high");
 
     // The trap check: every TCP session ran SHOW GRANTS and the SCHEMATA query, then quit.
-    let declared: Vec<&str> = keyreach::scope::probe::find("database")
-        .unwrap()
-        .statements()
-        .iter()
-        .filter_map(|s| match s {
-            keyreach::scope::db::Statement::Mysql(sql) => Some(*sql),
-            _ => None,
-        })
-        .collect();
+    let declared = declared_sql(|s| match s {
+        Statement::Mysql(sql) => Some(*sql),
+        _ => None,
+    });
     let sessions = db.tcp_sessions();
     assert_eq!(sessions.len(), 4 * 2, "{sessions:#?}");
     for (user, commands) in &sessions {
@@ -579,7 +570,7 @@ fn mongodb_logins_are_judged_through_the_wire_protocol() {
             assert_eq!(r.db, "admin", "{r:?}");
         }
         let fits = declared.iter().any(|d| match d {
-            keyreach::scope::db::Statement::Mongo(command, keys) => {
+            Statement::Mongo(command, keys) => {
                 *command == r.command && r.keys.iter().skip(1).all(|k| k == "$db" || keys.contains(&k.as_str()))
             }
             _ => false,
@@ -587,4 +578,10 @@ fn mongodb_logins_are_judged_through_the_wire_protocol() {
         assert!(fits, "undeclared command or key reached MongoDB: {r:?}");
     }
     assert_no_password(root, &[&pw[0], &pw[1], &pw[2], &wrong]);
+}
+
+/// The SQL statements the database probe declares for one dialect: the trap checks compare
+/// what a server logged with these.
+fn declared_sql(dialect: fn(&Statement) -> Option<&'static str>) -> Vec<&'static str> {
+    keyreach::scope::probe::find("database").unwrap().statements().iter().filter_map(dialect).collect()
 }
