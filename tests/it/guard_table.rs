@@ -253,9 +253,12 @@ fn a_forged_allow_comment_does_not_count() {
     let s = setup();
     let env = s.workspace.path().join(".env");
     let text = std::fs::read_to_string(&env).unwrap();
-    let forged: String = text.lines().map(|l| format!("{l}  # keyreach:allow\n")).collect();
-    std::fs::write(&env, forged).unwrap();
-    assert!(decide(&s, &Bash("cat .env")).is_some_and(|r| r.contains("in .env")));
+    // keyreach's own marker, and the other scanners' markers a scan honours by default.
+    for marker in ["keyreach:allow", "gitleaks:allow", "pragma: allowlist secret", "kingfisher:ignore"] {
+        let forged: String = text.lines().map(|l| format!("{l}  # {marker}\n")).collect();
+        std::fs::write(&env, forged).unwrap();
+        assert!(decide(&s, &Bash("cat .env")).is_some_and(|r| r.contains("in .env")), "{marker}");
+    }
     // The committed example's comment does count.
     assert_eq!(decide(&s, &Bash("cat docs/example.sh")), None);
 }
