@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the .ci/*-test.sh scripts: PyYAML for the workflow checks, and a tally of named
 # checks that `checks_done NAME` prints and turns into the exit status.
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
