@@ -344,6 +344,10 @@ fn whitespace_form_allowed(buf: &[u8], name: &Range<usize>) -> bool {
     if trimmed.eq_ignore_ascii_case(b"ENV ") || trimmed.eq_ignore_ascii_case(b"ARG ") {
         return true;
     }
+    // fish: `set -x NAME value`, `set -gx NAME value`.
+    if [&b"set -x "[..], b"set -gx ", b"set -Ux ", b"set -xg ", b"set -g "].contains(&trimmed) {
+        return true;
+    }
     // C and Arduino sketches: `#define BLYNK_AUTH_TOKEN "…"`.
     if trimmed.starts_with(b"#define ") && trimmed[b"#define ".len()..].iter().all(|&b| is_blank(b)) {
         return true;
@@ -377,11 +381,8 @@ fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
     }
     // A string inside a string: a notebook's source lines (`token = \"…\"`).
     if first == b'\\' && buf.get(i + 1).is_some_and(|&b| matches!(b, b'"' | b'\'')) {
-        let quote = [b'\\', buf[i + 1]];
-        let ceil = (i + 2 + MAX_VALUE).min(buf.len());
-        let end = i + 2 + memchr::memmem::find(&buf[i + 2..ceil], &quote)?;
-        let value = i + 2..end;
-        return (!buf[value.clone()].contains(&b'\n')).then_some((value, true));
+        let end = inner_string_end(buf, i + 2, buf[i + 1])?;
+        return Some((i + 2..end, true));
     }
     let ceil = (i + MAX_VALUE).min(buf.len());
     let mut end = i;
@@ -393,6 +394,28 @@ fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
         end -= 1;
     }
     (end > i).then_some((i..end, false))
+}
+
+/// Where a string written inside another string ends (`\"a\\\"b\"`, a notebook's or a
+/// JSON-in-a-string's inner literal starting at `from`): at the `\` of a `\"` that closes
+/// it. A run of `n` backslashes before the quote closes the inner string when the outer
+/// unescaping leaves an unescaped quote, that is when `n % 4 == 1`.
+fn inner_string_end(buf: &[u8], from: usize, quote: u8) -> Option<usize> {
+    let ceil = (from + MAX_VALUE).min(buf.len());
+    let mut run = 0;
+    for (i, &b) in buf.iter().enumerate().take(ceil).skip(from) {
+        match b {
+            b'\\' => {
+                run += 1;
+                continue;
+            }
+            b'\n' => return None,
+            b if b == quote && run % 4 == 1 => return Some(i - 1),
+            _ => {}
+        }
+        run = 0;
+    }
+    None
 }
 
 fn ends_bare_value(b: u8) -> bool {
@@ -483,6 +506,9 @@ mod tests {
             ("const t = process.env.ZORBIX_TOKEN || \"k3J9xQ2m\";", "k3J9xQ2m"),
             ("$t = $_ENV['ZORBIX_TOKEN'] ?? 'k3J9xQ2m';", "k3J9xQ2m"),
             ("\"source\": [\"import os\\n\", \"    token = \\\"k3J9xQ2m\\\"\\n\"]", "k3J9xQ2m"),
+            ("cfg = \"token: \\\"a\\\\\\\"b\\\"\"", "a\\\\\\\"b"),
+            ("\"source\": [\"zorbix.token = \\\"k3J9xQ2m\\\"\\n\"]", "k3J9xQ2m"),
+            ("set -gx ZORBIX_TOKEN k3J9xQ2m", "k3J9xQ2m"),
         ] {
             let kw = if text.contains("TOKEN") { "TOKEN" } else { "token" };
             assert_eq!(pair(text, kw).map(|(_, v)| v).as_deref(), Some(want), "{text}");

@@ -215,7 +215,9 @@ fn is_password_hash(text: &str) -> bool {
         &["$2a$", "$2b$", "$2y$", "$argon2", "$1$", "$5$", "$6$", "$apr1$", "pbkdf2_", "{SSHA}", "{SHA}", "{bcrypt}"];
     // At the start, or after `user:` (htpasswd).
     let hash = text.split_once(':').map_or(text, |(user, rest)| if user.contains('$') { text } else { rest });
-    MARKS.iter().any(|m| hash.starts_with(m) || text.starts_with(m))
+    // Content digests: Subresource Integrity and lockfiles (`sha512-…`), image digests.
+    const DIGESTS: &[&str] = &["sha1-", "sha256-", "sha384-", "sha512-", "sha256:", "sha512:"];
+    MARKS.iter().any(|m| hash.starts_with(m) || text.starts_with(m)) || DIGESTS.iter().any(|d| text.starts_with(d))
 }
 
 /// `source=x,target=y`, `a:b:c:d`, `Label:`: structure, not a secret. Base64 padding
@@ -486,6 +488,7 @@ mod tests {
             ("dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl", true),
             ("models/users/token.md", true),
             ("testuser:$2y$05$sBsSqk0OpSD1uTZkHXc4FeJ0Z70wLQdAX", true),
+            ("sha512-PtYgjmUhBel31k3J9xQ2mZp8LwR4tY7vB1nC6Jf0Qe1Ru5Gi2Ow==", true),
             ("{app_label}.{model_name}:{instance.pk}", true),
         ] {
             assert!(!plausible_generic_secret(code.as_bytes(), quoted, false), "{code}");

@@ -272,6 +272,7 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         }
     }
     let window = pair_window(buf, a.name.start, a.value.end);
+    let own_phrase = phrase_start(buf, a.name.start);
     let text = &buf[window.clone()];
     // Compare names with separators removed: `pusher_app_secret`, `pusherAppSecret`.
     let mut i = 0;
@@ -288,7 +289,9 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         let candidate: Vec<u8> =
             text[start..end].iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
         let paired = wants.iter().any(|w| candidate == *w || candidate.strip_suffix(b"key") == Some(w.as_slice()));
-        if paired && window.start + start != a.name.start {
+        // `Secret Key: …` in notes: `Secret` is the name's own qualifier, not a neighbour.
+        let own = (own_phrase..a.name.start).contains(&(window.start + start));
+        if paired && !own && window.start + start != a.name.start {
             return true;
         }
     }
@@ -428,5 +431,12 @@ mod tests {
         assert!(!identifier("CODEQUIRY_KEY=abc\n", "CODEQUIRY_KEY"));
         assert!(!identifier("SECRET_KEY=abc\nAPI = {\"api_key\": \"def\"}\n", "api_key"));
         assert!(identifier("access_key = abc\nsecret_key = def\n", "access_key"));
+        assert!(identifier("Bucket\nAccess Key: abc\nSecret Key: def\n", "Key"));
+        let notes = "Bucket\nAccess Key: abc\nSecret Key: def\n";
+        let at = notes.rfind("Key").unwrap();
+        let a = assign::at(notes.as_bytes(), at..at + 3).unwrap();
+        let mut w = Vec::new();
+        names::words(b"Key", &mut w);
+        assert!(!is_identifier_of_pair(notes.as_bytes(), &a, b"Key", &w), "the secret's own qualifier");
     }
 }

@@ -83,10 +83,24 @@ pub(super) fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     let quote = *buf.get(start.checked_sub(1)?).filter(|&&b| matches!(b, b'"' | b'\''))?;
     let header = buf.get(end) == Some(&b':') && buf.get(end + 1) == Some(&b' ');
     let env = buf.get(end) == Some(&b'=') && !matches!(buf.get(end + 1), Some(b'=' | b' '));
+    // A line of code in a string (a notebook's source): `"zorbix.token = \"…\"\n"`.
+    let code = skip_blanks(buf, end);
+    if end > start && !header && operator(buf, code) == Some(1) {
+        let from = skip_blanks(buf, code + 1);
+        if buf.get(from) == Some(&b'\\') && buf.get(from + 1) == Some(&quote) {
+            let close = inner_string_end(buf, from + 2, quote)?;
+            return (close > from + 2).then_some(Assignment { name: start..end, value: from + 2..close, quoted: true });
+        }
+    }
     if end <= start || !(header || env) {
         return None;
     }
     let from = skip_blanks(buf, end + 1);
+    // A string inside the string: `"password: \"a\\\"b\""` holds `a\"b`.
+    if buf.get(from) == Some(&b'\\') && buf.get(from + 1) == Some(&quote) {
+        let close = inner_string_end(buf, from + 2, quote)?;
+        return (close > from + 2).then_some(Assignment { name: start..end, value: from + 2..close, quoted: true });
+    }
     let close = closing_quote(buf, from, quote)?;
     // One token, not a sentence (`"password: %s"`, `"token: must be set"`).
     let one_token = !buf[from..close].iter().any(|b| b.is_ascii_whitespace());
