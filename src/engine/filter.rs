@@ -109,6 +109,9 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "9c846fdf0fa8955c377d0301542ee20ecd4585c5f359aa0a4cf15d44424f573d",
     // discord.py documentation bot token
     "02f7ce3c263f85c019eeeeea4b08f1b7f6ade2b7a2199c14f3efdac0eef382e1",
+    // Telegram Bot API documentation tokens (`123456:ABC-DEF1234gh…`, `110201543:AAHdqTc…`)
+    "731fa294d036e54f19df879bfcd4fe72d967dc6327800c5f74a48414a3f258c9",
+    "0b5dd075ccdd03c42f4edda8e299e6838e2a75d3486a2a8d86940ed1541e9178",
     // The AES-128 test key of FIPS-197 and NIST SP 800-38A
     "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
 ];
@@ -516,8 +519,16 @@ mod tests {
                 assert_eq!(r.map(|r| r.alphabet), Some(alphabet), "{value}");
             }
         }
-        for prefixed in ["pk.{{hex:32}}", "cur_live_{{alnum:40}}", "{{hex:32}}-us6", "{{uuid}}:fx", "base64:{{b64:44}}"]
-        {
+        for prefixed in [
+            "pk.{{hex:32}}",
+            "cur_live_{{alnum:40}}",
+            "{{hex:32}}-us6",
+            "{{uuid}}:fx",
+            "base64:{{b64:44}}",
+            "ACME.{{alnum:24}}",
+            "Prod_{{alnum:20}}_v2",
+            "{{alnum:8}}-{{alnum:24}}.{{alnum:6}}",
+        ] {
             for seed in 0..50 {
                 let value = expand(prefixed, &format!("p{seed}")).unwrap();
                 assert!(randomness_after_prefix(value.as_bytes()).is_some(), "{value}");
@@ -536,6 +547,14 @@ mod tests {
             "1.2.3-beta.4+build.5678",
         ] {
             assert_eq!(randomness(not_random.as_bytes()), None, "{not_random}");
+        }
+        for not_random in [
+            "my-service-account-name-for-staging",
+            "com.example.application.identifier",
+            "build_2024_release_candidate_final",
+            "deploy-deadbeefdeadbeefdeadbeef",
+        ] {
+            assert_eq!(randomness_after_prefix(not_random.as_bytes()), None, "{not_random}");
         }
         let r = randomness(expand("{{alnum:40}}", "x").unwrap().as_bytes()).unwrap();
         assert_eq!(r.to_string(), "40 base62 characters");

@@ -82,6 +82,22 @@ pub fn randomness_after_prefix(value: &[u8]) -> Option<Randomness> {
             randomness_of(body).filter(|_| marked(prefix) && body.len() >= 12).map(whole)
         })
         .or_else(|| {
+            // Parts joined by `.`, `-`, `_` or `:` (`AbC1.x9Y…`, `user-3f9K…_v2`): a random
+            // part of 16 or more characters carries the value, whatever labels stand around it.
+            let parts = value.split(|b| matches!(b, b'.' | b'-' | b'_' | b':'));
+            let longest = parts.max_by_key(|p| p.len()).filter(|p| p.len() >= 16 && p.len() < value.len())?;
+            let text = std::str::from_utf8(value).ok()?;
+            let alphabet = if value.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) {
+                Alphabet::Base64Url
+            } else {
+                Alphabet::Printable
+            };
+            (randomness_of(longest).is_some_and(|r| r.alphabet != Alphabet::Hex || longest.len() >= 24)
+                && !is_path_or_url(text)
+                && !is_email(text))
+            .then_some(Randomness { alphabet, len: value.len() })
+        })
+        .or_else(|| {
             // A random body then a short suffix: Mailchimp's `…-us6`, DeepL's `…:fx`.
             let cut = value.len().checked_sub(8)?
                 + value[value.len() - 8..].iter().rposition(|b| matches!(b, b'-' | b':' | b'.'))?;
