@@ -50,6 +50,30 @@ fn name_has_separator(name: &[u8]) -> bool {
     name.iter().any(|b| matches!(b, b'_' | b'-' | b'.' | b' '))
 }
 
+/// A word that may follow the credential word of a name: an environment, a rank or a
+/// version (`live`, `primary`, `v2`, `2`), or Rails' `base`.
+fn is_trailing_qualifier(w: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "prod",
+        "production",
+        "live",
+        "staging",
+        "stage",
+        "dev",
+        "development",
+        "sandbox",
+        "primary",
+        "secondary",
+        "main",
+        "new",
+        "old",
+        "base",
+    ];
+    WORDS.contains(&w)
+        || (w.len() <= 3 && w.bytes().all(|b| b.is_ascii_digit()))
+        || (w.len() <= 3 && w.starts_with('v') && w[1..].bytes().all(|b| b.is_ascii_digit()) && w.len() > 1)
+}
+
 /// The claim a name makes, from its words (lowercase comparisons), or `None` when its last
 /// word is no credential word for `kind` (`monkey`, `bypass`, `token_count`).
 fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
@@ -58,6 +82,11 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     let mut last = words.len().checked_sub(1)?;
     // `SECRET_KEY_VALUE`, `api_token_string`: the word before says what the value is.
     if matches!(word(last).as_str(), "value" | "string" | "val" | "str") && last > 0 {
+        last -= 1;
+    }
+    // `API_KEY_PROD`, `ZORBIX_TOKEN_V2`, `SECRET_KEY_BASE`: the environment or version
+    // after the credential word says which one it is.
+    if last > 0 && is_trailing_qualifier(&word(last)) {
         last -= 1;
     }
     // `public API key`, `NEXT_PUBLIC_…_KEY`: published on purpose.
@@ -388,6 +417,9 @@ mod tests {
             "SECRET_KEY_VALUE",
             "apikey",
             "Codequiry API key",
+            "API_KEY_PROD",
+            "ZORBIX_TOKEN_V2",
+            "SECRET_KEY_BASE",
         ] {
             assert_eq!(claim_of(strong, Kind::Secret), Some(Claim::Strong), "{strong}");
         }
@@ -404,6 +436,8 @@ mod tests {
             "FIGMA_FILE_KEY",
             "site_key",
             "hashed_secret",
+            "TOKEN_PROD_URL",
+            "KEY_V2_ID",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }
