@@ -169,7 +169,10 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
             let j = skip_blanks(buf, i + dash);
             if j > i + dash {
                 let (value, quoted) = value_at(buf, j)?;
-                return (quoted || ends_sentence(buf, value.end)).then_some(Assignment { name, value, quoted });
+                // A bare value ending the sentence after a qualified name: `Zorbix API key is k3J9…`
+                // (not `the token is …`).
+                let bare_ok = ends_sentence(buf, value.end) && qualified_by_word(buf, name.start);
+                return (quoted || bare_ok).then_some(Assignment { name, value, quoted });
             }
         }
         // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
@@ -183,7 +186,18 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
             let j = skip_blanks(buf, i + 2 + usize::from(buf[i + 2] == b':'));
             let j = if buf.get(j) == Some(&b':') { skip_blanks(buf, j + 1) } else { j };
             let (value, quoted) = value_at(buf, j)?;
-            return quoted.then_some(Assignment { name, value, quoted });
+            // A bare value ending the sentence after a qualified name: `Zorbix API key is k3J9…`
+            // (not `the token is …`).
+            let bare_ok = ends_sentence(buf, value.end) && qualified_by_word(buf, name.start);
+            return (quoted || bare_ok).then_some(Assignment { name, value, quoted });
+        }
+        // A qualified name then the value: `Zorbix token k3J9… for sync` (judged as prose).
+        if i == after + 1 && qualified_by_word(buf, name.start) {
+            if let Some((value, false)) = value_at(buf, i) {
+                if ends_word(buf, value.end) && value.len() >= 20 {
+                    return Some(Assignment { name, value, quoted: false });
+                }
+            }
         }
         // A Markdown table row: `| Codequiry API key | `k3J9…` |`.
         if buf.get(i) == Some(&b'|') {
@@ -476,6 +490,13 @@ mod tests {
             assert_eq!(prose_value(text).as_deref(), Some(want), "{text}");
         }
         assert_eq!(prose_value("the token is used for the deploy"), None);
+        assert_eq!(prose_value("Zorbix token is k3J9xQ2m").as_deref(), Some("k3J9xQ2m"));
+        assert_eq!(prose_value("the token is k3J9xQ2m"), None);
+        assert_eq!(prose_value("Zorbix token is k3J9xQ2m for staging"), None);
+        let long = "Using Zorbix token k3J9xQ2mZp8LwR4tY7vB1nC6 for the nightly sync";
+        assert_eq!(prose_value(long).as_deref(), Some("k3J9xQ2mZp8LwR4tY7vB1nC6"));
+        assert_eq!(prose_value("the token k3J9xQ2mZp8LwR4tY7vB1nC6 for the nightly sync"), None);
+        assert_eq!(prose_value("Zorbix token k3J9xQ2m for the nightly sync"), None);
         assert_eq!(prose_value("Railway token - see the vault entry"), None);
         assert_eq!(prose_value("Railway token (see the vault) for staging"), None);
         assert_eq!(prose_value("Ask for a railway token for the staging project when you need one: k3J9xQ2m"), None);

@@ -80,3 +80,15 @@ pub(super) fn logfmt_next(buf: &[u8], name: &Range<usize>, end: usize) -> bool {
     let key = rest.iter().take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')).count();
     key > 0 && rest.get(key) == Some(&b'=')
 }
+
+/// Whether a word other than an article or possessive comes right before the name at `at`
+/// on its line (`Zorbix API key`, not `the key` or `your token`).
+pub(super) fn qualified_by_word(buf: &[u8], at: usize) -> bool {
+    let line = &buf[line_start(buf, at)..at];
+    let Some(line) = line.strip_suffix(b" ") else { return false };
+    let word = line.rsplit(|&b| b == b' ').next().unwrap_or(b"");
+    const PLAIN: &[&str] = &["the", "a", "an", "your", "my", "our", "this", "that", "its", "their", "his", "her"];
+    word.len() >= 2
+        && word.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && !PLAIN.iter().any(|p| word.eq_ignore_ascii_case(p.as_bytes()))
+}
