@@ -132,6 +132,17 @@ pub fn is_documented_example(secret: &[u8]) -> bool {
     })
 }
 
+/// 12 to 128 letters and digits with lower case, upper case and digits, no counting run, no
+/// repeats and no stand-in word (`Zx9kQ2mP7wLr`, not `Password123abc`).
+pub fn mixed_alnum(value: &[u8]) -> bool {
+    (12..=128).contains(&value.len())
+        && value.iter().all(u8::is_ascii_alphanumeric)
+        && char_classes(value) == 3
+        && !is_repetitive(value)
+        && longest_sequential_run(value) < 5
+        && !spells_stand_in(value)
+}
+
 /// Whether `secret` is dominated by one character or is a run of sequential characters.
 pub fn is_repetitive(secret: &[u8]) -> bool {
     if secret.len() < 8 {
@@ -495,6 +506,16 @@ mod tests {
             ("{app_label}.{model_name}:{instance.pk}", true),
         ] {
             assert!(!plausible_generic_secret(code.as_bytes(), quoted, false), "{code}");
+        }
+    }
+
+    #[test]
+    fn mixed_alphanumerics_are_recognised() {
+        for yes in ["Zx9kQ2mP7wLr", "aB3dE5gH7jK9mN2p"] {
+            assert!(mixed_alnum(yes.as_bytes()), "{yes}");
+        }
+        for no in ["Password123abc", "zx9kq2mp7wlr", "ZX9KQ2MP7WLR", "Zx9-kQ2m-P7wLr", "aB1", "Abcdef123456"] {
+            assert!(!mixed_alnum(no.as_bytes()), "{no}");
         }
     }
 

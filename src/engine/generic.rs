@@ -218,8 +218,20 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
                 return Some(Evidence { provider, reason: reason.into() });
             }
             let r = match claim == Claim::Strong || provider.is_some() {
-                true => filter::randomness_after_prefix(value)?,
-                false => filter::randomness(value)?,
+                true => filter::randomness_after_prefix(value),
+                false => filter::randomness(value),
+            };
+            let Some(r) = r else {
+                // A provider's key need not pass for random text: letters of both cases and
+                // digits, 12 or more, assigned to a name of a provider the rule set knows.
+                if provider.is_some() && !prose && filter::mixed_alnum(value) {
+                    let reason = format!(
+                        "value assigned to {shown} mixes upper and lower case and digits: {} characters",
+                        value.len()
+                    );
+                    return Some(Evidence { provider, reason: reason.into() });
+                }
+                return None;
             };
             if r.alphabet != Alphabet::Jwt && !filter::plausible_generic_secret(value, a.quoted, false) {
                 return None;
