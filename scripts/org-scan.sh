@@ -132,14 +132,18 @@ cmd_summary() {
       | "\(.findings | length) credential(s) in \($o.repositories | length) repositories (\($o.reports | length) reports merged): "
         + ([("critical", "high", "medium", "low") as $s | "\($o.counts[$s]) \($s)"] | join(", "))' "$MERGED"
     echo
-    if [ "$(jq '.findings | length' "$MERGED")" -gt 0 ]; then
+    local n
+    n=$(jq '.findings | length' "$MERGED") || die "$MERGED is not a merged keyreach report"
+    if [ "$n" -gt 0 ]; then
       echo "| severity | credential | rule | repositories | first place |"
       echo "|---|---|---|---|---|"
-      # Values from scanned repositories: `|`, `<`, `>` and backticks cannot break the table.
+      # Values from scanned repositories: in code spans (no links or markup), without the
+      # `|`, backticks and line breaks that would end the span, cell or row.
       jq -r '.findings[:20][]
         | [.severity, .title, .rule, (.repositories | length | tostring),
            ((.locations[0].path // "") + (if .locations[0].line then ":\(.locations[0].line)" else "" end))]
-        | map(gsub("[|<>`\\n\\r]"; " ")) | "| " + join(" | ") + " |"' "$MERGED"
+        | map(gsub("[|`\\n\\r]"; " ")) | .[1] |= "`\(.)`" | .[2] |= "`\(.)`" | .[4] |= "`\(.)`"
+        | "| " + join(" | ") + " |"' "$MERGED"
       echo
       echo "The full report (JSON and HTML) is the **keyreach-org-report** artifact of this run."
     fi

@@ -137,15 +137,14 @@ pub fn run_org(action: OrgAction) -> anyhow::Result<u8> {
 
 pub fn run_report(action: ReportAction) -> anyhow::Result<u8> {
     let ReportAction::Merge(args) = action;
-    let mut inputs = Vec::new();
-    for path in &args.reports {
+    let inputs = args.reports.iter().map(|path| {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read the report"))?;
         let text =
             String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{name}: not a keyreach JSON report: not UTF-8"))?;
-        inputs.push(merge::read(&name, &text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?);
-    }
-    let merged = merge::merge(&inputs);
+        merge::read(&name, &text).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+    });
+    let merged = merge::merge(inputs)?;
     with_output(args.output.as_ref(), ColorArg::Never, |out| match args.format {
         MergeFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &merged.doc)?;

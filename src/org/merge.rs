@@ -137,8 +137,9 @@ impl Merge {
     }
 }
 
-/// Merges the reports, in the order given (ties keep it).
-pub fn merge(inputs: &[Input]) -> Merge {
+/// Merges the reports, in the order given (ties keep it), reading one at a time: only
+/// one report's document is held besides the merge. The first error stops it.
+pub fn merge<E>(inputs: impl IntoIterator<Item = Result<Input, E>>) -> Result<Merge, E> {
     let mut order: Vec<String> = Vec::new();
     let mut by_print: HashMap<String, Merged> = HashMap::new();
     let mut problems = Vec::new();
@@ -147,6 +148,7 @@ pub fn merge(inputs: &[Input]) -> Merge {
     let mut reports = Vec::new();
     let mut history: Option<&str> = None;
     for input in inputs {
+        let input = input?;
         let stats = input.doc.get("stats").and_then(Value::as_object);
         for key in ["files", "bytes", "seconds", "skipped", "errors"] {
             *totals.entry(key).or_default() += stats.and_then(|s| s.get(key)).and_then(Value::as_f64).unwrap_or(0.0);
@@ -229,7 +231,7 @@ pub fn merge(inputs: &[Input]) -> Merge {
     if let Some(h) = history {
         doc["history"] = h.into();
     }
-    Merge { doc }
+    Ok(Merge { doc })
 }
 
 /// Adds one report's finding: a new credential, or more places for one already seen.

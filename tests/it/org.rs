@@ -81,8 +81,10 @@ fn plan_reads_paginated_output_and_skips_what_a_security_team_would() {
     let mut disabled = gh_repo("off", 10);
     disabled["disabled"] = json!(true);
     // `gh api --paginate` prints one array per page, back to back; the pages overlap here.
-    let page1 = serde_json::to_string(&[gh_repo("app", 30), archived, fork]).unwrap();
-    let page2 = serde_json::to_string(&[disabled, gh_repo("app", 30), gh_repo("web", 20)]).unwrap();
+    let mut app = gh_repo("app", 30);
+    app["default_branch"] = json!("trunk");
+    let page1 = serde_json::to_string(&[app.clone(), archived, fork]).unwrap();
+    let page2 = serde_json::to_string(&[disabled, app, gh_repo("web", 20)]).unwrap();
     let out = plan(&["--shards", "8"], &format!("{page1}{page2}\n"));
     let all: Vec<String> = shards(&matrix(&out)).into_iter().flat_map(|s| s.0).collect();
     assert_eq!(all, [u("app"), u("web"), u("old")], "archived kept, fork and disabled left out, no duplicate");
@@ -91,6 +93,10 @@ fn plan_reads_paginated_output_and_skips_what_a_security_team_would() {
         err.contains("3 repositories in 3 shard(s)") && err.contains("1 forks") && err.contains("1 disabled"),
         "{err}"
     );
+
+    let out = plan(&["--default-branch"], &format!("{page1}{page2}"));
+    let all: Vec<String> = shards(&matrix(&out)).into_iter().flat_map(|s| s.0).collect();
+    assert_eq!(all, [format!("{}#trunk", u("app")), u("web"), u("old")], "#BRANCH where the list names one");
 
     let out = plan(&["--skip-archived", "--include-forks"], &format!("{page1}\n{page2}"));
     let all: Vec<String> = shards(&matrix(&out)).into_iter().flat_map(|s| s.0).collect();
@@ -473,4 +479,53 @@ fn the_org_workflow_calls_only_subcommands_and_flags_that_exist() {
     for step in steps {
         assert!(script.contains(&format!("\n  {step}) cmd_{step} ;;")), "org-scan.sh has no step {step}");
     }
+}
+
+/// `scripts/org-scan.sh scan` then `merge`, as the workflow's jobs run them: one report a
+/// repository, a repository that cannot be cloned is listed and the rest still scanned, the
+/// merged report and the job summary name no secret, and fail-on sets the exit code.
+#[test]
+fn the_workflow_script_scans_a_shard_and_merges_it_into_a_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let token = fake("{{gen:github-crc32:ghp_}}", "org-script-token");
+    let app = bare(d, "app", &[("deploy/env.sh", format!("export GITHUB_TOKEN={token}\n"))]);
+    let web = bare(d, "web", &[("ci/run.sh", format!("GITHUB_TOKEN={token}\n"))]);
+    let missing = format!("file://{}/gone.git", d.display());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/org-scan.sh");
+    let (reports, org, summary) = (d.join("reports"), d.join("org"), d.join("summary.md"));
+    let step = |name: &str, env: &[(&str, &str)]| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(&script).arg(name).env("KEYREACH", env!("CARGO_BIN_EXE_keyreach"));
+        cmd.env("GITHUB_STEP_SUMMARY", &summary).env("GIT_CONFIG_GLOBAL", "/dev/null").env_remove("GITHUB_TOKEN");
+        cmd.envs(env.iter().copied());
+        cmd.output().unwrap()
+    };
+    let repos = format!("{app} {missing} {web}#main");
+    let out = step("scan", &[("REPOS", &repos), ("SHARD", "3"), ("OUT_DIR", reports.to_str().unwrap())]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("shard 3: 3 repositories, 2 scanned, 1 not"), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("::warning title=keyreach::{missing} was not scanned")));
+    let mut files: Vec<String> =
+        std::fs::read_dir(&reports).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, ["failed-3.tsv", "shard-3-1.json", "shard-3-3.json"]);
+
+    let env = [("REPORTS_DIR", reports.to_str().unwrap()), ("OUT_DIR", org.to_str().unwrap())];
+    let out = step("merge", &[env[0], env[1], ("FAIL_ON", "low")]);
+    assert_eq!(out.status.code(), Some(1), "a finding at or above low fails: {}{}", stdout(&out), stderr(&out));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(org.join("keyreach-org.json")).unwrap()).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["repositories"].as_array().unwrap().len(), 2, "one credential, two repositories");
+    assert!(org.join("keyreach-org.html").is_file());
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("1 credential(s) in 2 repositories (2 reports merged)"), "{text}");
+    assert!(text.contains("| 2 | ") && text.contains("1 repositories could not be scanned"), "{text}");
+    assert!(!text.contains(&token) && !stdout(&out).contains(&token) && !stderr(&out).contains(&token));
+
+    let out = step("merge", &[env[0], env[1], ("FAIL_ON", "never")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = step("merge", &[env[0], env[1], ("FAIL_ON", "sometimes")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("input fail-on must be one of"));
 }
