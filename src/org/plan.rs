@@ -145,7 +145,11 @@ fn from_object(item: &Value, server: &str, stripped: &mut usize) -> Result<Repo,
             url_of(&format!("{}.git", url.trim_end_matches('/')), server, stripped)?
         }
         (None, _, Some(name)) => url_of(name, server, stripped)?,
-        _ => return Err("has no clone_url, url, full_name or nameWithOwner".into()),
+        _ => match text("message") {
+            // What `gh api` prints for a wrong name or a token without access.
+            Some(message) => return Err(format!("the GitHub API answered an error: {message}")),
+            None => return Err("has no clone_url, url, full_name or nameWithOwner".into()),
+        },
     };
     Ok(Repo {
         url,

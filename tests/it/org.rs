@@ -149,6 +149,7 @@ fn bad_repository_lists_are_one_line_errors() {
         ("[{\"full_name\": \"acme/app\"", "JSON error at line 1"),
         ("[{\"id\": 1}]", "repository 1 of the JSON list: has no clone_url"),
         ("[42]", "repository 1 of the JSON list: not a JSON object"),
+        ("{\"message\": \"Not Found\", \"status\": \"404\"}", "the GitHub API answered an error: Not Found"),
         ("[{\"clone_url\": \"https://github.com/a/b.git\"}, 7]", "repository 2 of the JSON list: not a JSON object"),
         ("acme/app\nnot-a-repo\n", "line 2: neither a URL"),
         ("acme/app; curl evil|sh\n", "line 1: a repository URL may not hold spaces"),
