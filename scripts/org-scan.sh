@@ -36,6 +36,10 @@ cmd_list() {
   case $ORG in
     *[!A-Za-z0-9_.-]* | "" | -*) die "input org must be an organisation or user name (got '$ORG')" ;;
   esac
+  # GitHub Enterprise Server: gh talks to the runner's own server.
+  if [ -n "${GITHUB_SERVER_URL:-}" ] && [ "$GITHUB_SERVER_URL" != https://github.com ]; then
+    export GH_HOST=${GITHUB_SERVER_URL#https://}
+  fi
   # An organisation's repositories (type=all: public, private, internal, forks); for a
   # user, the repositories the user owns.
   if ! gh api --paginate "orgs/$ORG/repos?per_page=100&type=all" >"$REPOS_FILE" 2>"$REPOS_FILE.err"; then

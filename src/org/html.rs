@@ -30,7 +30,7 @@ pub fn write_html(merge: &Merge, out: &mut dyn Write) -> io::Result<()> {
     let over = ["critical", "high"].iter().map(|s| org["counts"][s].as_u64().unwrap_or(0)).sum::<u64>();
     let _ = writeln!(
         page,
-        "<p class=\"headline\" id=\"headline\"><strong>{}</strong> in <strong>{}</strong>, \
+        "<p class=\"headline\" id=\"headline\"><strong>{}</strong> found in <strong>{}</strong>, \
 <strong class=\"over\">{over} over policy</strong> ({} merged).</p>",
         crate::report::count(findings.len() as u64, "credential", "credentials"),
         crate::report::count(repos as u64, "repository", "repositories"),

@@ -530,3 +530,56 @@ fn the_workflow_script_scans_a_shard_and_merges_it_into_a_summary() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("input fail-on must be one of"));
 }
+
+/// `scripts/org-scan.sh list` then `plan`, with a stand-in `gh` on PATH: a user (the
+/// organisation endpoint answers 404) is listed from `users/NAME/repos`, its pages are
+/// planned, and the step outputs are the matrix and the count; a bad name is refused.
+#[test]
+fn the_workflow_script_lists_and_plans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let bin = d.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let page =
+        |names: &[&str]| serde_json::to_string(&names.iter().map(|n| gh_repo(n, 10)).collect::<Vec<_>>()).unwrap();
+    let gh = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"{log}\"\ncase \"$3\" in\n  orgs/*) echo 'gh: Not Found (HTTP 404)' >&2; exit 1 ;;\n  users/*) printf '%s%s' '{p1}' '{p2}' ;;\nesac\n",
+        log = d.join("gh.log").display(),
+        p1 = page(&["app", "web"]),
+        p2 = page(&["cli"]),
+    );
+    std::fs::write(bin.join("gh"), gh).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(bin.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/org-scan.sh");
+    let (repos, outputs) = (d.join("repos.json"), d.join("outputs"));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let step = |name: &str, org: &str| {
+        Command::new("bash")
+            .arg(&script)
+            .arg(name)
+            .env("PATH", &path)
+            .env("ORG", org)
+            .env("REPOS_FILE", &repos)
+            .env("SHARDS", "2")
+            .env("KEYREACH", env!("CARGO_BIN_EXE_keyreach"))
+            .env("GITHUB_OUTPUT", &outputs)
+            .env_remove("GITHUB_SERVER_URL")
+            .output()
+            .unwrap()
+    };
+    let out = step("list", "octocat");
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let asked = std::fs::read_to_string(d.join("gh.log")).unwrap();
+    assert!(asked.contains("api --paginate orgs/octocat/repos") && asked.contains("users/octocat/repos"), "{asked}");
+    let out = step("plan", "octocat");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    let matrix: Value = serde_json::from_str(written.lines().find_map(|l| l.strip_prefix("matrix=")).unwrap()).unwrap();
+    assert_eq!(matrix["include"].as_array().unwrap().len(), 2);
+    assert!(written.lines().any(|l| l == "count=3"), "{written}");
+
+    let out = step("list", "acme; rm -rf ~");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("input org must be an organisation or user name"));
+}
