@@ -92,7 +92,11 @@ cmd_scan() {
     "$kr" "${args[@]}" 2>"$OUT_DIR/error.txt" || code=$?
     cat "$OUT_DIR/error.txt" >&2
     echo "::endgroup::"
-    if [ "$code" -ne 0 ]; then
+    if [ "$code" -eq 0 ]; then
+      # The report names its repository, so the merged summary lists it even when clean.
+      jq --arg url "$url" '.repository = $url' "$OUT_DIR/shard-$SHARD-$i.json" >"$OUT_DIR/named.json" &&
+        mv "$OUT_DIR/named.json" "$OUT_DIR/shard-$SHARD-$i.json"
+    else
       # keyreach's one-line error names the cause and never holds a credential.
       failed=$((failed + 1))
       echo "::warning title=keyreach::$url was not scanned: $(tail -n 1 "$OUT_DIR/error.txt")"
@@ -133,7 +137,8 @@ cmd_summary() {
   {
     echo "## keyreach: organisation scan"
     jq -r '.organisation as $o
-      | "\(.findings | length) credential(s) in \($o.repositories | length) repositories (\($o.reports | length) reports merged): "
+      | ([$o.repositories[] | select(.findings > 0)] | length) as $with
+      | "\(.findings | length) credential(s) in \($with) of \($o.repositories | length) repositories (\($o.reports | length) reports merged): "
         + ([("critical", "high", "medium", "low") as $s | "\($o.counts[$s]) \($s)"] | join(", "))' "$MERGED"
     echo
     local n

@@ -26,14 +26,17 @@ pub fn write_html(merge: &Merge, out: &mut dyn Write) -> io::Result<()> {
     );
     page.push_str(STYLE);
     page.push_str("</head>\n<body>\n<header><h1>keyreach organisation report</h1>\n");
-    let repos = org["repositories"].as_array().map_or(0, Vec::len);
+    let all = org["repositories"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let with = all.iter().filter(|r| r["findings"].as_u64().unwrap_or(0) > 0).count();
     let over = ["critical", "high"].iter().map(|s| org["counts"][s].as_u64().unwrap_or(0)).sum::<u64>();
+    // Clean repositories are known only from reports that name theirs (org-scan.sh's).
+    let of = if all.len() > with { format!("{with} of ") } else { String::new() };
     let _ = writeln!(
         page,
-        "<p class=\"headline\" id=\"headline\"><strong>{}</strong> found in <strong>{}</strong>, \
+        "<p class=\"headline\" id=\"headline\"><strong>{}</strong> found in <strong>{of}{}</strong>, \
 <strong class=\"over\">{over} over policy</strong> ({} merged).</p>",
         crate::report::count(findings.len() as u64, "credential", "credentials"),
-        crate::report::count(repos as u64, "repository", "repositories"),
+        crate::report::count(all.len() as u64, "repository", "repositories"),
         crate::report::count(org["reports"].as_array().map_or(0, Vec::len) as u64, "report", "reports"),
     );
     page.push_str("<p class=\"counts\">");

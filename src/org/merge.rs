@@ -58,9 +58,10 @@ pub fn read(name: &str, text: &str) -> Result<Input, String> {
     Ok(Input { name: name.to_string(), doc })
 }
 
-/// The repository a location belongs to: its `repository` (a merged report's), else the
-/// remote URL a `--git-url` path starts with (up to `.git`, or `scheme://host/owner/name`),
-/// else the report's name.
+/// The repository a location belongs to when neither it (a merged report's location) nor
+/// its report (`"repository"` at the top, as org-scan.sh sets it) names one: the remote URL
+/// a `--git-url` path starts with (up to `.git`, or `scheme://host/owner/name`), else the
+/// report's name.
 pub fn repository_of(path: &str, report: &str) -> String {
     let Some(at) = path.find("://") else { return report.to_string() };
     if let Some(end) = path.find(".git/") {
@@ -147,6 +148,7 @@ pub fn merge<E>(inputs: impl IntoIterator<Item = Result<Input, E>>) -> Result<Me
     let mut totals: BTreeMap<&str, f64> = BTreeMap::new();
     let mut reports = Vec::new();
     let mut history: Option<&str> = None;
+    let mut scanned = std::collections::BTreeSet::new();
     for input in inputs {
         let input = input?;
         let stats = input.doc.get("stats").and_then(Value::as_object);
@@ -168,10 +170,20 @@ pub fn merge<E>(inputs: impl IntoIterator<Item = Result<Input, E>>) -> Result<Me
             }
         }
         let findings = input.doc["findings"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-        reports.push(json!({"report": input.name, "findings": findings.len(),
-            "files": stats.and_then(|s| s.get("files")).cloned().unwrap_or(Value::Null)}));
+        // The repository a report says it is of (org-scan.sh sets it): named in the summary
+        // even when clean, and the repository of its locations that are not URLs.
+        let own = input.doc.get("repository").and_then(Value::as_str);
+        if let Some(own) = own {
+            scanned.insert(own.to_string());
+        }
+        let mut report = json!({"report": input.name, "findings": findings.len(),
+            "files": stats.and_then(|s| s.get("files")).cloned().unwrap_or(Value::Null)});
+        if let Some(own) = own {
+            report["repository"] = own.into();
+        }
+        reports.push(report);
         for finding in findings {
-            add(finding, &input.name, &mut order, &mut by_print);
+            add(finding, (own, &input.name), &mut order, &mut by_print);
         }
     }
     let mut merged: Vec<Merged> = order.into_iter().filter_map(|k| by_print.remove(&k)).collect();
@@ -206,6 +218,9 @@ pub fn merge<E>(inputs: impl IntoIterator<Item = Result<Input, E>>) -> Result<Me
         }
     }
     spread.sort_by(|a, b| b["repositories"].as_u64().cmp(&a["repositories"].as_u64()));
+    for repo in scanned {
+        per_repo.entry(repo.clone()).or_insert_with(|| RepoSummary { repository: repo, ..Default::default() });
+    }
     let mut repositories: Vec<RepoSummary> = per_repo.into_values().collect();
     repositories.sort_by(|a, b| {
         (b.critical, b.high, b.medium, b.low)
@@ -235,7 +250,8 @@ pub fn merge<E>(inputs: impl IntoIterator<Item = Result<Input, E>>) -> Result<Me
 }
 
 /// Adds one report's finding: a new credential, or more places for one already seen.
-fn add(finding: &Value, report: &str, order: &mut Vec<String>, by_print: &mut HashMap<String, Merged>) {
+/// `report` is the repository the report names, if any, and its name.
+fn add(finding: &Value, report: (Option<&str>, &str), order: &mut Vec<String>, by_print: &mut HashMap<String, Merged>) {
     let Value::Object(f) = finding else { return };
     let print = f["fingerprint"].as_str().unwrap_or_default().to_string();
     let severity = f["severity"].as_str().and_then(Severity::parse).unwrap_or(Severity::Low);
@@ -244,7 +260,8 @@ fn add(finding: &Value, report: &str, order: &mut Vec<String>, by_print: &mut Ha
         if let Value::Object(o) = l {
             if !o.contains_key("repository") {
                 let path = o.get("path").and_then(Value::as_str).unwrap_or_default();
-                o.insert("repository".into(), repository_of(path, report).into());
+                let repository = report.0.map_or_else(|| repository_of(path, report.1), str::to_string);
+                o.insert("repository".into(), repository.into());
             }
         }
     }

@@ -462,6 +462,10 @@ fn the_org_workflow_calls_only_subcommands_and_flags_that_exist() {
             current = Some(c[1].to_string());
         }
         let Some(sub) = &current else { continue };
+        // keyreach's own lines: the call, what is added to its arguments, continuations.
+        if !(call.is_match(line) || line.contains("args+=(") || line.starts_with("--")) {
+            continue;
+        }
         let help = stdout(&run(keyreach().args(sub.split(' ')).arg("--help")));
         assert!(help.contains("Usage:"), "keyreach {sub} is not a subcommand");
         for f in flag.captures_iter(line) {
@@ -492,6 +496,7 @@ fn the_workflow_script_scans_a_shard_and_merges_it_into_a_summary() {
     let token = fake("{{gen:github-crc32:ghp_}}", "org-script-token");
     let app = bare(d, "app", &[("deploy/env.sh", format!("export GITHUB_TOKEN={token}\n"))]);
     let web = bare(d, "web", &[("ci/run.sh", format!("GITHUB_TOKEN={token}\n"))]);
+    let docs = bare(d, "docs", &[("index.md", "nothing secret\n".to_string())]);
     let missing = format!("file://{}/gone.git", d.display());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/org-scan.sh");
     let (reports, org, summary) = (d.join("reports"), d.join("org"), d.join("summary.md"));
@@ -502,15 +507,15 @@ fn the_workflow_script_scans_a_shard_and_merges_it_into_a_summary() {
         cmd.envs(env.iter().copied());
         cmd.output().unwrap()
     };
-    let repos = format!("{app} {missing} {web}#main");
+    let repos = format!("{app} {missing} {web}#main {docs}");
     let out = step("scan", &[("REPOS", &repos), ("SHARD", "3"), ("OUT_DIR", reports.to_str().unwrap())]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("shard 3: 3 repositories, 2 scanned, 1 not"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("shard 3: 4 repositories, 3 scanned, 1 not"), "{}", stdout(&out));
     assert!(stdout(&out).contains(&format!("::warning title=keyreach::{missing} was not scanned")));
     let mut files: Vec<String> =
         std::fs::read_dir(&reports).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     files.sort();
-    assert_eq!(files, ["failed-3.tsv", "shard-3-1.json", "shard-3-3.json"]);
+    assert_eq!(files, ["failed-3.tsv", "shard-3-1.json", "shard-3-3.json", "shard-3-4.json"]);
 
     let env = [("REPORTS_DIR", reports.to_str().unwrap()), ("OUT_DIR", org.to_str().unwrap())];
     let out = step("merge", &[env[0], env[1], ("FAIL_ON", "low")]);
@@ -518,9 +523,12 @@ fn the_workflow_script_scans_a_shard_and_merges_it_into_a_summary() {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(org.join("keyreach-org.json")).unwrap()).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     assert_eq!(doc["findings"][0]["repositories"].as_array().unwrap().len(), 2, "one credential, two repositories");
+    let clean =
+        doc["organisation"]["repositories"].as_array().unwrap().iter().find(|r| r["repository"] == docs.as_str());
+    assert_eq!(clean.map(|r| &r["findings"]), Some(&json!(0)), "a clean repository is listed: {doc:#}");
     assert!(org.join("keyreach-org.html").is_file());
     let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(text.contains("1 credential(s) in 2 repositories (2 reports merged)"), "{text}");
+    assert!(text.contains("1 credential(s) in 2 of 3 repositories (3 reports merged)"), "{text}");
     assert!(text.contains("| 2 | ") && text.contains("1 repositories could not be scanned"), "{text}");
     assert!(!text.contains(&token) && !stdout(&out).contains(&token) && !stderr(&out).contains(&token));
 
@@ -582,4 +590,38 @@ fn the_workflow_script_lists_and_plans() {
     let out = step("list", "acme; rm -rf ~");
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("input org must be an organisation or user name"));
+}
+
+/// A report that names its repository (`"repository"` at the top, as the workflow's script
+/// writes) gives it to every location, and is listed in the summary even when clean.
+#[test]
+fn a_report_that_names_its_repository_is_listed_even_when_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut local = synthetic(&[(1, "high", "tracked", "config/.env")]);
+    local["repository"] = json!("https://git.example.com/team/api.git");
+    let mut clean = synthetic(&[]);
+    clean["repository"] = json!("https://git.example.com/team/docs.git");
+    let unnamed = synthetic(&[(2, "low", "tracked", "x.env")]);
+    let files =
+        [save(tmp.path(), "a.json", &local), save(tmp.path(), "b.json", &clean), save(tmp.path(), "c.json", &unnamed)];
+    let (_, doc, err) = merged(&["--fail-on", "never"], &files.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    assert_eq!(doc["findings"][0]["locations"][0]["repository"], "https://git.example.com/team/api.git", "{err}");
+    assert_eq!(
+        doc["findings"][1]["locations"][0]["repository"],
+        files[2].display().to_string(),
+        "else the report's name"
+    );
+    let listed: Vec<(&str, u64)> = doc["organisation"]["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["repository"].as_str().unwrap(), r["findings"].as_u64().unwrap()))
+        .collect();
+    let c = files[2].display().to_string();
+    assert_eq!(
+        listed,
+        [("https://git.example.com/team/api.git", 1), (c.as_str(), 1), ("https://git.example.com/team/docs.git", 0)]
+    );
+    let out = run(keyreach().args(["report", "merge", "--format", "html", "--fail-on", "never"]).args(&files));
+    assert!(stdout(&out).contains("found in <strong>2 of 3 repositories</strong>"), "{}", stdout(&out));
 }
