@@ -12,6 +12,7 @@ command -v git >/dev/null || need_apt+=(git)
 # The HTML report is tested in a real headless browser (tests/it/html.rs).
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v curl >/dev/null || need_apt+=(curl)         # the Action's download step (.ci/action-test.sh)
+command -v jq >/dev/null || need_apt+=(jq)             # scripts/org-scan.sh (tests/it/org.rs)
 command -v openssl >/dev/null || need_apt+=(openssl)   # the GCP probe test makes an RSA key at test time
 command -v c++ >/dev/null || need_apt+=(g++)            # libfuzzer-sys compiles libFuzzer (fuzz targets build)
 # The database probe tests start real servers on loopback (tests/it/databases.rs).

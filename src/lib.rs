@@ -4,7 +4,8 @@
 //! The stages, in the order data flows (ARCHITECTURE.md): [`source`] → [`engine`] (with
 //! [`rules`]) → [`credentials`] → [`scope`] → [`policy`]; [`pipeline`] is the only module
 //! importing every stage, [`config`] resolves a run's settings, [`report`] prints and
-//! [`guard`] answers an agent's hook. This file is the module list and the library API the
+//! [`guard`] answers an agent's hook; [`org`] plans an organisation's scan and merges its
+//! reports. This file is the module list and the library API the
 //! binary and tests call.
 
 pub mod baseline;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod credentials;
 pub mod engine;
 pub mod guard;
+pub mod org;
 pub mod pipeline;
 pub mod policy;
 pub mod report;

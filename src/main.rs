@@ -35,6 +35,8 @@ fn main() -> ExitCode {
         Command::Probe(args) => run_probe(args),
         Command::Guard(args) => run_guard(args),
         Command::Rules { action, sources } => run_rules(action, sources),
+        Command::Org { action } => cli::org::run_org(action),
+        Command::Report { action } => cli::org::run_report(action),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -51,6 +51,16 @@ pub enum Command {
     /// beforeShellExecution): reads the hook's JSON on stdin and denies a file read or
     /// shell command that would expose a credential over policy.
     Guard(GuardArgs),
+    /// Plan a whole organisation's scan: shards of its repositories for a workflow matrix.
+    Org {
+        #[command(subcommand)]
+        action: super::org::OrgAction,
+    },
+    /// Work with JSON reports: merge many (one per repository or shard) into one.
+    Report {
+        #[command(subcommand)]
+        action: super::org::ReportAction,
+    },
     /// List the rules or check them (every rule's examples must match, negatives must not).
     Rules {
         #[command(subcommand)]

@@ -3,6 +3,7 @@
 //! [`output`]).
 
 pub mod args;
+pub mod org;
 pub mod output;
 
 use std::path::PathBuf;

@@ -16,7 +16,7 @@ impl Engine {
                 _ => windows.push(w),
             }
         }
-        let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+        let state = scratch.rule_state(id, rule);
         let mut found = Vec::new();
         for window in windows {
             let (cache, caps) = &mut state.pattern;
@@ -107,7 +107,7 @@ impl Engine {
         scratch: &mut Scratch,
     ) {
         let rule = self.rules.get(id);
-        let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+        let state = scratch.rule_state(id, rule);
         if !name_allowed(rule, state, name) {
             return;
         }
@@ -155,7 +155,7 @@ impl Engine {
         let rule = self.rules.get(id);
         let mut m = Match { rule: id, secret, span, line: 0, column: 0, companion: None, decoded: None, evidence };
         if let Some(pair) = &rule.pair {
-            let state = scratch.rules[id.index()].get_or_insert_with(|| Box::new(RuleScratch::new(rule)));
+            let state = scratch.rule_state(id, rule);
             if let Some((cache, caps)) = state.pair.as_mut() {
                 if let Some(other) = find_pair(buf, pair, &m.span, cache, caps) {
                     if pair.secret_is_companion {

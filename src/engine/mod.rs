@@ -169,6 +169,12 @@ impl RuleScratch {
             pair: rule.pair.as_ref().map(|p| with_caps(&p.pattern)),
         }
     }
+
+    fn memory_usage(&self) -> usize {
+        let caches =
+            [Some(&self.pattern.0), self.assign.as_ref(), self.exclude.as_ref(), self.pair.as_ref().map(|p| &p.0)];
+        caches.into_iter().flatten().map(Cache::memory_usage).sum()
+    }
 }
 
 /// Mutable per-thread state: reuse one per thread, across inputs.
@@ -186,6 +192,48 @@ pub struct Scratch {
     vetoed: Vec<Range<usize>>,
     /// Scratch for scanning decoded content (one level deep).
     inner: Option<Box<Scratch>>,
+    /// The rules whose regex state (`rules`) exists, and inputs scanned since its size was
+    /// last looked at.
+    live: Vec<RuleId>,
+    scans: u32,
+}
+
+/// Regex caches one thread may keep across inputs. A lazy DFA's cache grows as it meets
+/// new text, up to 2 MiB per regex; with a thousand rules, a long history scan would keep
+/// tens of MiB per thread. Over this, every cache is dropped and rebuilt on demand.
+const CACHE_BUDGET: usize = 4 << 20;
+
+impl Scratch {
+    /// The regex state of rule `id`, created on first use.
+    fn rule_state(&mut self, id: RuleId, rule: &Rule) -> &mut RuleScratch {
+        let slot = &mut self.rules[id.index()];
+        if slot.is_none() {
+            self.live.push(id);
+        }
+        slot.get_or_insert_with(|| Box::new(RuleScratch::new(rule)))
+    }
+
+    /// Drops every regex cache when together they exceed `budget` (looked at every 32
+    /// inputs).
+    fn bound_caches(&mut self, budget: usize) {
+        self.scans = self.scans.wrapping_add(1);
+        if self.scans % 32 != 0 {
+            return;
+        }
+        let rules = &self.rules;
+        let used: usize = self.live.iter().filter_map(|id| rules[id.index()].as_ref()).map(|s| s.memory_usage()).sum();
+        let inner = self.inner.as_ref().map_or(0, |s| s.cache_bytes());
+        if used + inner > budget {
+            for id in self.live.drain(..) {
+                self.rules[id.index()] = None;
+            }
+            self.inner = None;
+        }
+    }
+
+    fn cache_bytes(&self) -> usize {
+        self.live.iter().filter_map(|id| self.rules[id.index()].as_ref()).map(|s| s.memory_usage()).sum()
+    }
 }
 
 /// The compiled rule set: build once, share by reference across threads.
@@ -261,6 +309,8 @@ impl Engine {
             decodes: Vec::new(),
             vetoed: Vec::new(),
             inner: None,
+            live: Vec::new(),
+            scans: 0,
         }
     }
 
@@ -293,6 +343,7 @@ impl Engine {
         self.first_pass(buf, scratch);
         self.decode_pending(buf, scratch);
         self.finish(buf, at, &mut scratch.matches, &scratch.vetoed);
+        scratch.bound_caches(CACHE_BUDGET);
         &scratch.matches
     }
 

@@ -65,13 +65,7 @@ impl LazyRegex {
         let syntax = syntax::Config::new().unicode(false).utf8(false).case_insensitive(self.case_insensitive);
         Regex::builder()
             .syntax(syntax)
-            .configure(
-                Regex::config()
-                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                    .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
-                    .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                    .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
-            )
+            .configure(Regex::config().nfa_size_limit(Some(REGEX_SIZE_LIMIT)).hybrid_cache_capacity(REGEX_SIZE_LIMIT))
             .build(&self.pattern)
             .map_err(|e| match e.size_limit() {
                 Some(limit) => format!("compiles to more than the {limit}-byte limit (simplify its repetitions)"),

@@ -17,6 +17,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("pipeline", &["baseline", "config", "credentials", "engine", "policy", "rules", "scope", "source"]),
     ("report", &["credentials", "policy", "rules", "scope", "source"]),
     ("guard", &["config", "pipeline", "policy", "report", "source"]),
+    ("org", &["policy", "report"]),
 ];
 
 /// `crate::NAME` references in a file's code (comments ignored).

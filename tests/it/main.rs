@@ -20,6 +20,7 @@ mod hostile_config;
 mod html;
 mod hygiene;
 mod incident;
+mod org;
 mod own_host;
 mod pairs;
 mod probe_parts;

@@ -260,7 +260,8 @@ fn sources(audit: &AuditReport<'_>, page: &mut String) {
     let _ = writeln!(page, "</ul>\n<p class=\"muted\">{shell}</p>\n</section>");
 }
 
-const STYLE: &str = r#"<style>
+/// The page style, shared with the organisation report (`org::html`).
+pub const STYLE: &str = r#"<style>
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1100px; padding: 16px 24px; color: #1d2125; }
 h1 { margin: 0 0 4px; font-size: 22px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .headline { font-size: 17px; margin: 4px 0; } .over { color: #b3261e; }

@@ -60,10 +60,10 @@ pub enum BlobEvent<'a> {
 /// The delta bases a walking thread keeps (those with deltas still to decode) may take
 /// this much; a base beyond it is not kept, and its deltas are rebuilt from the nearest
 /// kept ancestor instead.
-const STACK_BYTES: usize = 16 << 20;
+const STACK_BYTES: usize = 8 << 20;
 
 /// Decode buffers larger than this are freed after use rather than kept for the next blob.
-const KEEP_BUFFER: usize = 8 << 20;
+const KEEP_BUFFER: usize = 2 << 20;
 
 /// Hands every blob in the object database (all packs, then loose objects; alternates
 /// included) to visitors, each distinct blob once; blobs over `max_size` bytes as

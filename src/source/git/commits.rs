@@ -51,9 +51,11 @@ impl Commits {
     }
 }
 
-/// Delta-base cache for reading commits and trees: trees are mostly deltas of their
-/// other versions.
-const TREE_CACHE_BYTES: usize = 32 << 20;
+/// Delta-base cache for reading commits and trees (mostly deltas of their other versions).
+/// Larger caches bought no measurable time
+/// on curl's or a 1.5M-object history (trees are read once each) and cost their size at the
+/// end of the scan, when the memory of the blob scan is still mapped.
+const TREE_CACHE_BYTES: usize = 4 << 20;
 
 /// Every commit reachable from any ref (and a detached HEAD); with `since`, only those
 /// not reachable from that revision.
