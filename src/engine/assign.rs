@@ -423,7 +423,9 @@ fn inner_string_end(buf: &[u8], from: usize, quote: u8) -> Option<usize> {
                 run += 1;
                 continue;
             }
+            // A real or an escaped line break: text over several lines, not one value.
             b'\n' => return None,
+            b'n' if run % 2 == 1 => return None,
             b if b == quote && run % 4 == 1 => return Some(i - 1),
             _ => {}
         }

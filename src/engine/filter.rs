@@ -183,7 +183,9 @@ fn longest_sequential_run(bytes: &[u8]) -> usize {
 /// - unless `words_ok` (passwords), values made of words (`GetTemporaryCredentials`,
 ///   `smithy.api#httpApiKeyAuth`): identifiers and names, not random data.
 pub fn plausible_generic_secret(value: &[u8], quoted: bool, words_ok: bool) -> bool {
-    if char_classes(value) < 2 {
+    // One kind of character is a word or a number, unless the value still looks random for
+    // its alphabet (26 letters: keys some providers issue in lower case only).
+    if char_classes(value) < 2 && !(value.len() >= 16 && randomness_of(value).is_some()) {
         return false;
     }
     if !quoted && value.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}')) {
@@ -475,6 +477,9 @@ mod tests {
             assert!(plausible_generic_secret(real.as_bytes(), true, false), "{real}");
         }
         assert!(plausible_generic_secret(b"Winter2024Sunshine!", true, true));
+        // One kind of character, but random for 26 letters.
+        assert!(plausible_generic_secret(b"qhxzmwkvtrpjdnfbcylgsq", true, false));
+        assert!(!plausible_generic_secret(b"qhxzmwkvtrpj", true, false));
         assert!(!plausible_generic_secret(b"Winter2024Sunshine!", true, false));
         for (code, quoted) in [
             ("process.env.API_TOKEN", false),
