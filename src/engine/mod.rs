@@ -481,3 +481,31 @@ pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests;
+
+/// The per-thread regex state is bounded (history scans meet thousands of rules' text).
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::rules::template::expand;
+
+    #[test]
+    fn a_scratch_whose_regex_caches_were_dropped_finds_the_same_secrets() {
+        let e = tests::engine(vec![tests::gh_rule(), tests::rule("p.key", &["pkey_"], r"\b(pkey_[a-z0-9]{24})\b")]);
+        let text = expand("a = {{gen:github-crc32:ghp_}}\nb = pkey_{{lower:24}}\n", "caches").unwrap();
+        let found = |scratch: &mut Scratch| -> Vec<String> {
+            let matches = e.scan(text.as_bytes(), Position::START, scratch);
+            matches.iter().map(|m| String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned()).collect()
+        };
+        let mut scratch = e.scratch();
+        let first = found(&mut scratch);
+        assert_eq!(first.len(), 2, "both rules match: {first:?}");
+        assert_eq!(scratch.live.len(), 2, "each matching rule keeps regex state");
+        // Over budget (every 32nd input is looked at): every cache goes, and comes back on use.
+        for _ in 0..31 {
+            scratch.bound_caches(0);
+        }
+        assert!(scratch.live.is_empty() && scratch.rules.iter().all(Option::is_none));
+        assert_eq!(found(&mut scratch), first);
+        assert_eq!(scratch.live.len(), 2);
+    }
+}

@@ -34,6 +34,18 @@ pub use judge::judge;
 pub use load::{check_rules, load_rules};
 pub use scanner::{Gathered, Scanner, sighting};
 
+/// Called once at start (glibc on Linux; elsewhere nothing). glibc raises its mmap threshold
+/// each time a large block is freed (up to 32 MiB); after that, large buffers (delta
+/// decoding, read chunks, automata) come from the heap arenas and stay there, fragmented. On a 1.5M-object history the heap grew to 117 MiB, against 76 MiB with the
+/// threshold fixed (setting it turns the raising off), at no measurable cost in time.
+pub fn fixed_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter, which glibc reads under its lock.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+    }
+}
+
 /// Receives progress from scanning threads (the binary draws a bar; tests ignore it).
 pub trait Progress: Sync {
     fn file_done(&self, bytes: u64);

@@ -215,6 +215,9 @@ impl Forest {
         }
         drop(parents);
         let ids = if n == 0 { Vec::new() } else { blob_ids(p, &offsets) };
+        // The lists grew by doubling; the walk keeps them, so without their slack.
+        offsets.shrink_to_fit();
+        roots.shrink_to_fit();
         Ok(Forest { offsets, starts, children, roots, ids })
     }
 
