@@ -32,7 +32,7 @@ const BLIND_TARGET_FALSE_POSITIVE_RATE: f64 = 0.02;
 /// level measured last (89.98 % recall = 1,042 of 1,158, 2.2 % false positives = 23; 87.5 % /
 /// 2.2 % before, 86.1 % / 2.3 % when the catalog landed). The test says loudly when the
 /// targets are missed; raise these to the targets once met.
-const BLIND_MIN_RECALL: f64 = 0.899;
+const BLIND_MIN_RECALL: f64 = 0.90;
 const BLIND_MAX_FALSE_POSITIVE_RATE: f64 = 0.022;
 
 #[derive(Default)]
