@@ -169,10 +169,7 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
             let j = skip_blanks(buf, i + dash);
             if j > i + dash {
                 let (value, quoted) = value_at(buf, j)?;
-                // A bare value ending the sentence after a qualified name: `Zorbix API key is k3J9…`
-                // (not `the token is …`).
-                let bare_ok = ends_sentence(buf, value.end) && qualified_by_word(buf, name.start);
-                return (quoted || bare_ok).then_some(Assignment { name, value, quoted });
+                return quoted_or_qualified(buf, name, value, quoted);
             }
         }
         // A sentence naming a code span: `the Codequiry API key `k3J9…` for staging`.
@@ -186,10 +183,7 @@ fn read(buf: &[u8], hit: Range<usize>, prose: bool) -> Option<Assignment> {
             let j = skip_blanks(buf, i + 2 + usize::from(buf[i + 2] == b':'));
             let j = if buf.get(j) == Some(&b':') { skip_blanks(buf, j + 1) } else { j };
             let (value, quoted) = value_at(buf, j)?;
-            // A bare value ending the sentence after a qualified name: `Zorbix API key is k3J9…`
-            // (not `the token is …`).
-            let bare_ok = ends_sentence(buf, value.end) && qualified_by_word(buf, name.start);
-            return (quoted || bare_ok).then_some(Assignment { name, value, quoted });
+            return quoted_or_qualified(buf, name, value, quoted);
         }
         // A qualified name then the value: `Zorbix token k3J9… for sync` (judged as prose).
         if i == after + 1 && qualified_by_word(buf, name.start) {
@@ -408,6 +402,16 @@ fn value_at(buf: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
         end -= 1;
     }
     (end > i).then_some((i..end, false))
+}
+
+/// The string written inside the string at `from` (`\\"…\\"`), if one opens there: `Some` of
+/// what it holds, `Some(None)` when it is empty or does not close on its line.
+fn inner_string_at(buf: &[u8], from: usize, quote: u8, name: Range<usize>) -> Option<Option<Assignment>> {
+    if buf.get(from) != Some(&b'\\') || buf.get(from + 1) != Some(&quote) {
+        return None;
+    }
+    let value = from + 2..inner_string_end(buf, from + 2, quote).unwrap_or(from + 2);
+    Some((!value.is_empty()).then_some(Assignment { name, value, quoted: true }))
 }
 
 /// Where a string written inside another string ends (`\"a\\\"b\"`, a notebook's or a

@@ -221,10 +221,8 @@ impl Scratch {
         if self.scans % 32 != 0 {
             return;
         }
-        let rules = &self.rules;
-        let used: usize = self.live.iter().filter_map(|id| rules[id.index()].as_ref()).map(|s| s.memory_usage()).sum();
         let inner = self.inner.as_ref().map_or(0, |s| s.cache_bytes());
-        if used + inner > budget {
+        if self.cache_bytes() + inner > budget {
             for id in self.live.drain(..) {
                 self.rules[id.index()] = None;
             }

@@ -86,10 +86,8 @@ pub(super) fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     // A line of code in a string (a notebook's source): `"zorbix.token = \"…\"\n"`.
     let code = skip_blanks(buf, end);
     if end > start && !header && operator(buf, code) == Some(1) {
-        let from = skip_blanks(buf, code + 1);
-        if buf.get(from) == Some(&b'\\') && buf.get(from + 1) == Some(&quote) {
-            let close = inner_string_end(buf, from + 2, quote)?;
-            return (close > from + 2).then_some(Assignment { name: start..end, value: from + 2..close, quoted: true });
+        if let Some(found) = inner_string_at(buf, skip_blanks(buf, code + 1), quote, start..end) {
+            return found;
         }
     }
     if end <= start || !(header || env) {
@@ -97,9 +95,8 @@ pub(super) fn header_line(buf: &[u8], hit: Range<usize>) -> Option<Assignment> {
     }
     let from = skip_blanks(buf, end + 1);
     // A string inside the string: `"password: \"a\\\"b\""` holds `a\"b`.
-    if buf.get(from) == Some(&b'\\') && buf.get(from + 1) == Some(&quote) {
-        let close = inner_string_end(buf, from + 2, quote)?;
-        return (close > from + 2).then_some(Assignment { name: start..end, value: from + 2..close, quoted: true });
+    if let Some(found) = inner_string_at(buf, from, quote, start..end) {
+        return found;
     }
     let close = closing_quote(buf, from, quote)?;
     // One token, not a sentence (`"password: %s"`, `"token: must be set"`).

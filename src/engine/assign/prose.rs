@@ -81,6 +81,18 @@ pub(super) fn logfmt_next(buf: &[u8], name: &Range<usize>, end: usize) -> bool {
     key > 0 && rest.get(key) == Some(&b'=')
 }
 
+/// A prose value counts when quoted, or bare when it ends the sentence after a qualified
+/// name: `Zorbix API key is k3J9…` (not `the token is …`).
+pub(super) fn quoted_or_qualified(
+    buf: &[u8],
+    name: Range<usize>,
+    value: Range<usize>,
+    quoted: bool,
+) -> Option<Assignment> {
+    let bare_ok = ends_sentence(buf, value.end) && qualified_by_word(buf, name.start);
+    (quoted || bare_ok).then_some(Assignment { name, value, quoted })
+}
+
 /// Whether a word other than an article or possessive comes right before the name at `at`
 /// on its line (`Zorbix API key`, not `the key` or `your token`).
 pub(super) fn qualified_by_word(buf: &[u8], at: usize) -> bool {
