@@ -151,3 +151,44 @@ fn contained_rules(keywords: &[String], rules: &[Vec<RuleId>]) -> Vec<Vec<RuleId
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::rule;
+
+    fn keywords(specs: &[(&str, &[&str])]) -> (RuleSet, Keywords) {
+        let specs = specs.iter().map(|(id, kws)| ("test.toml".to_string(), rule(id, kws, "x"))).collect();
+        let set = RuleSet::from_specs(specs).unwrap();
+        let keywords = Keywords::new(&set, false).unwrap();
+        (set, keywords)
+    }
+
+    /// (start, end, rule ids) of every hit.
+    fn hits(set: &RuleSet, keywords: &Keywords, text: &str) -> Vec<(usize, usize, Vec<String>)> {
+        let mut out = Vec::new();
+        keywords.each_hit(text.as_bytes(), |h| {
+            out.push((h.start, h.end, h.rules.iter().map(|&r| set.get(r).id.clone()).collect()));
+        });
+        out
+    }
+
+    #[test]
+    fn a_long_keyword_hits_only_when_whole_and_in_any_case() {
+        let (set, kw) = keywords(&[("p.long", &["tokenizer_secret"]), ("p.short", &["token"])]);
+        // Whole: the longest keyword's rules, and those of the keyword inside it.
+        assert_eq!(hits(&set, &kw, "x TOKENIZER_Secret=1"), [(2, 18, vec!["p.long".into(), "p.short".into()])]);
+        // Only the automaton's prefix (`tokenize`) and a different ending: the short keyword.
+        assert_eq!(hits(&set, &kw, "x tokenizer_config"), [(2, 7, vec!["p.short".to_string()])]);
+        // Cut off by the end of the input.
+        assert_eq!(hits(&set, &kw, "tokenizer_sec"), [(0, 5, vec!["p.short".to_string()])]);
+    }
+
+    #[test]
+    fn a_prefix_that_is_no_keyword_hits_nothing_unless_a_longer_keyword_follows() {
+        let (set, kw) = keywords(&[("p.a", &["database_password"]), ("p.b", &["database_url"])]);
+        assert!(hits(&set, &kw, "database_name=x").is_empty());
+        assert_eq!(hits(&set, &kw, "DATABASE_URL=x"), [(0, 12, vec!["p.b".to_string()])]);
+        assert_eq!(hits(&set, &kw, "database_password=x"), [(0, 17, vec!["p.a".to_string()])]);
+    }
+}
