@@ -28,11 +28,19 @@ pub struct Label {
 /// `materialize("quality")` leaves it out; `materialize("quality/blind")` expands it alone.
 pub const BLIND_SPLIT: &str = "blind";
 
+/// The second blind split (`fixtures/quality/blind2/`, issue 14): written the same way, from
+/// provider documentation only, after the first one had been looked at per rule. Also left out
+/// of `materialize("quality")`; `materialize("quality/blind2")` expands it alone.
+pub const BLIND2_SPLIT: &str = "blind2";
+
+/// Every blind split: the open corpus is `fixtures/quality/` without these.
+pub const BLIND_SPLITS: &[&str] = &[BLIND_SPLIT, BLIND2_SPLIT];
+
 /// Copies `fixtures/<name>` into a fresh temporary directory, expanding every file as a
 /// template (seeded by its relative path) and returning the labelled secrets.
 pub fn materialize(name: &str) -> (tempfile::TempDir, Vec<Label>) {
     let dir = tempfile::tempdir().unwrap();
-    let skip: &[&str] = if name == "quality" { &[BLIND_SPLIT] } else { &[] };
+    let skip: &[&str] = if name == "quality" { BLIND_SPLITS } else { &[] };
     let labels = expand_tree_except(&fixtures().join(name), dir.path(), skip);
     (dir, labels)
 }
@@ -44,7 +52,7 @@ pub fn expand_tree(src: &Path, dst: &Path) -> Vec<Label> {
 }
 
 /// [`expand_tree`] without the top-level directories of `src` named in `skip` (the quality
-/// corpus's blind split is materialised on its own).
+/// corpus's blind splits are materialised on their own).
 pub fn expand_tree_except(src: &Path, dst: &Path, skip: &[&str]) -> Vec<Label> {
     let mut labels = Vec::new();
     let skipped = |entry: &walkdir::DirEntry| {
