@@ -93,6 +93,10 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     if (0..=last).any(|i| matches!(word(i).as_str(), "public" | "publishable")) {
         return None;
     }
+    // `TYPESENSE_SEARCH_ONLY_API_KEY`: a search-only key ships in browser code.
+    if (1..=last).any(|i| word(i) == "only" && word(i - 1) == "search") {
+        return None;
+    }
     let w = word(last);
     let w = w.strip_suffix('s').filter(|_| w.len() > 4 && !w.ends_with("ss")).unwrap_or(&w).to_string();
     let prev = last.checked_sub(1).map(word);
@@ -432,6 +436,8 @@ mod tests {
             "API_KEY_PROD",
             "ZORBIX_TOKEN_V2",
             "SECRET_KEY_BASE",
+            "BRAVE_SEARCH_API_KEY",
+            "READ_ONLY_API_KEY",
         ] {
             assert_eq!(claim_of(strong, Kind::Secret), Some(Claim::Strong), "{strong}");
         }
@@ -450,6 +456,8 @@ mod tests {
             "hashed_secret",
             "TOKEN_PROD_URL",
             "KEY_V2_ID",
+            "TYPESENSE_SEARCH_ONLY_API_KEY",
+            "LD_MOBILE_KEY",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }

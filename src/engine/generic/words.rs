@@ -79,13 +79,14 @@ pub(super) const JOINED_STRONG: &[&str] = &[
 
 /// Words before a final `key` or `token` that make it an identifier or a public value:
 /// `PUBLIC_KEY`, `FIGMA_FILE_KEY`, `cache_key`, a reCAPTCHA `site_key`, a Segment
-/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`.
+/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`, a LaunchDarkly `mobile_key`.
 pub(super) const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "public",
     "pub",
     "publishable",
     "site",
     "browser",
+    "mobile",
     "frontend",
     "write",
     "file",
