@@ -1,0 +1,114 @@
+//! Values that providers, tools and standards publish as examples, test vectors or
+//! well-known development credentials: a scanned file holding one copied it from
+//! documentation, and nothing it unlocks is private. Kept as SHA-256 digests, so that this
+//! file holds no token-shaped text.
+
+/// SHA-256 of the published values (exactly as written; hex keys in lower case without
+/// `0x`).
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    // jwt.io's HS256 example token
+    "7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606",
+    // Stripe's documentation test secret and publishable keys
+    "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
+    "b1471f544ceeea31333bde7e1ecbaad6eac0d4a749412ad29bd66ef895b81c6b",
+    // Slack's documentation bot token
+    "2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb",
+    // Google Maps documentation API key
+    "1021ad463a161d69de63ef74566407b9ed012deb6d9306a4bc7183544c84350c",
+    // Mailgun documentation API key
+    "9c846fdf0fa8955c377d0301542ee20ecd4585c5f359aa0a4cf15d44424f573d",
+    // discord.py documentation bot token
+    "02f7ce3c263f85c019eeeeea4b08f1b7f6ade2b7a2199c14f3efdac0eef382e1",
+    // Telegram Bot API documentation tokens (`123456:ABC-DEF1234gh…`, `110201543:AAHdqTc…`)
+    "731fa294d036e54f19df879bfcd4fe72d967dc6327800c5f74a48414a3f258c9",
+    "0b5dd075ccdd03c42f4edda8e299e6838e2a75d3486a2a8d86940ed1541e9178",
+    // The AES-128 test key of FIPS-197 and NIST SP 800-38A
+    "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
+    // The Azure Storage emulator's (Azurite) account key for devstoreaccount1 and the Azure
+    // Cosmos DB emulator's key, both published in Microsoft's documentation:
+    // https://learn.microsoft.com/azure/storage/common/storage-use-azurite#connection-strings
+    // https://learn.microsoft.com/azure/cosmos-db/emulator#authentication
+    "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059",
+    "aa6547439583c3a275d4542a0df6c1ad6a863971be9f2a2220f027cc02aef615",
+    // The 20 accounts Hardhat and Anvil (Foundry) fund on a local chain, derived from the
+    // published mnemonic `test test … junk` (m/44'/60'/0'/0/0..19); both tools print "these
+    // accounts, and their private keys, are publicly known":
+    // https://hardhat.org/hardhat-network/docs/reference#accounts
+    // https://book.getfoundry.sh/reference/anvil/
+    "bc1a50966c9e6486bc4ebf880b51611a2a97fcb8e7a6976e9b81a9e3e8ca0e3c",
+    "8335c55334821eefd4334369ff9c04a8594f161013cf9d87f58802d87297837e",
+    "b26ab6529d20ebebb4192256f202984754f785481c64b1a1aed58cac93b3617e",
+    "64034b44c579b335ab5e85debbfe72789e970138cc8d296799c3833a2a8525fb",
+    "4d3e46eec8244d1d106f866ee48994f6176705298aee1b8426b2ad2529eb454b",
+    "0aedba9d586f34f95cf1f0d54926f62e8a078ce2ca593be73ab27a87d3ff9c5d",
+    "28e543d3753fc9d14c658ebef20b76a3b5f8e7d78667baf27832ceb3bea01bdf",
+    "f070994a8599478580678f2b9482c5f02bb3de0647281e8efae183669425808a",
+    "38e69fdd19aefeb4adf56312f10e62c30274997835173c7006308323ad7db506",
+    "967f21586cdf1248a862f2cfb330099701c942c2c7a7537c54f7ec48f8556505",
+    "0b33e0132123e78d42dd12a0fbbbacd19827d35ca88e0ad4ba83a47a65ba0487",
+    "84bc109b3d59b0173a76fc3d831360a6e5063b3d4c82793a97de992947a0e3a8",
+    "85bde548053aab4b5a6c78473d5eb2addaa5824299ad009bf06775e3ce923010",
+    "f1513114f60e5e95732b840669fe83956d8a944d23e6c76f953e7edcf2491901",
+    "5330d388af894c9e1a181a06a3ce44d61fd8602165d979942be4641f4002762f",
+    "a2e06155cb1a424f972c3abfaddc9cea4820c4aec722d2378903fe28dd8fc40c",
+    "4a67d7a0d8a16d6d954cef19eb5afdbdd82cc0e907a571f376ef0a0981a2a9d4",
+    "b08bdfde9930d9202809530dcbe193c53fd0dc6928f2010d2ffca74df95ead36",
+    "cf1fc66f853151a4c6666909c8f1f80e1d855ecffefbcb65a709aae544de5588",
+    "100546a8b020a55aa09b2d34b50de9a3fc45a70b261aec6a989bb2d9321af583",
+];
+
+/// Whether `secret` is a value published as an example or test vector: one of
+/// [`DOCUMENTED_EXAMPLES`] (a hex key also with `0x` or in upper case), or a JWT carrying
+/// jwt.io's sample claims (`"sub": "1234567890"`, `"name": "John Doe"`) under any
+/// signature, or issued by the Supabase CLI's local stack (`"iss": "supabase-demo"`, the
+/// same demo keys for every developer: https://supabase.com/docs/guides/local-development).
+pub fn is_documented_example(secret: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let known = |bytes: &[u8]| DOCUMENTED_EXAMPLES.contains(&hex::encode(Sha256::digest(bytes)).as_str());
+    if known(secret) {
+        return true;
+    }
+    let bare = secret.strip_prefix(b"0x").or_else(|| secret.strip_prefix(b"0X")).unwrap_or(secret);
+    if bare.len() == 64 && bare.iter().all(u8::is_ascii_hexdigit) && known(&bare.to_ascii_lowercase()) {
+        return true;
+    }
+    let payload = secret.split(|&b| b == b'.').nth(1).filter(|_| secret.starts_with(b"eyJ"));
+    payload.and_then(crate::rules::validate::b64url_decode).is_some_and(|claims| {
+        let has = |needle: &[u8]| memchr::memmem::find(&claims, needle).is_some();
+        (has(b"1234567890") && (has(b"\"John Doe\"") || has(b"\"Jane Doe\""))) || has(b"\"supabase-demo\"")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::template::expand;
+
+    #[test]
+    fn documented_examples_are_recognised() {
+        // Split, so that this file holds no token-shaped text.
+        let stripe = ["sk_test_", "4eC39HqLyjWDarjtT1zdp7dc"].concat();
+        assert!(is_documented_example(stripe.as_bytes()));
+        let sample = expand("{{jwt:sub=1234567890,name=John Doe,iat=1516239022}}", "d").unwrap();
+        assert!(is_documented_example(sample.as_bytes()));
+        let real = expand("{{jwt:sub=svc-billing}}", "d").unwrap();
+        assert!(!is_documented_example(real.as_bytes()));
+        assert!(!is_documented_example(expand("sk_test_{{alnum:24}}", "d").unwrap().as_bytes()));
+    }
+
+    #[test]
+    fn well_known_local_development_keys_are_recognised() {
+        let hardhat = ["ac0974bec39a17e36ba4a6b4d238ff94", "4bacb478cbed5efcae784d7bf4f2ff80"].concat();
+        assert!(is_documented_example(hardhat.as_bytes()));
+        assert!(is_documented_example(format!("0x{hardhat}").as_bytes()));
+        assert!(is_documented_example(format!("0x{}", hardhat.to_ascii_uppercase()).as_bytes()));
+        let azurite =
+            ["Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/", "K1SZFPTOtr/KBHBeksoGMGw=="].concat();
+        assert!(is_documented_example(azurite.as_bytes()));
+        let demo = expand("{{jwt:iss=supabase-demo,role=service_role,exp=1983812996}}", "d").unwrap();
+        assert!(is_documented_example(demo.as_bytes()));
+        let hosted = expand("{{jwt:iss=supabase,ref=qwxmzkpvhtlrbnsdjcye,role=service_role}}", "d").unwrap();
+        assert!(!is_documented_example(hosted.as_bytes()));
+        assert!(!is_documented_example(expand("0x{{hex:64}}", "d").unwrap().as_bytes()));
+    }
+}
