@@ -22,6 +22,21 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     // Telegram Bot API documentation tokens (`123456:ABC-DEF1234gh…`, `110201543:AAHdqTc…`)
     "731fa294d036e54f19df879bfcd4fe72d967dc6327800c5f74a48414a3f258c9",
     "0b5dd075ccdd03c42f4edda8e299e6838e2a75d3486a2a8d86940ed1541e9178",
+    // Stripe's API reference test keys of earlier years (secret and publishable) and of its
+    // quickstarts
+    "f2d6ca16515033e5dce14eba840b979d27b5cbae24bb3e5bf484339667f86397",
+    "5895b89c8fb33402a5bfc23aad5aaf863fbb438a51e1a0bb02b0ce618c8fdf9d",
+    "7e8de44ea9ecf6d53415c90f5b249a8591f7abafbf7d65a2c0d855afeca3ec09",
+    // PagerDuty's REST API authentication page (`Authorization: Token token=…`)
+    "5d712ba728d81c07c91203d38482134aa2171ac4ca5e83be81a7d0cff79d014e",
+    // Algolia's demo search key (application `latency`) used throughout its InstantSearch docs
+    "f7e7896182dcde5db5a8b852a505f0487035ca8a1618d5591e6bb8f18523f581",
+    // The root token and unseal key that Vault's getting-started tutorial shows
+    // `vault server -dev` printing
+    "0e4c7bc962440327a500d1e0d40f563cc5bbcaa92caa23373116a626791bdddb",
+    "1c84b21892e91e7cfccbe514c83321effb6575137cdf562dfa764fde8bf9d86e",
+    // The bearer token of Twitter's (X's) app-only authentication documentation
+    "b390e2e57c227c0722bf8a283a4d3cb4dcf067da300d776b0b17797025b95824",
     // The AES-128 test key of FIPS-197 and NIST SP 800-38A
     "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
     // The Azure Storage emulator's (Azurite) account key for devstoreaccount1 and the Azure
@@ -102,6 +117,10 @@ mod tests {
         assert!(is_documented_example(hardhat.as_bytes()));
         assert!(is_documented_example(format!("0x{hardhat}").as_bytes()));
         assert!(is_documented_example(format!("0x{}", hardhat.to_ascii_uppercase()).as_bytes()));
+        let pagerduty = ["y_NbAkKc66", "ryYTWUXYEu"].concat();
+        assert!(is_documented_example(pagerduty.as_bytes()));
+        let vault = ["hvs.6j4cuewow", "BGit65rheNoceI7"].concat();
+        assert!(is_documented_example(vault.as_bytes()));
         let azurite =
             ["Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/", "K1SZFPTOtr/KBHBeksoGMGw=="].concat();
         assert!(is_documented_example(azurite.as_bytes()));
