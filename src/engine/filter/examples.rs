@@ -37,6 +37,36 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "1c84b21892e91e7cfccbe514c83321effb6575137cdf562dfa764fde8bf9d86e",
     // The bearer token of Twitter's (X's) app-only authentication documentation
     "b390e2e57c227c0722bf8a283a4d3cb4dcf067da300d776b0b17797025b95824",
+    // The worked example of X's (Twitter's) "Creating a signature" page for OAuth 1.0a:
+    // consumer key and secret, access token and token secret
+    "8e0628300c16fe3834b3b87d23e352618a27b0ca9973abd52cfc92abfc7667e3",
+    "00b3dc640c9c99fcdbdab6f63d785248e4613fbaa65d63c56d97e54f987c3bab",
+    "0e04efa6bc7d2d512fc108c5ba4215c42a7d4674301511c5d18f2e2885d45f35",
+    "5aac38e542b76b97b3518c0293214d0b8aa11344e38518437f7dd44da0b521c3",
+    // The protocol examples of OAuth 2.0 (RFC 6749: access, refresh and authorization-code
+    // values, the client `s6BhdRkqt3`'s secret and Basic header) and of bearer tokens
+    // (RFC 6750), which provider documentation copies
+    "6c96130f130ab0d6d158397e24d2bcc1c9a5e73ae081f6e983f1c7b545d24a4c",
+    "00cf4c781dc37003f7c7dd7d4c9a6ef1e0f4c62d9a291aa8bc398774e3fefd32",
+    "a35b81a7d7927b70ec99270dd2362b88580a28574af812f2c02f56469579186f",
+    "53f5da0aaa93d64cd5772c554cbf940f0539e689dddbeb8f923eec3f72c02ea9",
+    "ca7459e2b26776de081b9a07e40227fd6cff232a1e3233ff6b6aa6d036ca9981",
+    "3e545ee08a590a6bb0ef9b1b5df39c4a6b28a5ccf276d74ebf637743552ddd73",
+    "9e309cccd311ea64d04133daf7760f71f38a566db7aa98b71e043ede9325680f",
+    "b8e148545b13c78bc74da2f1a7275dd71e56ddece129d7d2f7b3ecc06f7994da",
+    // OAuth 1.0's examples (RFC 5849: the printer and photos walk-through's client, temporary
+    // and token credentials, the verifier, and the Authorization header examples)
+    "293257ab6495ebb11cf9e4aee0686ca30df8de2ab8d251f2cbbcf177bdfcae91",
+    "cb87c87e4a138d9a72259d2a01bab15623c9846e568c1509b287721645a6ea53",
+    "4c20e6f5cc11b93731e74cbe20739821d61c3563c9f50ecb884a27cd369f01fb",
+    "6aa14267d94944e6b6483c81f5ad37f87bbc7e88aa368d4aba1e71e0b79cd8c4",
+    "bb9b1163338b2a51495834ad5c65420443d6327381cf0f94ebf92b117f209d72",
+    "649e1f5c769e718ba10d1a702a36499a731441d960b06da91c4c97786bf84595",
+    "5586407997f5e8492fa0d6d310460386c80cc3542de6c876f75582bc219d4b82",
+    "80f8b7c904d4a43f3b7036db73247daafe15b3f647b337d19031ff67b7c1a177",
+    "2ff8b0fb93aca981c78f1e94355c298c23435461f1072ef4674848e620371787",
+    "8d567eb88afff34f31ab97fbb2731e582703bdeaf3c92b989cf568e0b23cef31",
+    "9d03b692e941d5ace207a9f8048834439f6de98e5c6c1590c22c4f4577c88a42",
     // The AES-128 test key of FIPS-197 and NIST SP 800-38A
     "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
     // The Azure Storage emulator's (Azurite) account key for devstoreaccount1 and the Azure
@@ -75,7 +105,8 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
 /// Whether `secret` is a value published as an example or test vector: one of
 /// [`DOCUMENTED_EXAMPLES`] (a hex key also with `0x` or in upper case), or a JWT carrying
 /// jwt.io's sample claims (`"sub": "1234567890"`, `"name": "John Doe"`) under any
-/// signature, or issued by the Supabase CLI's local stack (`"iss": "supabase-demo"`, the
+/// signature, the JWT example of RFC 7519 (`"iss": "joe"`, `http://example.com/is_root`),
+/// or issued by the Supabase CLI's local stack (`"iss": "supabase-demo"`, the
 /// same demo keys for every developer: https://supabase.com/docs/guides/local-development).
 pub fn is_documented_example(secret: &[u8]) -> bool {
     use sha2::{Digest, Sha256};
@@ -90,7 +121,9 @@ pub fn is_documented_example(secret: &[u8]) -> bool {
     let payload = secret.split(|&b| b == b'.').nth(1).filter(|_| secret.starts_with(b"eyJ"));
     payload.and_then(crate::rules::validate::b64url_decode).is_some_and(|claims| {
         let has = |needle: &[u8]| memchr::memmem::find(&claims, needle).is_some();
-        (has(b"1234567890") && (has(b"\"John Doe\"") || has(b"\"Jane Doe\""))) || has(b"\"supabase-demo\"")
+        (has(b"1234567890") && (has(b"\"John Doe\"") || has(b"\"Jane Doe\"")))
+            || (has(b"\"joe\"") && has(b"http://example.com/is_root"))
+            || has(b"\"supabase-demo\"")
     })
 }
 
@@ -121,6 +154,10 @@ mod tests {
         assert!(is_documented_example(pagerduty.as_bytes()));
         let vault = ["hvs.6j4cuewow", "BGit65rheNoceI7"].concat();
         assert!(is_documented_example(vault.as_bytes()));
+        let rfc6749 = ["2YotnFZFEjr1", "zCsicMWpAA"].concat();
+        assert!(is_documented_example(rfc6749.as_bytes()));
+        let rfc7519 = expand("{{jwt:iss=joe,exp=1300819380,http://example.com/is_root=true}}", "d").unwrap();
+        assert!(is_documented_example(rfc7519.as_bytes()));
         let azurite =
             ["Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/", "K1SZFPTOtr/KBHBeksoGMGw=="].concat();
         assert!(is_documented_example(azurite.as_bytes()));
