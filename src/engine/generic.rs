@@ -458,6 +458,8 @@ mod tests {
             "KEY_V2_ID",
             "TYPESENSE_SEARCH_ONLY_API_KEY",
             "LD_MOBILE_KEY",
+            "APPINSIGHTS_INSTRUMENTATION_KEY",
+            "ZENDESK_WIDGET_KEY",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }

@@ -79,7 +79,9 @@ pub(super) const JOINED_STRONG: &[&str] = &[
 
 /// Words before a final `key` or `token` that make it an identifier or a public value:
 /// `PUBLIC_KEY`, `FIGMA_FILE_KEY`, `cache_key`, a reCAPTCHA `site_key`, a Segment
-/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`, a LaunchDarkly `mobile_key`.
+/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`, a LaunchDarkly `mobile_key`,
+/// an Application Insights `instrumentation_key` (Azure Monitor: "not a security token"), a
+/// support `widget_key` embedded in every page.
 pub(super) const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "public",
     "pub",
@@ -88,6 +90,8 @@ pub(super) const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "browser",
     "mobile",
     "frontend",
+    "instrumentation",
+    "widget",
     "write",
     "file",
     "cache",
