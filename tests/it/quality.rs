@@ -6,8 +6,7 @@
 //! - the **blind split** (`blind/`), written from provider documentation by an author who
 //!   never saw the rules. Rule authors never read it: only per-family aggregates (expected,
 //!   found, recall, false positives, false-positive rate) are printed, never a path, label or
-//!   value. Its targets are 90 % recall and 2 % false positives; while they are missed the test
-//!   says so and holds the measured level instead.
+//!   value. It must reach 90 % recall with at most 2 % false positives (issue 14's targets).
 //!
 //! Secrets in the corpus are written `{{secret:PROVIDER:TEMPLATE}}`: the template builds a
 //! fake credential at test time and the label records what must be found. In the open
@@ -25,15 +24,11 @@ use crate::fixture::{BLIND_SPLIT, Label, expand_tree_except, fixtures};
 
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// The blind split's targets (issue 14).
-const BLIND_TARGET_RECALL: f64 = 0.90;
-const BLIND_TARGET_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// What the blind split must not fall below while the targets are not met yet: the measured
-/// level measured last (89.98 % recall = 1,042 of 1,158, 2.2 % false positives = 23; 87.5 % /
-/// 2.2 % before, 86.1 % / 2.3 % when the catalog landed). The test says loudly when the
-/// targets are missed; raise these to the targets once met.
+/// The blind split's targets (issue 14), met: 90.2 % recall (1,044 of 1,158) with 21 false
+/// findings (1.97 %); 90.2 % / 2.2 % (23) before the look-alike classes of public, sample
+/// and SDK values, 87.5 % / 2.2 % before that, 86.1 % / 2.3 % when the catalog landed.
 const BLIND_MIN_RECALL: f64 = 0.90;
-const BLIND_MAX_FALSE_POSITIVE_RATE: f64 = 0.022;
+const BLIND_MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
 
 #[derive(Default)]
 struct Tally {
@@ -223,17 +218,7 @@ fn quality_blind_split_meets_recall_and_false_positive_targets() {
     // Aggregates only: the cases stay unseen by whoever tunes the rules.
     let m = measure(Some(BLIND_SPLIT), &[], loose);
     m.print_table("blind split (fixtures/quality/blind/, aggregates only)");
-    let total = m.total();
-    if total.recall() < BLIND_TARGET_RECALL || total.fp_rate() > BLIND_TARGET_FALSE_POSITIVE_RATE {
-        eprintln!(
-            "\n*** BELOW TARGET: blind split recall {:.1}% (target {:.0}%), false positives {:.1}% (target at most {:.0}%). ***",
-            100.0 * total.recall(),
-            100.0 * BLIND_TARGET_RECALL,
-            100.0 * total.fp_rate(),
-            100.0 * BLIND_TARGET_FALSE_POSITIVE_RATE
-        );
-    }
-    assert_targets("blind split", &total, BLIND_MIN_RECALL, BLIND_MAX_FALSE_POSITIVE_RATE);
+    assert_targets("blind split", &m.total(), BLIND_MIN_RECALL, BLIND_MAX_FALSE_POSITIVE_RATE);
 }
 
 #[test]
