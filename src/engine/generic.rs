@@ -123,8 +123,12 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
                 || w.starts_with("credential")
                 || matches!(w.as_str(), "cred" | "jwt" | "authorization" | "pat")
                 // A Vault AppRole `secret_id` (its `role_id` is the identifier); Docker's
-                // `SecretID` names a stored secret.
-                || (w == "id" && prev.as_deref() == Some("secret") && name_has_separator(name));
+                // `SecretID` names a stored secret, and an Azure `CLIENT_SECRET_ID` is the id
+                // the portal shows beside a client secret's value.
+                || (w == "id"
+                    && prev.as_deref() == Some("secret")
+                    && name_has_separator(name)
+                    && (last < 2 || word(last - 2) != "client"));
             if strong {
                 return Some(Claim::Strong);
             }
@@ -437,6 +441,7 @@ mod tests {
             "ZORBIX_TOKEN_V2",
             "SECRET_KEY_BASE",
             "BRAVE_SEARCH_API_KEY",
+            "VAULT_SECRET_ID",
             "READ_ONLY_API_KEY",
         ] {
             assert_eq!(claim_of(strong, Kind::Secret), Some(Claim::Strong), "{strong}");
@@ -459,6 +464,7 @@ mod tests {
             "TYPESENSE_SEARCH_ONLY_API_KEY",
             "LD_MOBILE_KEY",
             "APPINSIGHTS_INSTRUMENTATION_KEY",
+            "AZURE_CLIENT_SECRET_ID",
             "ZENDESK_WIDGET_KEY",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
