@@ -94,6 +94,31 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     matches!((first, last), (b'<', b'>') | (b'[', b']') | (b'%', b'%') | (b'@', b'@')) || first == b'$'
 }
 
+/// An uncompressed elliptic-curve public point (65 bytes, the first 0x04) in base64url or
+/// base64: a Web Push VAPID public key (`applicationServerKey`, Firebase's `vapidKey`) or
+/// another P-256 public key. Its private half is 32 bytes.
+pub fn is_ec_public_point(value: &[u8]) -> bool {
+    if !(86..=88).contains(&value.len()) {
+        return false;
+    }
+    let url: Vec<u8> = value
+        .iter()
+        .map(|&b| match b {
+            b'+' => b'-',
+            b'/' => b'_',
+            b => b,
+        })
+        .collect();
+    // Leniently: a hand-made key's last character may leave stray bits.
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let engine = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
+    engine.decode(&url).is_ok_and(|raw| raw.len() == 65 && raw[0] == 4)
+}
+
 /// 12 to 128 letters and digits with lower case, upper case and digits, no counting run, no
 /// repeats and no stand-in word (`Zx9kQ2mP7wLr`, not `Password123abc`).
 pub fn mixed_alnum(value: &[u8]) -> bool {
@@ -410,6 +435,19 @@ mod tests {
         for real in ["k3J9xQ2mZp8LwR4tY7vB1nC6", "Tr0ub4dor&3horse"] {
             assert!(!is_placeholder(real.as_bytes()), "{real}");
         }
+    }
+
+    #[test]
+    fn ec_public_points_are_recognised() {
+        use crate::rules::validate::b64_standard;
+        let mut point = vec![4u8];
+        point.extend((0..64u8).map(|i| i.wrapping_mul(37).wrapping_add(11)));
+        let std = b64_standard(&point);
+        let url = std.replace('+', "-").replace('/', "_").trim_end_matches('=').to_string();
+        assert!(is_ec_public_point(url.as_bytes()) && is_ec_public_point(std.as_bytes()));
+        point[0] = 3;
+        assert!(!is_ec_public_point(b64_standard(&point).as_bytes()));
+        assert!(!is_ec_public_point(b64_standard(&point[..32]).as_bytes()));
     }
 
     #[test]

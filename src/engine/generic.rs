@@ -103,6 +103,14 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     if (w == "key" || w == "token") && prev.as_deref().is_some_and(|p| NOT_SECRET_QUALIFIERS.contains(&p)) {
         return None;
     }
+    // `APNS_DEVICE_TOKEN`, `FCM_REGISTRATION_TOKEN`: the address of one app install for push
+    // notifications; sending to it takes the provider's server key.
+    if w == "token"
+        && prev.as_deref().is_some_and(|p| p == "device" || p == "registration")
+        && (0..last).any(|i| matches!(word(i).as_str(), "apns" | "fcm" | "gcm" | "push" | "firebase"))
+    {
+        return None;
+    }
     // `hashed_secret` (detect-secrets' baseline), `hashed_password`: a digest, not the value.
     if prev.as_deref() == Some("hashed") {
         return None;
@@ -211,6 +219,10 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
             Some(Evidence { provider, reason: reason.into() })
         }
         Kind::Secret => {
+            // A Web Push VAPID public key (`applicationServerKey`, Firebase's `vapidKey`).
+            if filter::is_ec_public_point(value) {
+                return None;
+            }
             // Base64 of text is encoded content, not key material: it counts only as
             // `user:password` or as an encoded random-looking value.
             let ascii = |t: &Vec<u8>| t.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
@@ -442,6 +454,7 @@ mod tests {
             "SECRET_KEY_BASE",
             "BRAVE_SEARCH_API_KEY",
             "VAULT_SECRET_ID",
+            "RUNNER_REGISTRATION_TOKEN",
             "READ_ONLY_API_KEY",
         ] {
             assert_eq!(claim_of(strong, Kind::Secret), Some(Claim::Strong), "{strong}");
@@ -465,6 +478,8 @@ mod tests {
             "LD_MOBILE_KEY",
             "APPINSIGHTS_INSTRUMENTATION_KEY",
             "AZURE_CLIENT_SECRET_ID",
+            "APNS_DEVICE_TOKEN",
+            "fcmRegistrationToken",
             "ZENDESK_WIDGET_KEY",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
