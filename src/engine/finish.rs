@@ -28,6 +28,21 @@ impl Engine {
             let specific = Spans::new(specific);
             matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
         }
+        // A key id whose rule found no secret of its own shape next to it (an AWS key id as
+        // Amazon SES's SMTP user name, beside the SMTP password derived from its secret key)
+        // is not reported alone when a catch-all match beside it holds that secret.
+        if matches.iter().any(|m| self.lone_id(m)) {
+            let near: Vec<Range<usize>> = matches
+                .iter()
+                .filter(|m| self.rules.get(m.rule).generic && m.decoded.is_none())
+                .map(|m| m.secret.clone())
+                .collect();
+            matches.retain(|m| {
+                let within = self.rules.get(m.rule).pair.as_ref().map_or(0, |p| p.within);
+                !self.lone_id(m)
+                    || !near.iter().any(|g| g.start < m.secret.end + within && m.secret.start < g.end + within)
+            });
+        }
         // A pattern rule that reports encoded text as it is (a kubeconfig's client-key-data)
         // explains it better than what decoding it found.
         if matches.iter().any(|m| m.decoded.is_some()) {
@@ -64,6 +79,16 @@ impl Engine {
                 (c.line, c.column) = lines.position(offset);
             }
         }
+    }
+}
+
+impl Engine {
+    /// A match of a rule whose secret is the companion of what it matched (a key id), with no
+    /// companion found.
+    fn lone_id(&self, m: &Match) -> bool {
+        m.companion.is_none()
+            && m.decoded.is_none()
+            && self.rules.get(m.rule).pair.as_ref().is_some_and(|p| p.secret_is_companion)
     }
 }
 
