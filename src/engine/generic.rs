@@ -277,6 +277,17 @@ pub fn plausible_for_table_rule(buf: &[u8], a: &Assignment) -> bool {
     !is_identifier_of_pair(buf, a, name, &words)
 }
 
+/// Whether an assigned name says its value is published on purpose: a word `public` or
+/// `publishable` (`NEXT_PUBLIC_…`, `EXPO_PUBLIC_…`, `PUBLIC_…`, `stripePublishableKey`).
+pub fn names_published_value(name: &[u8]) -> bool {
+    let mut words = Vec::new();
+    names::words(name, &mut words);
+    words.iter().any(|w| {
+        let w = &name[w.clone()];
+        w.eq_ignore_ascii_case(b"public") || w.eq_ignore_ascii_case(b"publishable")
+    })
+}
+
 /// Judges a catch-all pattern rule's secret (a token after `Authorization: Bearer`): it
 /// must look random for its alphabet.
 pub fn window(rule: &crate::rules::Rule, value: &[u8]) -> Option<Evidence> {
@@ -330,6 +341,11 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         // `secret_key` is (S3-style configuration).
         if qualifier && (prev.start > 0 || p == b"access") {
             wants.push(norm(&name[..prev.start]));
+            // Last.fm's and Flickr's `API_KEY` beside their `SHARED_SECRET`.
+            let mut shared = norm(&name[..prev.start]);
+            shared.truncate(shared.len() - b"secret".len());
+            shared.extend_from_slice(b"sharedsecret");
+            wants.push(shared);
         }
     }
     let window = pair_window(buf, a.name.start, a.value.end);
@@ -439,6 +455,16 @@ mod tests {
     }
 
     #[test]
+    fn published_names_are_recognised() {
+        for name in ["NEXT_PUBLIC_CONTENTFUL_DELIVERY_TOKEN", "EXPO_PUBLIC_API_KEY", "stripePublishableKey"] {
+            assert!(names_published_value(name.as_bytes()), "{name}");
+        }
+        for name in ["CONTENTFUL_DELIVERY_TOKEN", "REPUBLICA_TOKEN", "publications_api_key"] {
+            assert!(!names_published_value(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
     fn last_words_claim_more_or_less() {
         for strong in [
             "API_KEY",
@@ -505,6 +531,7 @@ mod tests {
         assert!(identifier("MINIO_ACCESS_KEY=abc\nMINIO_SECRET_KEY=def\n", "MINIO_ACCESS_KEY"));
         assert!(identifier("pusherAppKey: abc\npusherAppSecret: def\n", "pusherAppKey"));
         assert!(!identifier("STRIPE_API_KEY=abc\nSTRIPE_WEBHOOK_SECRET=def\n", "STRIPE_API_KEY"));
+        assert!(identifier("LASTFM_API_KEY=abc\nLASTFM_SHARED_SECRET=def\n", "LASTFM_API_KEY"));
         assert!(!identifier("CODEQUIRY_KEY=abc\n", "CODEQUIRY_KEY"));
         assert!(!identifier("SECRET_KEY=abc\nAPI = {\"api_key\": \"def\"}\n", "api_key"));
         assert!(identifier("access_key = abc\nsecret_key = def\n", "access_key"));
