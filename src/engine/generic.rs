@@ -341,7 +341,10 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         // `secret_key` is (S3-style configuration).
         if qualifier && (prev.start > 0 || p == b"access") {
             wants.push(norm(&name[..prev.start]));
-            // Last.fm's and Flickr's `API_KEY` beside their `SHARED_SECRET`.
+        }
+        // Last.fm's and Flickr's API key beside their shared secret (`LASTFM_API_KEY` and
+        // `LASTFM_SHARED_SECRET`, or `api_key` and `shared_secret` in a `lastfm:` section).
+        if qualifier {
             let mut shared = norm(&name[..prev.start]);
             shared.truncate(shared.len() - b"secret".len());
             shared.extend_from_slice(b"sharedsecret");
@@ -532,6 +535,7 @@ mod tests {
         assert!(identifier("pusherAppKey: abc\npusherAppSecret: def\n", "pusherAppKey"));
         assert!(!identifier("STRIPE_API_KEY=abc\nSTRIPE_WEBHOOK_SECRET=def\n", "STRIPE_API_KEY"));
         assert!(identifier("LASTFM_API_KEY=abc\nLASTFM_SHARED_SECRET=def\n", "LASTFM_API_KEY"));
+        assert!(identifier("lastfm:\n  api_key: abc\n  shared_secret: def\n", "api_key"));
         assert!(!identifier("CODEQUIRY_KEY=abc\n", "CODEQUIRY_KEY"));
         assert!(!identifier("SECRET_KEY=abc\nAPI = {\"api_key\": \"def\"}\n", "api_key"));
         assert!(identifier("access_key = abc\nsecret_key = def\n", "access_key"));
