@@ -67,6 +67,9 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "2ff8b0fb93aca981c78f1e94355c298c23435461f1072ef4674848e620371787",
     "8d567eb88afff34f31ab97fbb2731e582703bdeaf3c92b989cf568e0b23cef31",
     "9d03b692e941d5ace207a9f8048834439f6de98e5c6c1590c22c4f4577c88a42",
+    // The signature (`sig=`) of Azure Storage's shared access signature examples
+    // (https://learn.microsoft.com/rest/api/storageservices/create-service-sas)
+    "8894c214702da30479f09dfd916633412c424a39b314996dd715ddca765e0279",
     // The AES-128 test key of FIPS-197 and NIST SP 800-38A
     "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
     // The Azure Storage emulator's (Azurite) account key for devstoreaccount1 and the Azure
@@ -103,7 +106,8 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
 ];
 
 /// Whether `secret` is a value published as an example or test vector: one of
-/// [`DOCUMENTED_EXAMPLES`] (a hex key also with `0x` or in upper case), or a JWT carrying
+/// [`DOCUMENTED_EXAMPLES`] (a hex key also with `0x` or in upper case; a shared access
+/// signature by its `sig=`), or a JWT carrying
 /// jwt.io's sample claims (`"sub": "1234567890"`, `"name": "John Doe"`) under any
 /// signature, the JWT example of RFC 7519 (`"iss": "joe"`, `http://example.com/is_root`),
 /// or issued by the Supabase CLI's local stack (`"iss": "supabase-demo"`, the
@@ -113,6 +117,14 @@ pub fn is_documented_example(secret: &[u8]) -> bool {
     let known = |bytes: &[u8]| DOCUMENTED_EXAMPLES.contains(&hex::encode(Sha256::digest(bytes)).as_str());
     if known(secret) {
         return true;
+    }
+    // A shared access signature (URL or token) carrying a documented example's signature.
+    if let Some(at) = memchr::memmem::find(secret, b"sig=") {
+        let sig = &secret[at + 4..];
+        let end = sig.iter().position(|&b| b == b'&').unwrap_or(sig.len());
+        if known(&sig[..end]) {
+            return true;
+        }
     }
     let bare = secret.strip_prefix(b"0x").or_else(|| secret.strip_prefix(b"0X")).unwrap_or(secret);
     if bare.len() == 64 && bare.iter().all(u8::is_ascii_hexdigit) && known(&bare.to_ascii_lowercase()) {
@@ -158,6 +170,13 @@ mod tests {
         assert!(is_documented_example(rfc6749.as_bytes()));
         let rfc7519 = expand("{{jwt:iss=joe,exp=1300819380,http://example.com/is_root=true}}", "d").unwrap();
         assert!(is_documented_example(rfc7519.as_bytes()));
+        let sas = [
+            "https://myaccount.blob.core.windows.net/c/b.txt?sv=2019-02-02&sr=b&sp=rw&sig=Z%2FRHIX5Xcg0Mq2rq",
+            "I3OlWTjEg2tYkboXr1P9ZUXDtkk%3D",
+        ]
+        .concat();
+        assert!(is_documented_example(sas.as_bytes()));
+        assert!(!is_documented_example(sas.replace("Z%2F", "Y%2F").as_bytes()));
         let azurite =
             ["Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/", "K1SZFPTOtr/KBHBeksoGMGw=="].concat();
         assert!(is_documented_example(azurite.as_bytes()));
