@@ -67,6 +67,14 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "2ff8b0fb93aca981c78f1e94355c298c23435461f1072ef4674848e620371787",
     "8d567eb88afff34f31ab97fbb2731e582703bdeaf3c92b989cf568e0b23cef31",
     "9d03b692e941d5ace207a9f8048834439f6de98e5c6c1590c22c4f4577c88a42",
+    // The API token of Zendesk's authentication examples (`jdoe@example.com/token:…`)
+    "17e6cadb80f15551d7661a4329b2a6ef615dbfc05633cb598903aee8d9d2e42d",
+    // Pipedrive's API token example (`x-api-token: …`)
+    "bfa30b90a781a02ae398301277dbc6b9f9c29467b8a21382be5a3156c94766cb",
+    // Mollie's test API key used throughout its API reference and SDK READMEs
+    "9387af38d1038761f0ce6deb8dce56e1826e0faea6e7492e1d94bb7cb21580a2",
+    // The access token of Plaid's `/item/public_token/exchange` response example
+    "0a9def726e9de4b2c45f689ecd3c5fd2151c703ee7558f6c738b7c55a116de0c",
     // The signature (`sig=`) of Azure Storage's shared access signature examples
     // (https://learn.microsoft.com/rest/api/storageservices/create-service-sas)
     "8894c214702da30479f09dfd916633412c424a39b314996dd715ddca765e0279",
@@ -118,6 +126,12 @@ pub fn is_documented_example(secret: &[u8]) -> bool {
     if known(secret) {
         return true;
     }
+    // `user:token` (a decoded Basic header, `jdoe@example.com/token:…`) with a documented token.
+    if let Some(colon) = memchr::memrchr(b':', secret) {
+        if colon + 1 < secret.len() && known(&secret[colon + 1..]) {
+            return true;
+        }
+    }
     // A shared access signature (URL or token) carrying a documented example's signature.
     if let Some(at) = memchr::memmem::find(secret, b"sig=") {
         let sig = &secret[at + 4..];
@@ -164,6 +178,8 @@ mod tests {
         assert!(is_documented_example(format!("0x{}", hardhat.to_ascii_uppercase()).as_bytes()));
         let pagerduty = ["y_NbAkKc66", "ryYTWUXYEu"].concat();
         assert!(is_documented_example(pagerduty.as_bytes()));
+        let zendesk = ["jdoe@example.com/token:", "6wiIBWbGkBMo1mRDMuVwkw1E", "PsNkeUj95PIz2akv"].concat();
+        assert!(is_documented_example(zendesk.as_bytes()));
         let vault = ["hvs.6j4cuewow", "BGit65rheNoceI7"].concat();
         assert!(is_documented_example(vault.as_bytes()));
         let rfc6749 = ["2YotnFZFEjr1", "zCsicMWpAA"].concat();
