@@ -16,6 +16,7 @@ pub mod decode;
 pub mod filter;
 mod finish;
 pub mod generic;
+mod keywords;
 mod markers;
 pub mod names;
 mod stream;
@@ -23,7 +24,6 @@ mod stream;
 use std::ops::Range;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Input, Span};
@@ -33,6 +33,8 @@ use crate::rules::{LazyRegex, Rule, RuleId, RuleSet};
 
 pub use finish::{InlineAllow, inline_allow};
 pub use generic::Evidence;
+pub use keywords::EngineError;
+use keywords::Keywords;
 pub use stream::{StreamOptions, StreamOutcome};
 
 /// Options fixed when the engine is built.
@@ -200,9 +202,10 @@ pub struct Scratch {
 
 /// Regex caches one thread may keep across inputs. A lazy DFA's cache grows as it meets
 /// new text, up to 2 MiB per regex; with a thousand rules, a long history scan would keep
-/// tens of MiB per thread. Over this, every cache is dropped and rebuilt on demand (1 MiB
-/// against 4: the same CPU time on a tree and on curl's history, 6–9 MiB less at the peak).
-const CACHE_BUDGET: usize = 1 << 20;
+/// tens of MiB per thread. Over this, every cache is dropped and rebuilt on demand (512 KiB
+/// against 4 MiB: the same CPU time on a tree and on curl's history, 7–10 MiB less at the
+/// peak).
+const CACHE_BUDGET: usize = 512 << 10;
 
 impl Scratch {
     /// The regex state of rule `id`, created on first use.
@@ -238,56 +241,19 @@ impl Scratch {
 /// The compiled rule set: build once, share by reference across threads.
 pub struct Engine {
     rules: Arc<RuleSet>,
-    automaton: AhoCorasick,
-    keyword_rules: Vec<Vec<RuleId>>,
+    keywords: Keywords,
     path_scoped: Vec<bool>,
     options: EngineOptions,
     /// Provider names of the rule set, for attributing catch-all matches.
     names: names::ProviderNames,
 }
 
-/// The prefilter automaton could not be built (only with absurd keyword sets).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot build the keyword automaton: {0}")]
-pub struct EngineError(String);
-
 impl Engine {
     pub fn new(rules: Arc<RuleSet>, options: EngineOptions) -> Result<Engine, EngineError> {
-        let mut keywords: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<RuleId>> = Vec::new();
-        let mut index = std::collections::HashMap::new();
-        for (id, rule) in rules.iter() {
-            for kw in &rule.keywords {
-                let key = kw.to_ascii_lowercase();
-                let slot = *index.entry(key.clone()).or_insert_with(|| {
-                    keywords.push(key);
-                    keyword_rules.push(Vec::new());
-                    keywords.len() - 1
-                });
-                if !keyword_rules[slot].contains(&id) {
-                    keyword_rules[slot].push(id);
-                }
-            }
-        }
-        // Leftmost-longest search restarted one byte after each hit finds every keyword
-        // occurrence except a keyword inside a longer one at the same place; giving each
-        // keyword the rules of every keyword it contains covers those.
-        let keyword_rules = contained_rules(&keywords, &keyword_rules);
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(if options.small_input { AhoCorasickKind::ContiguousNFA } else { AhoCorasickKind::DFA }))
-            .build(&keywords)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&keywords)
-            })
-            .map_err(|e| EngineError(e.to_string()))?;
+        let keywords = Keywords::new(&rules, options.small_input)?;
         let path_scoped = rules.iter().map(|(_, r)| !r.paths.is_empty()).collect();
         let names = names::ProviderNames::new(&rules);
-        Ok(Engine { rules, automaton, keyword_rules, path_scoped, options, names })
+        Ok(Engine { rules, keywords, path_scoped, options, names })
     }
 
     pub fn rules(&self) -> &Arc<RuleSet> {
@@ -426,39 +392,16 @@ impl Engine {
     }
 
     fn collect_hits(&self, buf: &[u8], scratch: &Scratch, hits: &mut Vec<Hit>) {
-        let mut input = aho_corasick::Input::new(buf);
-        while let Some(m) = self.automaton.find(input.clone()) {
-            for &rule in &self.keyword_rules[m.pattern().as_usize()] {
+        self.keywords.each_hit(buf, |hit| {
+            for &rule in hit.rules {
                 let i = rule.index();
                 if (self.path_scoped[i] && !scratch.enabled[i]) || scratch.disabled[i] {
                     continue;
                 }
-                hits.push(Hit { rule, start: m.start(), end: m.end() });
+                hits.push(Hit { rule, start: hit.start, end: hit.end });
             }
-            if m.start() + 1 >= buf.len() {
-                break;
-            }
-            input.set_start(m.start() + 1);
-        }
+        });
     }
-}
-
-/// For each keyword, the rules of every keyword it contains (itself included), found with
-/// a small overlapping automaton run over the keywords themselves.
-fn contained_rules(keywords: &[String], rules: &[Vec<RuleId>]) -> Vec<Vec<RuleId>> {
-    let Ok(inner) = AhoCorasick::builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(keywords) else {
-        return rules.to_vec();
-    };
-    keywords
-        .iter()
-        .map(|k| {
-            let mut ids: Vec<RuleId> =
-                inner.find_overlapping_iter(k).flat_map(|m| rules[m.pattern().as_usize()].iter().copied()).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        })
-        .collect()
 }
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {

@@ -15,6 +15,8 @@ const LEAD: usize = MAX_WINDOW;
 /// Context kept after it: the largest window after a keyword plus the longest pair search.
 const TAIL: usize = 4 * MAX_WINDOW;
 const OVERLAP: usize = LEAD + TAIL;
+/// The buffer's first size: it doubles, up to the chunk size, only for larger inputs.
+const FIRST_READ: usize = 64 << 10;
 /// Bytes sniffed for a NUL to call an input binary.
 pub(super) const SNIFF: usize = 8192;
 
@@ -28,7 +30,7 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { chunk: 2 << 20, skip_binary: true }
+        StreamOptions { chunk: 1 << 20, skip_binary: true }
     }
 }
 
@@ -52,17 +54,24 @@ impl Engine {
         emit: &mut dyn FnMut(&Match, &[u8]),
     ) -> io::Result<StreamOutcome> {
         let chunk = options.chunk.max(2 * OVERLAP);
-        // The buffer keeps its length across calls: zeroed once per thread, not per file.
-        if buf.len() < chunk {
-            buf.resize(chunk, 0);
+        // The buffer grows to the chunk size only once an input needs it: a scan of small
+        // files (a pre-commit hook's) never zeroes a whole chunk.
+        let mut cap = buf.len().clamp(FIRST_READ, chunk);
+        if buf.len() < cap {
+            buf.resize(cap, 0);
         }
         let mut len = 0;
         let mut at = Position::START;
         let mut total = 0u64;
         let mut first = true;
         loop {
-            let eof;
-            (len, eof) = fill(reader, &mut buf[..chunk], len)?;
+            let mut eof;
+            (len, eof) = fill(reader, &mut buf[..cap], len)?;
+            while !eof && cap < chunk {
+                cap = (cap * 2).min(chunk);
+                buf.resize(cap, 0);
+                (len, eof) = fill(reader, &mut buf[..cap], len)?;
+            }
             let data = &buf[..len];
             if first && options.skip_binary && super::looks_binary(data) {
                 return Ok(StreamOutcome::Binary);

@@ -38,11 +38,19 @@ pub use scanner::{Gathered, Scanner, sighting};
 /// each time a large block is freed (up to 32 MiB); after that, large buffers (delta
 /// decoding, read chunks, automata) come from the heap arenas and stay there, fragmented. On a 1.5M-object history the heap grew to 117 MiB, against 76 MiB with the
 /// threshold fixed (setting it turns the raising off), at no measurable cost in time.
+/// And glibc gives each new thread its own arena (up to eight per core), each with its own
+/// free memory; one per core is enough for scanning threads that allocate little: 1.5 MiB
+/// less on a 462 MB tree, same time.
 pub fn fixed_mmap_threshold() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter, which glibc reads under its lock.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
+        // SAFETY: mallopt only sets allocator parameters, which glibc reads under its lock.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
     }
 }
 
