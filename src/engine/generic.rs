@@ -510,6 +510,8 @@ mod tests {
             "APNS_DEVICE_TOKEN",
             "fcmRegistrationToken",
             "ZENDESK_WIDGET_KEY",
+            "SSE_KMS_KEY",
+            "EXPERIMENT_KEY",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }

@@ -152,4 +152,22 @@ pub(super) const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "xsrf",
     "sync",
     "id",
+    // The key of a record in some store: a tenant, an order, a campaign, a board, an
+    // experiment, a job, a queue, a KMS key (its id or ARN), a configuration entry.
+    "tenant",
+    "order",
+    "campaign",
+    "board",
+    "asset",
+    "record",
+    "config",
+    "configuration",
+    "setting",
+    "experiment",
+    "queue",
+    "job",
+    "task",
+    "pipeline",
+    "kms",
+    "cmk",
 ];
