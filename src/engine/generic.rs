@@ -323,7 +323,10 @@ fn phrase_start(buf: &[u8], name_start: usize) -> usize {
 /// is what grants access). Looks within 1 KiB around the assignment.
 fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range<usize>]) -> bool {
     let Some(last) = words.last() else { return false };
-    if !name[last.clone()].eq_ignore_ascii_case(b"key") {
+    let is_key = name[last.clone()].eq_ignore_ascii_case(b"key");
+    // An id beside its secret (Infura's `PROJECT_ID` and `PROJECT_SECRET`): for the table
+    // rules that take an id for a key.
+    if !is_key && !name[last.clone()].eq_ignore_ascii_case(b"id") {
         return false;
     }
     // The prefix shared with the secret's name: without `key`, and also without an
@@ -334,6 +337,10 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         v
     };
     let mut wants = vec![norm(&name[..last.start])];
+    // A key beside `<its name>_SECRET` (Infura's `API_KEY` and `API_KEY_SECRET`).
+    if is_key {
+        wants.push(norm(name));
+    }
     if let Some(prev) = words.len().checked_sub(2).map(|i| &words[i]) {
         let p = name[prev.clone()].to_ascii_lowercase();
         let qualifier = matches!(p.as_slice(), b"access" | b"app" | b"application" | b"api" | b"consumer" | b"client");
@@ -538,6 +545,9 @@ mod tests {
         assert!(!identifier("STRIPE_API_KEY=abc\nSTRIPE_WEBHOOK_SECRET=def\n", "STRIPE_API_KEY"));
         assert!(identifier("LASTFM_API_KEY=abc\nLASTFM_SHARED_SECRET=def\n", "LASTFM_API_KEY"));
         assert!(identifier("lastfm:\n  api_key: abc\n  shared_secret: def\n", "api_key"));
+        assert!(identifier("INFURA_API_KEY=abc\nINFURA_API_KEY_SECRET=def\n", "INFURA_API_KEY"));
+        assert!(identifier("INFURA_PROJECT_ID=abc\nINFURA_PROJECT_SECRET=def\n", "INFURA_PROJECT_ID"));
+        assert!(!identifier("INFURA_PROJECT_ID=abc\n", "INFURA_PROJECT_ID"));
         assert!(!identifier("CODEQUIRY_KEY=abc\n", "CODEQUIRY_KEY"));
         assert!(!identifier("SECRET_KEY=abc\nAPI = {\"api_key\": \"def\"}\n", "api_key"));
         assert!(identifier("access_key = abc\nsecret_key = def\n", "access_key"));
