@@ -41,27 +41,66 @@ fn hand_written_providers(files: &[PathBuf]) -> Vec<String> {
     ids
 }
 
+/// The strings of every static rule, in one text, and the lists of them: the rule tables
+/// hold offsets into these (`S`, `L` in `src/rules/builtin.rs`), not pointers. A table of
+/// `&str` needs one load-time relocation per string: 1.4 MB of relocated pages in every
+/// process, and 1.6 MB of relocation records read at each start.
+#[derive(Default)]
+struct Data {
+    text: String,
+    seen: std::collections::HashMap<String, (usize, usize)>,
+    lists: Vec<(usize, usize)>,
+}
+
+impl Data {
+    /// `S(offset, len)` of `s` in the text, each distinct string stored once.
+    fn intern(&mut self, s: &str) -> String {
+        let (at, len) = match self.seen.get(s) {
+            Some(&span) => span,
+            None => {
+                let span = (self.text.len(), s.len());
+                self.text.push_str(s);
+                self.seen.insert(s.to_string(), span);
+                span
+            }
+        };
+        format!("S({at}, {len})")
+    }
+
+    /// `L(start, count)` of the strings `items` in the list table.
+    fn list(&mut self, items: &[&str]) -> String {
+        let spans: Vec<(usize, usize)> = items
+            .iter()
+            .map(|s| {
+                self.intern(s);
+                self.seen[*s]
+            })
+            .collect();
+        let start = self.lists.len();
+        self.lists.extend(spans);
+        format!("L({start}, {})", items.len())
+    }
+}
+
 /// Field readers that fail (None) on a missing required field or a wrong type.
-struct Fields<'a>(&'a toml::Table);
+struct Fields<'a>(&'a toml::Table, &'a std::cell::RefCell<Data>);
 
 impl Fields<'_> {
     fn str(&self, k: &str) -> Option<String> {
-        self.0.get(k)?.as_str().map(|s| format!("{s:?}"))
+        self.0.get(k)?.as_str().map(|s| self.1.borrow_mut().intern(s))
     }
     fn opt_str(&self, k: &str) -> Option<String> {
         match self.0.get(k) {
             None => Some("None".into()),
-            Some(v) => v.as_str().map(|s| format!("Some({s:?})")),
+            Some(v) => v.as_str().map(|s| format!("Some({})", self.1.borrow_mut().intern(s))),
         }
     }
     fn strs(&self, k: &str) -> Option<String> {
         let items = match self.0.get(k) {
             None => Vec::new(),
-            Some(v) => {
-                v.as_array()?.iter().map(|s| s.as_str().map(|s| format!("{s:?}"))).collect::<Option<Vec<_>>>()?
-            }
+            Some(v) => v.as_array()?.iter().map(|s| s.as_str()).collect::<Option<Vec<_>>>()?,
         };
-        Some(format!("&[{}]", items.join(", ")))
+        Some(self.1.borrow_mut().list(&items))
     }
     fn opt_f64(&self, k: &str) -> Option<String> {
         match self.0.get(k) {
@@ -112,8 +151,8 @@ impl Fields<'_> {
 
 /// One rule table as a `StaticSpec` literal, or None when it holds a field or type this
 /// script does not know (the file is then embedded as TOML and parsed at start-up).
-fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
-    let f = Fields(rule);
+fn static_spec(source: &str, rule: &toml::Table, data: &std::cell::RefCell<Data>) -> Option<String> {
+    let f = Fields(rule, data);
     f.only(&[
         "id",
         "title",
@@ -143,7 +182,7 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
     let pair = match rule.get("pair") {
         None => "None".to_string(),
         Some(v) => {
-            let p = Fields(v.as_table()?);
+            let p = Fields(v.as_table()?, data);
             p.only(&["pattern", "name", "primary_name", "within", "secret_is_companion", "entropy", "around"])?;
             format!(
                 "Some(StaticPair {{ pattern: {}, name: {}, primary_name: {}, within: {}, secret_is_companion: {}, entropy: {}, \
@@ -161,7 +200,7 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
     let scope = match rule.get("scope") {
         None => "None".to_string(),
         Some(v) => {
-            let s = Fields(v.as_table()?);
+            let s = Fields(v.as_table()?, data);
             s.only(&["level", "destructive", "production", "test_mode", "public", "permissions", "decode", "notes"])?;
             format!(
                 "Some(StaticScope {{ level: {}, destructive: {}, production: {}, test_mode: {}, public: {}, permissions: {}, decode: {}, notes: {} }})",
@@ -176,10 +215,11 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
             )
         }
     };
+    let source = data.borrow_mut().intern(source);
     let mut out = String::new();
     writeln!(
         out,
-        "    StaticSpec {{ source: {source:?}, id: {}, title: {}, provider: {}, aliases: {}, keywords: {}, pattern: {}, \
+        "    StaticSpec {{ source: {source}, id: {}, title: {}, provider: {}, aliases: {}, keywords: {}, pattern: {}, \
          assign: {}, assign_exclude: {}, validate: {}, entropy: {}, classes: {}, generic: {}, priority: {}, paths: {}, \
          exclude_paths: {}, window: {}, encoded: {}, userinfo: {}, secret_values: {}, pair: {pair}, scope: {scope}, remedy: {}, \
          examples: {}, negative_examples: {} }},",
@@ -211,7 +251,7 @@ fn static_spec(source: &str, rule: &toml::Table) -> Option<String> {
 }
 
 /// Every rule of a rule file as `StaticSpec` literals, or None to embed the file as text.
-fn static_file(source: &str, text: &str) -> Option<String> {
+fn static_file(source: &str, text: &str, data: &std::cell::RefCell<Data>) -> Option<String> {
     let table = text.parse::<toml::Table>().ok()?;
     if table.keys().any(|k| k != "rule") {
         return None;
@@ -220,7 +260,7 @@ fn static_file(source: &str, text: &str) -> Option<String> {
         None => return Some(String::new()),
         Some(r) => r.as_array()?,
     };
-    rules.iter().map(|r| static_spec(source, r.as_table()?)).collect()
+    rules.iter().map(|r| static_spec(source, r.as_table()?, data)).collect()
 }
 
 fn main() {
@@ -236,11 +276,14 @@ fn main() {
         "/// Built-in rule files kept as TOML text: (file name, text).\npub const BUILTIN: &[(&str, &str)] = &[\n",
     );
     let mut statics = String::from("/// Built-in rules as static data.\npub static STATIC: &[StaticSpec] = &[\n");
+    let data = std::cell::RefCell::new(Data::default());
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let name = file.file_name().and_then(|n| n.to_str()).expect("rule file names are UTF-8");
         let text = fs::read_to_string(file).expect("rule files are readable UTF-8");
-        match static_file(name, &text) {
+        // A file with a field this script cannot represent is kept whole as text: what it
+        // interned before failing only takes a few unused bytes.
+        match static_file(name, &text, &data) {
             Some(rules) => statics.push_str(&rules),
             None => text_files.push_str(&format!("    ({name:?}, include_str!({:?})),\n", file.display().to_string())),
         }
@@ -264,11 +307,23 @@ fn main() {
         // Kept for reading what the catalog became (`target/*/build/keyreach-*/out/`).
         fs::write(out_dir.join(format!("catalog-{name}")), &rules).expect("OUT_DIR is writable");
         let source = format!("catalog/{name}");
-        let specs = static_file(&source, &rules)
+        let specs = static_file(&source, &rules, &data)
             .unwrap_or_else(|| panic!("{source}: the expansion wrote a rule build.rs cannot embed"));
         statics.push_str(&specs);
     }
     text_files.push_str("];\n");
     statics.push_str("];\n");
-    fs::write(out_dir.join("builtin_rules.rs"), text_files + &statics).expect("OUT_DIR is writable");
+    let data = data.into_inner();
+    let text_path = out_dir.join("builtin_text.txt");
+    fs::write(&text_path, &data.text).expect("OUT_DIR is writable");
+    let mut tables = format!(
+        "/// Every string of the static rules.\npub static TEXT: &str = include_str!({:?});\n",
+        text_path.display().to_string()
+    );
+    tables.push_str("/// The lists of strings the rules name with `L`.\npub static LISTS: &[S] = &[");
+    for (at, len) in &data.lists {
+        write!(tables, "S({at}, {len}),").expect("writing to a String");
+    }
+    tables.push_str("];\n");
+    fs::write(out_dir.join("builtin_rules.rs"), text_files + &statics + &tables).expect("OUT_DIR is writable");
 }

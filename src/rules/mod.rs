@@ -281,7 +281,7 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
-        specs.extend(builtin::STATIC.iter().map(|r| (r.source.to_string(), r.spec())));
+        specs.extend(builtin::STATIC.iter().map(|r| (r.source().to_string(), r.spec())));
         if errors.is_empty() { Ok(specs) } else { Err(RuleErrors(errors)) }
     }
 
