@@ -32,15 +32,16 @@ impl Engine {
         // Amazon SES's SMTP user name, beside the SMTP password derived from its secret key)
         // is not reported alone when a catch-all match beside it holds that secret.
         if matches.iter().any(|m| self.lone_id(m)) {
-            let near: Vec<Range<usize>> = matches
-                .iter()
-                .filter(|m| self.rules.get(m.rule).generic && m.decoded.is_none())
-                .map(|m| m.secret.clone())
-                .collect();
+            let near = Spans::new(
+                matches
+                    .iter()
+                    .filter(|m| self.rules.get(m.rule).generic && m.decoded.is_none())
+                    .map(|m| m.secret.clone())
+                    .collect(),
+            );
             matches.retain(|m| {
                 let within = self.rules.get(m.rule).pair.as_ref().map_or(0, |p| p.within);
-                !self.lone_id(m)
-                    || !near.iter().any(|g| g.start < m.secret.end + within && m.secret.start < g.end + within)
+                !self.lone_id(m) || !near.overlaps(&(m.secret.start.saturating_sub(within)..m.secret.end + within))
             });
         }
         // A pattern rule that reports encoded text as it is (a kubeconfig's client-key-data)
