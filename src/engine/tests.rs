@@ -188,32 +188,6 @@ fn pairs_report_the_secret_with_its_companion() {
 }
 
 #[test]
-fn a_key_id_without_its_own_secret_yields_to_the_catch_all_secret_beside_it() {
-    // Amazon SES's SMTP credentials: the user name is an access key id, the password (44
-    // characters) is derived from its secret key, so the pair pattern does not see it.
-    let mut r = rule("aws.access-key", &["akia"], r"\b(AKIA[A-Z2-7]{16})\b");
-    r.pair = Some(crate::rules::PairSpec {
-        pattern: r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)".into(),
-        name: "secret access key".into(),
-        primary_name: Some("access key id".into()),
-        within: Some(200),
-        secret_is_companion: None,
-        entropy: Some(4.0),
-        around: false,
-    });
-    let mut generic = rule("generic.password", &["password"], r"[^\s]{12,}");
-    generic.assign = Some("password$".into());
-    generic.generic = true;
-    let e = engine(vec![r, generic]);
-    let id = expand("{{gen:aws-key-id:AKIA}}", "s").unwrap();
-    let password = expand("BA{{b64:42}}", "s").unwrap();
-    let text = format!("SMTP_USERNAME={id}\nSMTP_PASSWORD={password}\n");
-    assert_eq!(secrets(&e, &text), vec![password]);
-    // With nothing beside it, the key id is still reported alone.
-    assert_eq!(secrets(&e, &format!("SMTP_USERNAME={id}\n")), vec![id]);
-}
-
-#[test]
 fn lines_and_columns_are_one_based_and_count_characters() {
     let e = engine(vec![gh_rule()]);
     let token = expand("{{gen:github-crc32:ghp_}}", "c").unwrap();
