@@ -17,20 +17,25 @@ use std::path::Path;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let blind = args.iter().any(|a| a == "--blind");
+    let split = match (args.iter().any(|a| a == "--blind"), args.iter().any(|a| a == "--blind2")) {
+        (_, true) => Some(fixture::FRESH_BLIND_SPLIT),
+        (true, false) => Some(fixture::BLIND_SPLIT),
+        (false, false) => None,
+    };
+    let blind = split.is_some();
     let Some(out) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: quality_corpus OUT_DIR [--blind]");
+        eprintln!("usage: quality_corpus OUT_DIR [--blind | --blind2]");
         std::process::exit(2);
     };
     let quality = fixture::fixtures().join("quality");
-    let src = if blind { quality.join(fixture::BLIND_SPLIT) } else { quality.clone() };
+    let src = split.map_or_else(|| quality.clone(), |s| quality.join(s));
     if !src.is_dir() {
         eprintln!("quality_corpus: {} does not exist (the blind split is not merged yet?)", src.display());
         std::process::exit(2);
     }
     let tree = Path::new(out).join("corpus");
     std::fs::create_dir_all(&tree).expect("output is writable");
-    let skip: &[&str] = if blind { &[] } else { &[fixture::BLIND_SPLIT] };
+    let skip: &[&str] = if blind { &[] } else { fixture::BLIND_SPLITS };
     let labels = fixture::expand_tree_except(&src, &tree, skip);
     let json: Vec<serde_json::Value> =
         labels.iter().map(|l| serde_json::json!({"path": l.path, "label": l.label, "value": l.value})).collect();

@@ -27,12 +27,17 @@ pub struct Label {
 /// without reading the rules, scored on its own. It is not part of the open quality corpus, so
 /// `materialize("quality")` leaves it out; `materialize("quality/blind")` expands it alone.
 pub const BLIND_SPLIT: &str = "blind";
+/// A second blind split (`fixtures/quality/blind2/`), written the same way later, after the
+/// first had been looked at per rule: scored on its own too.
+pub const FRESH_BLIND_SPLIT: &str = "blind2";
+/// Every split the open corpus leaves out.
+pub const BLIND_SPLITS: &[&str] = &[BLIND_SPLIT, FRESH_BLIND_SPLIT];
 
 /// Copies `fixtures/<name>` into a fresh temporary directory, expanding every file as a
 /// template (seeded by its relative path) and returning the labelled secrets.
 pub fn materialize(name: &str) -> (tempfile::TempDir, Vec<Label>) {
     let dir = tempfile::tempdir().unwrap();
-    let skip: &[&str] = if name == "quality" { &[BLIND_SPLIT] } else { &[] };
+    let skip: &[&str] = if name == "quality" { BLIND_SPLITS } else { &[] };
     let labels = expand_tree_except(&fixtures().join(name), dir.path(), skip);
     (dir, labels)
 }
