@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Recall and false positives of keyreach, Kingfisher and gitleaks on keyreach's labelled
-quality corpus, per provider family: the open corpus or the blind split.
+quality corpus, per provider family: the open corpus or a blind split.
 
     cargo run --example quality_corpus -- /tmp/qc              # open corpus
     cargo run --example quality_corpus -- /tmp/qb --blind      # blind split
+    cargo run --example quality_corpus -- /tmp/qf --blind2     # fresh blind split
     benches/quality-compare.py /tmp/qc [path/to/keyreach]
 
 Each tool scans ROOT/corpus with validation off and writes its JSON report to a file.

@@ -124,6 +124,13 @@ impl Engine {
                 None => return,
             }
         } else {
+            // A provider's rule that knows the value by its name only: a name that says the
+            // value is published (`NEXT_PUBLIC_CONTENTFUL_DELIVERY_TOKEN`, `PUBLIC_…`,
+            // `…_PUBLISHABLE_KEY`) names something shipped to browsers, as for the catch-all
+            // rules. A value whose own format says secret is still found by its pattern rule.
+            if !rule.scope.public && generic::names_published_value(name) {
+                return;
+            }
             // A table-generated rule (the provider catalog) knows the alphabet and length,
             // not the file: its key beside a same-named secret is the pair's identifier.
             if rule.source.starts_with("catalog/") && !generic::plausible_for_table_rule(buf, a) {

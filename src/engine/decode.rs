@@ -56,7 +56,11 @@ pub fn fallback(rule: &crate::rules::Rule, name: Option<&[u8]>, decoded: &[u8]) 
     }
     let value = decoded.trim_ascii();
     let single = !value.is_empty() && value.iter().all(|b| b.is_ascii_graphic());
-    if !single || super::filter::is_placeholder(value) || super::filter::is_repetitive(value) {
+    if !single
+        || super::filter::is_placeholder(value)
+        || super::filter::is_repetitive(value)
+        || super::filter::is_documented_example(value)
+    {
         return None;
     }
     let key = String::from_utf8_lossy(name.unwrap_or(b"a value"));
@@ -137,6 +141,7 @@ pub fn is_userinfo(decoded: &[u8]) -> bool {
         && !decoded.iter().any(|b| b.is_ascii_whitespace())
         && !super::filter::is_placeholder(password)
         && !is_default_password(password)
+        && !super::filter::is_documented_example(decoded)
 }
 
 /// Stand-in passwords from documentation and defaults.
@@ -174,5 +179,7 @@ mod tests {
         assert!(!is_userinfo(b"no colon here"));
         assert!(!is_userinfo(b"user:<password>"));
         assert!(!is_userinfo(b"user:password"));
+        // RFC 6749's client `s6BhdRkqt3` and its secret, as the specification shows them.
+        assert!(!is_userinfo(["s6BhdRkqt3:", "gX1fBat3bV"].concat().as_bytes()));
     }
 }

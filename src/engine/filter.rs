@@ -4,7 +4,9 @@
 //! Every filter here answers "is this obviously not a real credential?". None of them runs
 //! on a secret whose checksum validated: a distinctive, checksum-valid token is never hidden.
 
+mod examples;
 mod randomness;
+pub use examples::is_documented_example;
 use randomness::randomness_of;
 pub use randomness::{
     Alphabet, Randomness, char_classes, is_jwt, is_uuid, randomness, randomness_after_prefix, spells_stand_in,
@@ -92,44 +94,29 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     matches!((first, last), (b'<', b'>') | (b'[', b']') | (b'%', b'%') | (b'@', b'@')) || first == b'$'
 }
 
-/// SHA-256 of values that providers and standards publish as examples and test vectors: a
-/// scanned file holding one copied it from documentation. Kept as digests so that this file
-/// holds no token-shaped text.
-const DOCUMENTED_EXAMPLES: &[&str] = &[
-    // jwt.io's HS256 example token
-    "7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606",
-    // Stripe's documentation test secret and publishable keys
-    "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
-    "b1471f544ceeea31333bde7e1ecbaad6eac0d4a749412ad29bd66ef895b81c6b",
-    // Slack's documentation bot token
-    "2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb",
-    // Google Maps documentation API key
-    "1021ad463a161d69de63ef74566407b9ed012deb6d9306a4bc7183544c84350c",
-    // Mailgun documentation API key
-    "9c846fdf0fa8955c377d0301542ee20ecd4585c5f359aa0a4cf15d44424f573d",
-    // discord.py documentation bot token
-    "02f7ce3c263f85c019eeeeea4b08f1b7f6ade2b7a2199c14f3efdac0eef382e1",
-    // Telegram Bot API documentation tokens (`123456:ABC-DEF1234gh…`, `110201543:AAHdqTc…`)
-    "731fa294d036e54f19df879bfcd4fe72d967dc6327800c5f74a48414a3f258c9",
-    "0b5dd075ccdd03c42f4edda8e299e6838e2a75d3486a2a8d86940ed1541e9178",
-    // The AES-128 test key of FIPS-197 and NIST SP 800-38A
-    "2ef2503d964e9668092e6878d3c390ca7909bbbffabd781857115e3be4bb3e5a",
-];
-
-/// Whether `secret` is a value published as an example or test vector: one of
-/// [`DOCUMENTED_EXAMPLES`], or a JWT carrying jwt.io's sample claims (`"sub": "1234567890"`,
-/// `"name": "John Doe"`) under any signature.
-pub fn is_documented_example(secret: &[u8]) -> bool {
-    use sha2::{Digest, Sha256};
-    let digest = hex::encode(Sha256::digest(secret));
-    if DOCUMENTED_EXAMPLES.contains(&digest.as_str()) {
-        return true;
+/// An uncompressed elliptic-curve public point (65 bytes, the first 0x04) in base64url or
+/// base64: a Web Push VAPID public key (`applicationServerKey`, Firebase's `vapidKey`) or
+/// another P-256 public key. Its private half is 32 bytes.
+pub fn is_ec_public_point(value: &[u8]) -> bool {
+    if !(86..=88).contains(&value.len()) {
+        return false;
     }
-    let payload = secret.split(|&b| b == b'.').nth(1).filter(|_| secret.starts_with(b"eyJ"));
-    payload.and_then(crate::rules::validate::b64url_decode).is_some_and(|claims| {
-        let has = |needle: &[u8]| memchr::memmem::find(&claims, needle).is_some();
-        has(b"1234567890") && (has(b"\"John Doe\"") || has(b"\"Jane Doe\""))
-    })
+    let url: Vec<u8> = value
+        .iter()
+        .map(|&b| match b {
+            b'+' => b'-',
+            b'/' => b'_',
+            b => b,
+        })
+        .collect();
+    // Leniently: a hand-made key's last character may leave stray bits.
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let engine = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
+    engine.decode(&url).is_ok_and(|raw| raw.len() == 65 && raw[0] == 4)
 }
 
 /// 12 to 128 letters and digits with lower case, upper case and digits, no counting run, no
@@ -451,16 +438,16 @@ mod tests {
     }
 
     #[test]
-    fn documented_examples_are_recognised() {
-        use crate::rules::template::expand;
-        // Split, so that this file holds no token-shaped text.
-        let stripe = ["sk_test_", "4eC39HqLyjWDarjtT1zdp7dc"].concat();
-        assert!(is_documented_example(stripe.as_bytes()));
-        let sample = expand("{{jwt:sub=1234567890,name=John Doe,iat=1516239022}}", "d").unwrap();
-        assert!(is_documented_example(sample.as_bytes()));
-        let real = expand("{{jwt:sub=svc-billing}}", "d").unwrap();
-        assert!(!is_documented_example(real.as_bytes()));
-        assert!(!is_documented_example(expand("sk_test_{{alnum:24}}", "d").unwrap().as_bytes()));
+    fn ec_public_points_are_recognised() {
+        use crate::rules::validate::b64_standard;
+        let mut point = vec![4u8];
+        point.extend((0..64u8).map(|i| i.wrapping_mul(37).wrapping_add(11)));
+        let std = b64_standard(&point);
+        let url = std.replace('+', "-").replace('/', "_").trim_end_matches('=').to_string();
+        assert!(is_ec_public_point(url.as_bytes()) && is_ec_public_point(std.as_bytes()));
+        point[0] = 3;
+        assert!(!is_ec_public_point(b64_standard(&point).as_bytes()));
+        assert!(!is_ec_public_point(b64_standard(&point[..32]).as_bytes()));
     }
 
     #[test]

@@ -28,6 +28,22 @@ impl Engine {
             let specific = Spans::new(specific);
             matches.retain(|m| !self.rules.get(m.rule).generic || m.decoded.is_some() || !specific.overlaps(&m.span));
         }
+        // A key id whose rule found no secret of its own shape next to it (an AWS key id as
+        // Amazon SES's SMTP user name, beside the SMTP password derived from its secret key)
+        // is not reported alone when a catch-all match beside it holds that secret.
+        if matches.iter().any(|m| self.lone_id(m)) {
+            let near = Spans::new(
+                matches
+                    .iter()
+                    .filter(|m| self.rules.get(m.rule).generic && m.decoded.is_none())
+                    .map(|m| m.secret.clone())
+                    .collect(),
+            );
+            matches.retain(|m| {
+                let within = self.rules.get(m.rule).pair.as_ref().map_or(0, |p| p.within);
+                !self.lone_id(m) || !near.overlaps(&(m.secret.start.saturating_sub(within)..m.secret.end + within))
+            });
+        }
         // A pattern rule that reports encoded text as it is (a kubeconfig's client-key-data)
         // explains it better than what decoding it found.
         if matches.iter().any(|m| m.decoded.is_some()) {
@@ -64,6 +80,16 @@ impl Engine {
                 (c.line, c.column) = lines.position(offset);
             }
         }
+    }
+}
+
+impl Engine {
+    /// A match of a rule whose secret is the companion of what it matched (a key id), with no
+    /// companion found.
+    fn lone_id(&self, m: &Match) -> bool {
+        m.companion.is_none()
+            && m.decoded.is_none()
+            && self.rules.get(m.rule).pair.as_ref().is_some_and(|p| p.secret_is_companion)
     }
 }
 
@@ -160,5 +186,44 @@ impl<'b> LineCounter<'b> {
         let chars = count_chars(&self.buf[self.line_start..offset]);
         let carried = if self.line == self.at.line { self.at.column_offset } else { 0 };
         (self.line, chars + carried + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{engine, rule};
+    use super::*;
+    use crate::rules::template::expand;
+
+    fn found(engine: &Engine, text: &str) -> Vec<String> {
+        let mut scratch = engine.scratch();
+        let matches = engine.scan(text.as_bytes(), Position::START, &mut scratch);
+        matches.iter().map(|m| String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned()).collect()
+    }
+
+    #[test]
+    fn a_key_id_without_its_own_secret_yields_to_the_catch_all_secret_beside_it() {
+        // Amazon SES's SMTP credentials: the user name is an access key id, the password (44
+        // characters) is derived from its secret key, so the pair pattern does not see it.
+        let mut r = rule("aws.access-key", &["akia"], r"\b(AKIA[A-Z2-7]{16})\b");
+        r.pair = Some(crate::rules::PairSpec {
+            pattern: r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)".into(),
+            name: "secret access key".into(),
+            primary_name: Some("access key id".into()),
+            within: Some(200),
+            secret_is_companion: None,
+            entropy: Some(4.0),
+            around: false,
+        });
+        let mut generic = rule("generic.password", &["password"], r"[^\s]{12,}");
+        generic.assign = Some("password$".into());
+        generic.generic = true;
+        let e = engine(vec![r, generic]);
+        let id = expand("{{gen:aws-key-id:AKIA}}", "s").unwrap();
+        let password = expand("BA{{b64:42}}", "s").unwrap();
+        let text = format!("SMTP_USERNAME={id}\nSMTP_PASSWORD={password}\n");
+        assert_eq!(found(&e, &text), vec![password]);
+        // With nothing beside it, the key id is still reported alone.
+        assert_eq!(found(&e, &format!("SMTP_USERNAME={id}\n")), vec![id]);
     }
 }

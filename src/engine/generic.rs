@@ -93,10 +93,22 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
     if (0..=last).any(|i| matches!(word(i).as_str(), "public" | "publishable")) {
         return None;
     }
+    // `TYPESENSE_SEARCH_ONLY_API_KEY`: a search-only key ships in browser code.
+    if (1..=last).any(|i| word(i) == "only" && word(i - 1) == "search") {
+        return None;
+    }
     let w = word(last);
     let w = w.strip_suffix('s').filter(|_| w.len() > 4 && !w.ends_with("ss")).unwrap_or(&w).to_string();
     let prev = last.checked_sub(1).map(word);
     if (w == "key" || w == "token") && prev.as_deref().is_some_and(|p| NOT_SECRET_QUALIFIERS.contains(&p)) {
+        return None;
+    }
+    // `APNS_DEVICE_TOKEN`, `FCM_REGISTRATION_TOKEN`: the address of one app install for push
+    // notifications; sending to it takes the provider's server key.
+    if w == "token"
+        && prev.as_deref().is_some_and(|p| p == "device" || p == "registration")
+        && (0..last).any(|i| matches!(word(i).as_str(), "apns" | "fcm" | "gcm" | "push" | "firebase"))
+    {
         return None;
     }
     // `hashed_secret` (detect-secrets' baseline), `hashed_password`: a digest, not the value.
@@ -119,8 +131,12 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
                 || w.starts_with("credential")
                 || matches!(w.as_str(), "cred" | "jwt" | "authorization" | "pat")
                 // A Vault AppRole `secret_id` (its `role_id` is the identifier); Docker's
-                // `SecretID` names a stored secret.
-                || (w == "id" && prev.as_deref() == Some("secret") && name_has_separator(name));
+                // `SecretID` names a stored secret, and an Azure `CLIENT_SECRET_ID` is the id
+                // the portal shows beside a client secret's value.
+                || (w == "id"
+                    && prev.as_deref() == Some("secret")
+                    && name_has_separator(name)
+                    && (last < 2 || word(last - 2) != "client"));
             if strong {
                 return Some(Claim::Strong);
             }
@@ -203,6 +219,10 @@ pub fn judge(names: &ProviderNames, buf: &[u8], a: &Assignment, secret: Range<us
             Some(Evidence { provider, reason: reason.into() })
         }
         Kind::Secret => {
+            // A Web Push VAPID public key (`applicationServerKey`, Firebase's `vapidKey`).
+            if filter::is_ec_public_point(value) {
+                return None;
+            }
             // Base64 of text is encoded content, not key material: it counts only as
             // `user:password` or as an encoded random-looking value.
             let ascii = |t: &Vec<u8>| t.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
@@ -257,6 +277,17 @@ pub fn plausible_for_table_rule(buf: &[u8], a: &Assignment) -> bool {
     !is_identifier_of_pair(buf, a, name, &words)
 }
 
+/// Whether an assigned name says its value is published on purpose: a word `public` or
+/// `publishable` (`NEXT_PUBLIC_…`, `EXPO_PUBLIC_…`, `PUBLIC_…`, `stripePublishableKey`).
+pub fn names_published_value(name: &[u8]) -> bool {
+    let mut words = Vec::new();
+    names::words(name, &mut words);
+    words.iter().any(|w| {
+        let w = &name[w.clone()];
+        w.eq_ignore_ascii_case(b"public") || w.eq_ignore_ascii_case(b"publishable")
+    })
+}
+
 /// Judges a catch-all pattern rule's secret (a token after `Authorization: Bearer`): it
 /// must look random for its alphabet.
 pub fn window(rule: &crate::rules::Rule, value: &[u8]) -> Option<Evidence> {
@@ -292,7 +323,10 @@ fn phrase_start(buf: &[u8], name_start: usize) -> usize {
 /// is what grants access). Looks within 1 KiB around the assignment.
 fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range<usize>]) -> bool {
     let Some(last) = words.last() else { return false };
-    if !name[last.clone()].eq_ignore_ascii_case(b"key") {
+    let is_key = name[last.clone()].eq_ignore_ascii_case(b"key");
+    // An id beside its secret (Infura's `PROJECT_ID` and `PROJECT_SECRET`): for the table
+    // rules that take an id for a key.
+    if !is_key && !name[last.clone()].eq_ignore_ascii_case(b"id") {
         return false;
     }
     // The prefix shared with the secret's name: without `key`, and also without an
@@ -303,6 +337,10 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         v
     };
     let mut wants = vec![norm(&name[..last.start])];
+    // A key beside `<its name>_SECRET` (Infura's `API_KEY` and `API_KEY_SECRET`).
+    if is_key {
+        wants.push(norm(name));
+    }
     if let Some(prev) = words.len().checked_sub(2).map(|i| &words[i]) {
         let p = name[prev.clone()].to_ascii_lowercase();
         let qualifier = matches!(p.as_slice(), b"access" | b"app" | b"application" | b"api" | b"consumer" | b"client");
@@ -310,6 +348,14 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         // `secret_key` is (S3-style configuration).
         if qualifier && (prev.start > 0 || p == b"access") {
             wants.push(norm(&name[..prev.start]));
+        }
+        // Last.fm's and Flickr's API key beside their shared secret (`LASTFM_API_KEY` and
+        // `LASTFM_SHARED_SECRET`, or `api_key` and `shared_secret` in a `lastfm:` section).
+        if qualifier {
+            let mut shared = norm(&name[..prev.start]);
+            shared.truncate(shared.len() - b"secret".len());
+            shared.extend_from_slice(b"sharedsecret");
+            wants.push(shared);
         }
     }
     let window = pair_window(buf, a.name.start, a.value.end);
@@ -419,6 +465,16 @@ mod tests {
     }
 
     #[test]
+    fn published_names_are_recognised() {
+        for name in ["NEXT_PUBLIC_CONTENTFUL_DELIVERY_TOKEN", "EXPO_PUBLIC_API_KEY", "stripePublishableKey"] {
+            assert!(names_published_value(name.as_bytes()), "{name}");
+        }
+        for name in ["CONTENTFUL_DELIVERY_TOKEN", "REPUBLICA_TOKEN", "publications_api_key"] {
+            assert!(!names_published_value(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
     fn last_words_claim_more_or_less() {
         for strong in [
             "API_KEY",
@@ -432,6 +488,10 @@ mod tests {
             "API_KEY_PROD",
             "ZORBIX_TOKEN_V2",
             "SECRET_KEY_BASE",
+            "BRAVE_SEARCH_API_KEY",
+            "VAULT_SECRET_ID",
+            "RUNNER_REGISTRATION_TOKEN",
+            "READ_ONLY_API_KEY",
         ] {
             assert_eq!(claim_of(strong, Kind::Secret), Some(Claim::Strong), "{strong}");
         }
@@ -450,6 +510,15 @@ mod tests {
             "hashed_secret",
             "TOKEN_PROD_URL",
             "KEY_V2_ID",
+            "TYPESENSE_SEARCH_ONLY_API_KEY",
+            "LD_MOBILE_KEY",
+            "APPINSIGHTS_INSTRUMENTATION_KEY",
+            "AZURE_CLIENT_SECRET_ID",
+            "APNS_DEVICE_TOKEN",
+            "fcmRegistrationToken",
+            "ZENDESK_WIDGET_KEY",
+            "SSE_KMS_KEY",
+            "EXPERIMENT_KEY",
         ] {
             assert_eq!(claim_of(none, Kind::Secret), None, "{none}");
         }
@@ -474,6 +543,11 @@ mod tests {
         assert!(identifier("MINIO_ACCESS_KEY=abc\nMINIO_SECRET_KEY=def\n", "MINIO_ACCESS_KEY"));
         assert!(identifier("pusherAppKey: abc\npusherAppSecret: def\n", "pusherAppKey"));
         assert!(!identifier("STRIPE_API_KEY=abc\nSTRIPE_WEBHOOK_SECRET=def\n", "STRIPE_API_KEY"));
+        assert!(identifier("LASTFM_API_KEY=abc\nLASTFM_SHARED_SECRET=def\n", "LASTFM_API_KEY"));
+        assert!(identifier("lastfm:\n  api_key: abc\n  shared_secret: def\n", "api_key"));
+        assert!(identifier("INFURA_API_KEY=abc\nINFURA_API_KEY_SECRET=def\n", "INFURA_API_KEY"));
+        assert!(identifier("INFURA_PROJECT_ID=abc\nINFURA_PROJECT_SECRET=def\n", "INFURA_PROJECT_ID"));
+        assert!(!identifier("INFURA_PROJECT_ID=abc\n", "INFURA_PROJECT_ID"));
         assert!(!identifier("CODEQUIRY_KEY=abc\n", "CODEQUIRY_KEY"));
         assert!(!identifier("SECRET_KEY=abc\nAPI = {\"api_key\": \"def\"}\n", "api_key"));
         assert!(identifier("access_key = abc\nsecret_key = def\n", "access_key"));

@@ -27,14 +27,11 @@ pub struct Label {
 /// without reading the rules, scored on its own. It is not part of the open quality corpus, so
 /// `materialize("quality")` leaves it out; `materialize("quality/blind")` expands it alone.
 pub const BLIND_SPLIT: &str = "blind";
-
-/// The second blind split (`fixtures/quality/blind2/`, issue 14): written the same way, from
-/// provider documentation only, after the first one had been looked at per rule. Also left out
-/// of `materialize("quality")`; `materialize("quality/blind2")` expands it alone.
-pub const BLIND2_SPLIT: &str = "blind2";
-
-/// Every blind split: the open corpus is `fixtures/quality/` without these.
-pub const BLIND_SPLITS: &[&str] = &[BLIND_SPLIT, BLIND2_SPLIT];
+/// A second blind split (`fixtures/quality/blind2/`), written the same way later, after the
+/// first had been looked at per rule: scored on its own too.
+pub const FRESH_BLIND_SPLIT: &str = "blind2";
+/// Every split the open corpus leaves out.
+pub const BLIND_SPLITS: &[&str] = &[BLIND_SPLIT, FRESH_BLIND_SPLIT];
 
 /// Copies `fixtures/<name>` into a fresh temporary directory, expanding every file as a
 /// template (seeded by its relative path) and returning the labelled secrets.
@@ -52,7 +49,7 @@ pub fn expand_tree(src: &Path, dst: &Path) -> Vec<Label> {
 }
 
 /// [`expand_tree`] without the top-level directories of `src` named in `skip` (the quality
-/// corpus's blind splits are materialised on their own).
+/// corpus's blind split is materialised on its own).
 pub fn expand_tree_except(src: &Path, dst: &Path, skip: &[&str]) -> Vec<Label> {
     let mut labels = Vec::new();
     let skipped = |entry: &walkdir::DirEntry| {

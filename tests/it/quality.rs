@@ -6,8 +6,10 @@
 //! - the **blind split** (`blind/`), written from provider documentation by an author who
 //!   never saw the rules. Rule authors never read it: only per-family aggregates (expected,
 //!   found, recall, false positives, false-positive rate) are printed, never a path, label or
-//!   value. Its targets are 90 % recall and 2 % false positives; while they are missed the test
-//!   says so and holds the measured level instead.
+//!   value. It must reach 90 % recall with at most 2 % false positives (issue 14's targets).
+//! - the **fresh blind split** (`blind2/`), written the same way by another author after the
+//!   first split's false positives had been looked at per rule (so the first split's figures
+//!   are partly tuned): scored on its own, with the same targets.
 //!
 //! Secrets in the corpus are written `{{secret:PROVIDER:TEMPLATE}}`: the template builds a
 //! fake credential at test time and the label records what must be found. In the open
@@ -21,19 +23,18 @@ use std::path::Path;
 
 use keyreach::config::{self, Overrides};
 
-use crate::fixture::{BLIND_SPLIT, Label, expand_tree_except, fixtures};
+use crate::fixture::{BLIND_SPLIT, BLIND_SPLITS, FRESH_BLIND_SPLIT, Label, expand_tree_except, fixtures};
 
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// The blind split's targets (issue 14).
-const BLIND_TARGET_RECALL: f64 = 0.90;
-const BLIND_TARGET_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// What the blind split must not fall below while the targets are not met yet: the measured
-/// level measured last (89.98 % recall = 1,042 of 1,158, 2.2 % false positives = 23; 87.5 % /
-/// 2.2 % before, 86.1 % / 2.3 % when the catalog landed). The test says loudly when the
-/// targets are missed; raise these to the targets once met.
+/// The blind split's targets (issue 14), met: 90.2 % recall (1,044 of 1,158) with 12 false
+/// findings (1.1 %); 90.2 % / 2.2 % (23) before the look-alike classes of published, sample
+/// and identifier values, 87.5 % / 2.2 % before that, 86.1 % / 2.3 % when the catalog landed.
 const BLIND_MIN_RECALL: f64 = 0.90;
-const BLIND_MAX_FALSE_POSITIVE_RATE: f64 = 0.022;
+const BLIND_MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
+/// The fresh blind split's: the same targets.
+const FRESH_MIN_RECALL: f64 = 0.90;
+const FRESH_MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
 
 #[derive(Default)]
 struct Tally {
@@ -197,8 +198,8 @@ fn assert_targets(split: &str, total: &Tally, min_recall: f64, max_fp: f64) {
 
 #[test]
 fn quality_open_corpus_meets_recall_and_false_positive_targets() {
-    let m = measure(None, &[BLIND_SPLIT], exact);
-    m.print_table("open corpus (fixtures/quality/ but blind/)");
+    let m = measure(None, BLIND_SPLITS, exact);
+    m.print_table("open corpus (fixtures/quality/ but blind/ and blind2/)");
     for miss in &m.misses {
         eprintln!("missed: {miss}");
     }
@@ -211,29 +212,29 @@ fn quality_open_corpus_meets_recall_and_false_positive_targets() {
     assert_targets("open corpus", &m.total(), MIN_RECALL, MAX_FALSE_POSITIVE_RATE);
 }
 
-#[test]
-fn quality_blind_split_meets_recall_and_false_positive_targets() {
-    if !Path::new(&fixtures().join("quality/blind")).is_dir() {
+/// Measures a blind split by family aggregates only: its cases stay unseen by whoever tunes
+/// the rules.
+fn measure_blind(split: &str, min_recall: f64, max_fp: f64) {
+    if !Path::new(&fixtures().join("quality").join(split)).is_dir() {
         eprintln!(
-            "\n*** SKIPPED: fixtures/quality/blind/ is absent, so the blind split is not measured. ***\n\
+            "\n*** SKIPPED: fixtures/quality/{split}/ is absent, so this blind split is not measured. ***\n\
              *** It is written on its own branch; merge it to measure keyreach on it.          ***"
         );
         return;
     }
-    // Aggregates only: the cases stay unseen by whoever tunes the rules.
-    let m = measure(Some(BLIND_SPLIT), &[], loose);
-    m.print_table("blind split (fixtures/quality/blind/, aggregates only)");
-    let total = m.total();
-    if total.recall() < BLIND_TARGET_RECALL || total.fp_rate() > BLIND_TARGET_FALSE_POSITIVE_RATE {
-        eprintln!(
-            "\n*** BELOW TARGET: blind split recall {:.1}% (target {:.0}%), false positives {:.1}% (target at most {:.0}%). ***",
-            100.0 * total.recall(),
-            100.0 * BLIND_TARGET_RECALL,
-            100.0 * total.fp_rate(),
-            100.0 * BLIND_TARGET_FALSE_POSITIVE_RATE
-        );
-    }
-    assert_targets("blind split", &total, BLIND_MIN_RECALL, BLIND_MAX_FALSE_POSITIVE_RATE);
+    let m = measure(Some(split), &[], loose);
+    m.print_table(&format!("blind split (fixtures/quality/{split}/, aggregates only)"));
+    assert_targets(split, &m.total(), min_recall, max_fp);
+}
+
+#[test]
+fn quality_blind_split_meets_recall_and_false_positive_targets() {
+    measure_blind(BLIND_SPLIT, BLIND_MIN_RECALL, BLIND_MAX_FALSE_POSITIVE_RATE);
+}
+
+#[test]
+fn quality_fresh_blind_split_meets_recall_and_false_positive_targets() {
+    measure_blind(FRESH_BLIND_SPLIT, FRESH_MIN_RECALL, FRESH_MAX_FALSE_POSITIVE_RATE);
 }
 
 #[test]

@@ -79,14 +79,19 @@ pub(super) const JOINED_STRONG: &[&str] = &[
 
 /// Words before a final `key` or `token` that make it an identifier or a public value:
 /// `PUBLIC_KEY`, `FIGMA_FILE_KEY`, `cache_key`, a reCAPTCHA `site_key`, a Segment
-/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`.
+/// `write_key`, an Adyen `client_key`, a New Relic `browser_key`, a LaunchDarkly `mobile_key`,
+/// an Application Insights `instrumentation_key` (Azure Monitor: "not a security token"), a
+/// support `widget_key` embedded in every page.
 pub(super) const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "public",
     "pub",
     "publishable",
     "site",
     "browser",
+    "mobile",
     "frontend",
+    "instrumentation",
+    "widget",
     "write",
     "file",
     "cache",
@@ -147,4 +152,22 @@ pub(super) const NOT_SECRET_QUALIFIERS: &[&str] = &[
     "xsrf",
     "sync",
     "id",
+    // The key of a record in some store: a tenant, an order, a campaign, a board, an
+    // experiment, a job, a queue, a KMS key (its id or ARN), a configuration entry.
+    "tenant",
+    "order",
+    "campaign",
+    "board",
+    "asset",
+    "record",
+    "config",
+    "configuration",
+    "setting",
+    "experiment",
+    "queue",
+    "job",
+    "task",
+    "pipeline",
+    "kms",
+    "cmk",
 ];

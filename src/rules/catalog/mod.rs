@@ -87,6 +87,14 @@ pub struct Kind {
     /// `read`, `write` or `admin` when the documentation fixes it.
     #[serde(default)]
     pub level: Option<String>,
+    /// Published on purpose (the provider documents it as safe in client code): matched so
+    /// that the catch-all rules yield to it, and never reported.
+    #[serde(default)]
+    pub public: Option<bool>,
+    /// Names of this provider's that hold a public value although they end in a credential
+    /// word (regex, case-insensitive, searched in the name): Meilisearch's `…_SEARCH_KEY`.
+    #[serde(default)]
+    pub exclude: Option<String>,
 }
 
 /// The id that comes with a secret (application id, account id, user name).
@@ -129,6 +137,31 @@ const DEFAULT_WORDS: &str = "key|token|secret|credentials?|auth|pat";
 /// Names that hold something other than the credential even though they end in a
 /// credential word.
 const EXCLUDE: &str = "public[_.-]?(api[_.-]?)?key|publishable|(^|[^a-z])pub[_.-]?key|site[_.-]?key|page[_.-]?token|next[_.-]?token|csrf|xsrf|idempotency|tokeniz|max[_.-]?tokens|(^|[^a-z])(ids?|url|uri|host|region|name|file|path)[_.-]";
+
+/// Words before a final `key` or `token` that providers use for values meant for client
+/// code: a Datadog `client_token`, a LaunchDarkly `mobile_key`, a Segment `write_key`, a
+/// Plaid `public_token`, a Typesense `search_only` key. Left out of a kind whose own `words`
+/// name one of them (ThingSpeak's write API key is its secret).
+const CLIENT_SIDE: &[&str] = &["browser", "mobile", "client", "frontend", "write", "public", "search_only"];
+
+/// The names a kind's assignment rule refuses: [`EXCLUDE`], the client-side qualifiers its
+/// `words` do not claim (as words: `acmeMobileKey`, `ACME_MOBILE_KEY`), and the kind's own
+/// `exclude`.
+fn kind_exclude(words: &str, own: Option<&str>) -> String {
+    let mut out = EXCLUDE.to_string();
+    let unclaimed: Vec<String> = CLIENT_SIDE
+        .iter()
+        .filter(|q| !words.contains(q.split('_').next().unwrap_or(q)))
+        .map(|q| alias_regex(q))
+        .collect();
+    if !unclaimed.is_empty() {
+        write!(out, "|(?:{})[_.-]?(api[_.-]?)?(key|token)s?$", unclaimed.join("|")).unwrap();
+    }
+    if let Some(own) = own {
+        write!(out, "|{}", non_capturing(own)).unwrap();
+    }
+    out
+}
 
 fn check_word(word: &str, what: &str) -> Result<(), String> {
     if word.len() < 4 {
@@ -333,7 +366,7 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
         }
         writeln!(fields, "pattern = '''{value}'''").unwrap();
         writeln!(fields, "assign = '''{assign}'''").unwrap();
-        writeln!(fields, "assign_exclude = '''{EXCLUDE}'''").unwrap();
+        writeln!(fields, "assign_exclude = '''{}'''", kind_exclude(&words, k.exclude.as_deref())).unwrap();
         if k.alphabet != "uuid" {
             negatives.push(format!("{upper}_{word_upper}={}", plain(body.max + 1)));
         }
@@ -396,8 +429,15 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
     writeln!(rule, "remedy = {}", toml_str(&remedy)).unwrap();
     writeln!(rule, "examples = {}", toml_list(&examples)).unwrap();
     writeln!(rule, "negative_examples = {}", toml_list(&negatives)).unwrap();
-    if k.note.is_some() || k.level.is_some() {
+    let public = k.public.unwrap_or(false);
+    if public && k.level.is_some() {
+        return Err("a public kind has no level".into());
+    }
+    if k.note.is_some() || k.level.is_some() || public {
         writeln!(rule, "[rule.scope]").unwrap();
+        if public {
+            writeln!(rule, "public = true\nlevel = \"none\"").unwrap();
+        }
         if let Some(level) = &k.level {
             writeln!(rule, "level = {}", toml_str(level)).unwrap();
         }

@@ -36,6 +36,46 @@ fn a_name_must_hold_the_alias_as_a_word_and_end_in_a_credential_word() {
 }
 
 #[test]
+fn names_for_client_side_values_are_refused_unless_the_kind_claims_them() {
+    let text = "family = \"x\"\n[[provider]]\nid = \"acme\"\nname = \"Acme\"\ndocs = \"https://acme.invalid\"\n\
+                basis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32, exclude = 'search[_.-]?key' },\
+                { kind = \"write-key\", alphabet = \"hex\", length = 16, words = 'write[_.-]?key' }]\n";
+    let out = expand("x.toml", &catalog(text), &[]).unwrap();
+    let rules = crate::rules::parse_file("generated", &out).unwrap();
+    let named = |rule: &crate::rules::spec::RuleSpec, name: &str| {
+        let build = |re: &str| regex::RegexBuilder::new(re).case_insensitive(true).build().unwrap();
+        build(rule.assign.as_deref().unwrap()).is_match(name)
+            && !build(rule.assign_exclude.as_deref().unwrap()).is_match(name)
+    };
+    for name in ["ACME_API_KEY", "acme_secret_token", "acmeServerKey", "ACME_SDK_KEY"] {
+        assert!(named(&rules[0], name), "{name}");
+    }
+    for name in [
+        "ACME_CLIENT_TOKEN",
+        "acmeMobileKey",
+        "ACME_BROWSER_API_KEY",
+        "ACME_WRITE_KEY",
+        "acme_public_token",
+        "ACME_SEARCH_ONLY_API_KEY",
+        "ACME_SEARCH_KEY",
+    ] {
+        assert!(!named(&rules[0], name), "{name}");
+    }
+    assert!(named(&rules[1], "ACME_WRITE_KEY"));
+}
+
+#[test]
+fn a_public_kind_is_matched_and_marked_public() {
+    let text = "family = \"x\"\n[[provider]]\nid = \"acme\"\nname = \"Acme\"\ndocs = \"https://acme.invalid\"\n\
+                basis = \"docs\"\nkinds = [{ kind = \"publish-key\", prefix = \"pub-acme-\", alphabet = \"uuid\", public = true }]\n";
+    let out = expand("x.toml", &catalog(text), &[]).unwrap();
+    let rule = crate::rules::parse_file("generated", &out).unwrap().remove(0);
+    assert!(rule.scope.is_some_and(|s| s.public));
+    let bad = text.replace("public = true", "public = true, level = \"read\"");
+    assert!(expand("x.toml", &catalog(&bad), &[]).unwrap_err().contains("public kind has no level"));
+}
+
+#[test]
 fn a_companion_is_group_one_of_its_pattern() {
     let text = "family = \"x\"\n[[provider]]\nid = \"acme\"\nname = \"Acme\"\ndocs = \"https://acme.invalid\"\n\
                 basis = \"docs\"\nkinds = [{ alphabet = \"hex\", length = 32, companion = { name = \"app id\", \
