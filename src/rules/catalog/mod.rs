@@ -307,8 +307,11 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
     let words = k.words.clone().unwrap_or_else(|| DEFAULT_WORDS.into());
     let alias_alt = aliases.iter().map(|a| alias_regex(a)).collect::<Vec<_>>().join("|");
     // Or the provider's SDK given the key as its one argument: `zorbix.Client("…")`,
-    // `zorbix.NewClient("…")`, `zorbix.init('…')` (the assignment reader's call form).
-    let assign = format!("({alias_alt}).*({words})s?$|({alias_alt})[a-z0-9]*[_.-]?(new)?(client|sdk|init|initialize)$");
+    // `zorbix.NewClient("…")`, `zorbix.init('…')`, `new Zorbix('…')` (the assignment
+    // reader's call form), or a name that is the provider's alone (`zorbix: …`).
+    let assign = format!(
+        "({alias_alt}).*({words})s?$|({alias_alt})[a-z0-9]*[_.-]?(new)?(client|sdk|init|initialize)$|(^|[_.-])({alias_alt})$"
+    );
     let escaped_prefix = prefix.replace('.', "\\.");
     let suffix = k.optional_suffix.clone().unwrap_or_default();
     if suffix.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))) {
@@ -335,6 +338,7 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
         format!("{{ {nl}  \"{camel}\": {{ {nl}    \"{word_camel}\": \"{}\"{nl}  }}{nl}}}", secret(mid)),
         format!("const {camel}{} = '{}';", capitalise(&word_camel), secret(body.max)),
         format!("client = {lower}.Client(\"{}\")", secret(mid)),
+        format!("const api = new {}('{}');", capitalise(&camel), secret(body.min)),
     ];
     if !suffix.is_empty() {
         examples.push(format!("{upper}_{word_upper}={{{{secret:x:{prefix}{}{suffix}}}}}", (body.template)(mid)));
