@@ -27,19 +27,17 @@ use crate::fixture::{BLIND_SPLIT, BLIND_SPLITS, FRESH_BLIND_SPLIT, Label, expand
 
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// The blind split's targets (issue 14), met: 90.2 % recall (1,045 of 1,158) with 12 false
-/// findings (1.1 %); 90.2 % / 2.2 % (23) before the look-alike classes of published, sample
-/// and identifier values, 87.5 % / 2.2 % before that, 86.1 % / 2.3 % when the catalog landed.
+/// The blind split's targets (issue 14), met: 90.8 % recall (1,052 of 1,158) with 12 false
+/// findings (1.1 %); 90.2 % / 1.1 % before the SDK-constructor names, 90.2 % / 2.2 % (23)
+/// before the look-alike classes of published, sample and identifier values, 87.5 % / 2.2 %
+/// before that, 86.1 % / 2.3 % when the catalog landed.
 const BLIND_MIN_RECALL: f64 = 0.90;
 const BLIND_MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// The fresh blind split's floor: what it measured when merged (89.9 % recall, 518 of 576,
-/// with 8 false findings, 1.5 %), one found secret short of the 90 % target, which the test
-/// reports loudly until it is met.
-const FRESH_MIN_RECALL: f64 = 0.899;
+/// The fresh blind split's targets, the same, met: 91.5 % recall (527 of 576) with 8 false
+/// findings (1.5 %); 89.9 % when it was merged, before SDK constructors and names that are a
+/// provider's alone (`new Zorbix('…')`, `zorbix: …`) counted for catalog providers.
+const FRESH_MIN_RECALL: f64 = 0.90;
 const FRESH_MAX_FALSE_POSITIVE_RATE: f64 = 0.02;
-/// Issue 14's targets for a blind split.
-const TARGET_RECALL: f64 = 0.90;
-const TARGET_FALSE_POSITIVE_RATE: f64 = 0.02;
 
 #[derive(Default)]
 struct Tally {
@@ -230,13 +228,6 @@ fn measure_blind(split: &str, min_recall: f64, max_fp: f64) {
     let m = measure(Some(split), &[], loose);
     m.print_table(&format!("blind split (fixtures/quality/{split}/, aggregates only)"));
     let total = m.total();
-    if total.recall() < TARGET_RECALL || total.fp_rate() > TARGET_FALSE_POSITIVE_RATE {
-        eprintln!(
-            "\n*** BELOW TARGET: {split} recall {:.1}% (target 90%), false positives {:.1}% (target at most 2%). ***",
-            100.0 * total.recall(),
-            100.0 * total.fp_rate()
-        );
-    }
     assert_targets(split, &total, min_recall, max_fp);
 }
 
