@@ -53,31 +53,30 @@ struct Data {
 }
 
 impl Data {
-    /// `S(offset, len)` of `s` in the text, each distinct string stored once.
+    /// Offset and length of `s` in the text, each distinct string stored once.
+    fn span(&mut self, s: &str) -> (usize, usize) {
+        if let Some(&span) = self.seen.get(s) {
+            return span;
+        }
+        let span = (self.text.len(), s.len());
+        self.text.push_str(s);
+        self.seen.insert(s.to_string(), span);
+        span
+    }
+
+    /// `S(offset, len)` of `s` in the text.
     fn intern(&mut self, s: &str) -> String {
-        let (at, len) = match self.seen.get(s) {
-            Some(&span) => span,
-            None => {
-                let span = (self.text.len(), s.len());
-                self.text.push_str(s);
-                self.seen.insert(s.to_string(), span);
-                span
-            }
-        };
+        let (at, len) = self.span(s);
         format!("S({at}, {len})")
     }
 
     /// `L(start, count)` of the strings `items` in the list table.
     fn list(&mut self, items: &[&str]) -> String {
-        let spans: Vec<(usize, usize)> = items
-            .iter()
-            .map(|s| {
-                self.intern(s);
-                self.seen[*s]
-            })
-            .collect();
         let start = self.lists.len();
-        self.lists.extend(spans);
+        for s in items {
+            let span = self.span(s);
+            self.lists.push(span);
+        }
         format!("L({start}, {})", items.len())
     }
 }

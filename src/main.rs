@@ -22,7 +22,7 @@ const EXIT_FINDINGS: u8 = 1;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| eprintln!("{}", panic_message(info.location()))));
-    keyreach::pipeline::fixed_mmap_threshold();
+    keyreach::pipeline::tune_allocator();
     let result = match Cli::parse().command {
         Command::Scan(args) => {
             let job = Job::Scan { format: args.output.format.into() };

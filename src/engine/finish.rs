@@ -191,15 +191,8 @@ impl<'b> LineCounter<'b> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{engine, rule};
-    use super::*;
+    use super::super::tests::{engine, rule, secrets as found};
     use crate::rules::template::expand;
-
-    fn found(engine: &Engine, text: &str) -> Vec<String> {
-        let mut scratch = engine.scratch();
-        let matches = engine.scan(text.as_bytes(), Position::START, &mut scratch);
-        matches.iter().map(|m| String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned()).collect()
-    }
 
     #[test]
     fn a_key_id_without_its_own_secret_yields_to_the_catch_all_secret_beside_it() {

@@ -90,7 +90,7 @@ fn claim(name: &[u8], words: &[Range<usize>], kind: Kind) -> Option<Claim> {
         last -= 1;
     }
     // `public API key`, `NEXT_PUBLIC_…_KEY`: published on purpose.
-    if (0..=last).any(|i| matches!(word(i).as_str(), "public" | "publishable")) {
+    if says_published(name, words) {
         return None;
     }
     // `TYPESENSE_SEARCH_ONLY_API_KEY`: a search-only key ships in browser code.
@@ -282,6 +282,10 @@ pub fn plausible_for_table_rule(buf: &[u8], a: &Assignment) -> bool {
 pub fn names_published_value(name: &[u8]) -> bool {
     let mut words = Vec::new();
     names::words(name, &mut words);
+    says_published(name, &words)
+}
+
+fn says_published(name: &[u8], words: &[Range<usize>]) -> bool {
     words.iter().any(|w| {
         let w = &name[w.clone()];
         w.eq_ignore_ascii_case(b"public") || w.eq_ignore_ascii_case(b"publishable")
@@ -331,11 +335,12 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
     }
     // The prefix shared with the secret's name: without `key`, and also without an
     // `access`/`app`/`api` before it (`MINIO_ACCESS_KEY` and `MINIO_SECRET_KEY`).
-    let norm = |part: &[u8]| -> Vec<u8> {
+    let norm_with = |part: &[u8], suffix: &[u8]| -> Vec<u8> {
         let mut v: Vec<u8> = part.iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_lowercase).collect();
-        v.extend_from_slice(b"secret");
+        v.extend_from_slice(suffix);
         v
     };
+    let norm = |part: &[u8]| norm_with(part, b"secret");
     let mut wants = vec![norm(&name[..last.start])];
     // A key beside `<its name>_SECRET` (Infura's `API_KEY` and `API_KEY_SECRET`).
     if is_key {
@@ -352,10 +357,7 @@ fn is_identifier_of_pair(buf: &[u8], a: &Assignment, name: &[u8], words: &[Range
         // Last.fm's and Flickr's API key beside their shared secret (`LASTFM_API_KEY` and
         // `LASTFM_SHARED_SECRET`, or `api_key` and `shared_secret` in a `lastfm:` section).
         if qualifier {
-            let mut shared = norm(&name[..prev.start]);
-            shared.truncate(shared.len() - b"secret".len());
-            shared.extend_from_slice(b"sharedsecret");
-            wants.push(shared);
+            wants.push(norm_with(&name[..prev.start], b"sharedsecret"));
         }
     }
     let window = pair_window(buf, a.name.start, a.value.end);

@@ -434,10 +434,7 @@ mod cache_tests {
     fn a_scratch_whose_regex_caches_were_dropped_finds_the_same_secrets() {
         let e = tests::engine(vec![tests::gh_rule(), tests::rule("p.key", &["pkey_"], r"\b(pkey_[a-z0-9]{24})\b")]);
         let text = expand("a = {{gen:github-crc32:ghp_}}\nb = pkey_{{lower:24}}\n", "caches").unwrap();
-        let found = |scratch: &mut Scratch| -> Vec<String> {
-            let matches = e.scan(text.as_bytes(), Position::START, scratch);
-            matches.iter().map(|m| String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned()).collect()
-        };
+        let found = |scratch: &mut Scratch| tests::secrets_with(&e, scratch, &text);
         let mut scratch = e.scratch();
         let first = found(&mut scratch);
         assert_eq!(first.len(), 2, "both rules match: {first:?}");

@@ -21,10 +21,14 @@ pub(super) fn engine(specs: Vec<RuleSpec>) -> Engine {
     Engine::new(Arc::new(set), EngineOptions::default()).unwrap()
 }
 
-fn secrets(engine: &Engine, text: &str) -> Vec<String> {
-    let mut scratch = engine.scratch();
+pub(super) fn secrets(engine: &Engine, text: &str) -> Vec<String> {
+    secrets_with(engine, &mut engine.scratch(), text)
+}
+
+/// The secrets a scan of `text` finds, with the given scratch space.
+pub(super) fn secrets_with(engine: &Engine, scratch: &mut Scratch, text: &str) -> Vec<String> {
     engine
-        .scan(text.as_bytes(), Position::START, &mut scratch)
+        .scan(text.as_bytes(), Position::START, scratch)
         .iter()
         .map(|m| String::from_utf8_lossy(m.secret_bytes(text.as_bytes())).into_owned())
         .collect()

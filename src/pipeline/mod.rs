@@ -41,7 +41,7 @@ pub use scanner::{Gathered, Scanner, sighting};
 /// And glibc gives each new thread its own arena (up to eight per core), each with its own
 /// free memory; one per core is enough for scanning threads that allocate little: 1.5 MiB
 /// less on a 462 MB tree, same time.
-pub fn fixed_mmap_threshold() {
+pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

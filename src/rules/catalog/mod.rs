@@ -90,7 +90,7 @@ pub struct Kind {
     /// Published on purpose (the provider documents it as safe in client code): matched so
     /// that the catch-all rules yield to it, and never reported.
     #[serde(default)]
-    pub public: Option<bool>,
+    pub public: bool,
     /// Names of this provider's that hold a public value although they end in a credential
     /// word (regex, case-insensitive, searched in the name): Meilisearch's `…_SEARCH_KEY`.
     #[serde(default)]
@@ -433,7 +433,7 @@ fn expand_kind(p: &Provider, aliases: &[String], k: &Kind, kind: &str) -> Result
     writeln!(rule, "remedy = {}", toml_str(&remedy)).unwrap();
     writeln!(rule, "examples = {}", toml_list(&examples)).unwrap();
     writeln!(rule, "negative_examples = {}", toml_list(&negatives)).unwrap();
-    let public = k.public.unwrap_or(false);
+    let public = k.public;
     if public && k.level.is_some() {
         return Err("a public kind has no level".into());
     }
