@@ -185,6 +185,15 @@ mod tests {
     }
 
     #[test]
+    fn a_keyword_of_several_byte_characters_is_cut_on_a_character_and_still_found() {
+        // A repository's own rule may name any keyword: here `é` takes bytes 7 and 8, so an
+        // eight-byte prefix would cut it in half.
+        let (set, kw) = keywords(&[("p.accent", &["zorbixaé_secrète"])]);
+        assert_eq!(hits(&set, &kw, "x ZORBIXAé_secrète=1"), [(2, 20, vec!["p.accent".to_string()])]);
+        assert!(hits(&set, &kw, "x zorbixaé_secret=1").is_empty());
+    }
+
+    #[test]
     fn a_prefix_that_is_no_keyword_hits_nothing_unless_a_longer_keyword_follows() {
         let (set, kw) = keywords(&[("p.a", &["database_password"]), ("p.b", &["database_url"])]);
         assert!(hits(&set, &kw, "database_name=x").is_empty());
